@@ -1,0 +1,98 @@
+"""Writes to the territory: an idempotent, atomic load from the bundled ISTAT / openpolis files."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import transaction
+
+from decimetro.core.audit import audit_record
+from decimetro.core.models import User
+from decimetro.territory import sources
+from decimetro.territory.models import Comune, Zone
+
+
+@dataclass
+class TerritoryLoadSummary:
+    comuni_created: int = 0
+    comuni_updated: int = 0
+    comuni_unchanged: int = 0
+    zones_created: int = 0
+    with_geometry: int = 0
+
+
+COMUNE_FIELDS = [
+    "name", "codice_catastale", "codice_fiscale", "sigla", "codice_uts", "uts_name", "is_capoluogo",
+    "population_legal", "population_resident", "area_kmq", "zone_id", "geometry",
+]
+
+
+def _snapshot(c: Comune) -> dict[str, object]:
+    snap = {f: getattr(c, f) for f in COMUNE_FIELDS if f != "geometry"}
+    snap["area_kmq"] = str(c.area_kmq) if c.area_kmq is not None else None
+    snap["has_geometry"] = c.geometry is not None
+    return snap
+
+
+@transaction.atomic
+def territory_load(
+    *,
+    uts: str,
+    situas: Path = sources.SITUAS_FILE,
+    population: Path = sources.POPULATION_FILE,
+    zones: Path | None = sources.ZONES_FILE,
+    geometries: Path | None = sources.GEOMETRY_FILE,
+    by: User | None = None,
+) -> TerritoryLoadSummary:
+    """Load the comuni of UTS `uts`. All files are read and checked before anything is written."""
+    rows = sources.read_situas(situas, uts=uts)
+    codes = {r.codice_istat for r in rows}
+    pop = sources.read_population(population, codes=codes)
+    zone_of = sources.read_zones(zones, codes=codes) if zones else {}
+    geoms = {k: v for k, v in sources.read_geometries(geometries).items() if k in codes} if geometries else {}
+
+    summary = TerritoryLoadSummary()
+    zone_objs: dict[str, Zone] = {}
+    capoluoghi = {r.name for r in rows if r.is_capoluogo}
+    for name in sorted(set(zone_of.values())):
+        kind = Zone.Kind.CAPOLUOGO if name in capoluoghi else Zone.Kind.ZONA_OMOGENEA
+        zone, created = Zone.objects.get_or_create(slug=sources.zone_slug(name), defaults={"name": name, "kind": kind})
+        if created:
+            summary.zones_created += 1
+            audit_record(by=by, by_label="territory_load", action="zone.create", target=zone, before=None,
+                         after={"name": name, "kind": kind})
+        zone_objs[name] = zone
+
+    existing = {c.codice_istat: c for c in Comune.objects.filter(codice_istat__in=codes)}
+    for r in rows:
+        p = pop.get(r.codice_istat, sources.PopulationRow(None, None, None))
+        values = {
+            "name": r.name, "codice_catastale": r.codice_catastale, "codice_fiscale": r.codice_fiscale,
+            "sigla": r.sigla, "codice_uts": r.codice_uts, "uts_name": r.uts_name, "is_capoluogo": r.is_capoluogo,
+            "population_legal": p.population_legal, "population_resident": p.population_resident,
+            "area_kmq": p.area_kmq,
+            "zone_id": zone_objs[zone_of[r.codice_istat]].pk if r.codice_istat in zone_of else None,
+            "geometry": geoms.get(r.codice_istat),
+        }
+        if values["geometry"] is not None:
+            summary.with_geometry += 1
+        comune = existing.get(r.codice_istat)
+        if comune is None:
+            comune = Comune(codice_istat=r.codice_istat, **values)
+            comune.save()
+            audit_record(by=by, by_label="territory_load", action="comune.create", target=comune, before=None,
+                         after=_snapshot(comune))
+            summary.comuni_created += 1
+            continue
+        if all(getattr(comune, k) == v for k, v in values.items()):
+            summary.comuni_unchanged += 1
+            continue
+        before = _snapshot(comune)
+        for k, v in values.items():
+            setattr(comune, k, v)
+        comune.save()
+        audit_record(by=by, by_label="territory_load", action="comune.update", target=comune, before=before,
+                     after=_snapshot(comune))
+        summary.comuni_updated += 1
+    return summary

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from decimetro.web import views
+
+app_name = "web"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("piano/missioni/<str:code>/", views.mission_detail, name="mission"),
+    path("piano/obiettivi/", views.objective_list, name="objectives"),
+    path("piano/obiettivi/<str:code>/", views.objective_detail, name="objective"),
+    path("territorio/comuni/", views.comune_list, name="comuni"),
+    path("territorio/comuni/<str:codice_istat>/", views.comune_detail, name="comune"),
+    path("territorio/zone/", views.zone_list, name="zones"),
+    path("territorio/zone/<slug:slug>/", views.zone_detail, name="zone"),
+    path("territorio/mappa/", views.territory_map, name="map"),
+    path("gestione/", views.backoffice, name="backoffice"),
+    path("gestione/obiettivi/<str:code>/", views.objective_edit, name="objective_edit"),
+    path("gestione/missioni/<str:code>/", views.mission_edit, name="mission_edit"),
+    path("gestione/componenti/<str:code>/", views.component_edit, name="component_edit"),
+]
