@@ -1,0 +1,40 @@
+"""Production settings: `check --deploy` is clean, secrets come from the environment."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    full_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
+    full_env.update(env)
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, check=False
+    )
+
+
+def test_check_deploy_is_clean_in_production_settings():
+    result = _manage(
+        "check", "--deploy", "--fail-level", "WARNING",
+        env={"DECIMETRO_ENV": "production", "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-123",
+             "ALLOWED_HOSTS": "decimetro.example.org"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_secret_key():
+    result = _manage("check", env={"DECIMETRO_ENV": "production", "ALLOWED_HOSTS": "decimetro.example.org"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_development_default_is_not_deploy_clean():
+    """Guard against the production checks passing by accident: the dev defaults must be flagged."""
+    result = _manage("check", "--deploy", "--fail-level", "WARNING", env={"DECIMETRO_ENV": "development"})
+    assert result.returncode != 0
