@@ -13,7 +13,7 @@ from decimetro.core.models import AuditEntry, User
 
 
 def jsonable(data: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Make a snapshot storable as JSON: related objects become their code (or pk), decimals and dates text."""
+    """Make a snapshot JSON-storable: related objects become their code (or pk), decimals and dates text."""
     if data is None:
         return None
     out: dict[str, Any] = {}

@@ -34,7 +34,7 @@ class _LineLoader(yaml.SafeLoader):
     """SafeLoader that remembers the line where each mapping starts."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
-        mapping = _LineDict(super().construct_mapping(node, deep=True))
+        mapping = _LineDict(super().construct_mapping(node, deep=True))  # type: ignore[arg-type]
         mapping.line = node.start_mark.line + 1
         return mapping
 
