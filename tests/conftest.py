@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import pytest
 
 from decimetro.plan.plan_file import DEFAULT_PLAN_FILE, read_plan_file
 from decimetro.plan.services import plan_load
 from decimetro.territory.services import territory_load
 from tests.factories import StaffFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parents[1]
+# The shared open data and the plan's seed live beside the checkout (../shared), as in CI.
+SHARED_DIR = Path(os.environ.get("DECIMETRO_SHARED_DIR", ROOT.parent / "shared"))
 
 
 @pytest.fixture

@@ -14,7 +14,9 @@ def test_audit_record_stores_who_what_before_after_as_json():
     user = StaffFactory(username="mario.rossi")
     objective = ObjectiveFactory(title="Vecchio titolo")
     entry = audit_record(
-        by=user, action="objective.update", target=objective,
+        by=user,
+        action="objective.update",
+        target=objective,
         before={"title": "Vecchio titolo", "mission": objective.mission},
         after={"title": "Nuovo titolo", "mission": objective.mission},
     )
@@ -37,5 +39,7 @@ def test_audit_history_is_scoped_to_its_target():
 @pytest.mark.django_db
 def test_audit_record_serialises_decimals():
     comune = ComuneFactory()
-    audit_record(by=None, action="comune.update", target=comune, before={"area": Decimal("1.5000")}, after=None)
+    audit_record(
+        by=None, action="comune.update", target=comune, before={"area": Decimal("1.5000")}, after=None
+    )
     assert AuditEntry.objects.get().before == {"area": "1.5000"}

@@ -14,15 +14,26 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     full_env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS"}}
     full_env.update(env)
     return subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=full_env, capture_output=True, text=True, check=False
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
 
 
 def test_check_deploy_is_clean_in_production_settings():
     result = _manage(
-        "check", "--deploy", "--fail-level", "WARNING",
-        env={"DECIMETRO_ENV": "production", "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-123",
-             "ALLOWED_HOSTS": "decimetro.example.org"},
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        env={
+            "DECIMETRO_ENV": "production",
+            "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-123",
+            "ALLOWED_HOSTS": "decimetro.example.org",
+        },
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
