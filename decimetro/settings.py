@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "decimetro.core",
     "decimetro.plan",
     "decimetro.territory",
+    "decimetro.pnrr",
     "decimetro.web",
     "decimetro.api",
 ]
@@ -159,4 +160,3 @@ LOGGING = {
 
 # Decimetro
 DECIMETRO_TERRITORY_UTS = os.environ.get("DECIMETRO_TERRITORY_UTS", "215")
-

@@ -12,11 +12,12 @@ from decimetro.territory.models import Comune, Zone
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
-        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"utente{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", "una-password-molto-lunga-42")
+    # Hashed before the save (a post-generation set_password was never saved, so the session hash of a
+    # force_login'd user did not match the stored one and the user was logged out on the next request).
+    password = factory.django.Password("una-password-molto-lunga-42")
 
 
 class StaffFactory(UserFactory):
@@ -107,3 +108,145 @@ class ComuneFactory(factory.django.DjangoModelFactory):
     area_kmq = factory.Faker("pydecimal", left_digits=2, right_digits=4, positive=True)
     zone = factory.SubFactory(ZoneFactory)
     geometry = {"type": "Polygon", "coordinates": [[[9.0, 45.4], [9.1, 45.4], [9.1, 45.5], [9.0, 45.4]]]}
+
+
+# PNRR (imports here: this section was appended) -----------------------------------------------
+
+import datetime  # noqa: E402
+from decimal import Decimal  # noqa: E402
+
+from decimetro.pnrr import models as pnrr  # noqa: E402
+
+
+class PnrrMissionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.Mission
+        django_get_or_create = ("code",)
+
+    code = "M1"
+    name = "Digitalizzazione, innovazione, competitività e cultura"
+
+
+class PnrrComponentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.Component
+        django_get_or_create = ("code",)
+
+    mission = factory.SubFactory(PnrrMissionFactory)
+    code = factory.LazyAttribute(lambda c: f"{c.mission.code}C1")
+    name = "Digitalizzazione, innovazione e sicurezza nella PA"
+
+
+class PnrrMeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.Measure
+        django_get_or_create = ("code",)
+
+    component = factory.SubFactory(PnrrComponentFactory)
+    code = factory.LazyAttribute(lambda m: f"{m.component.code}I1.02")
+    name = "Abilitazione al cloud per le PA locali"
+    kind = "Investimento"
+
+
+class SubMeasureFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.SubMeasure
+        django_get_or_create = ("code",)
+
+    measure = factory.SubFactory(PnrrMeasureFactory)
+    code = factory.LazyAttribute(lambda s: f"{s.measure.code}.00")
+    name = factory.LazyAttribute(lambda s: s.measure.name)
+    amount_total = Decimal("1000000000.00")
+    in_frame = True
+
+
+class MilestoneFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.Milestone
+
+    code = factory.Sequence(lambda n: f"M1C1-{n + 100}")
+    kind = pnrr.Milestone.Kind.TARGET
+    name = factory.Sequence(lambda n: f"Servizi migrati al cloud {n}")
+    unit = "Numero"
+    baseline = Decimal("0")
+    target_value = Decimal("12464")
+    quarter = "Q2"
+    year = 2026
+
+    @factory.post_generation
+    def submeasures(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.submeasures.set(extracted)
+
+
+class ImplementingBodyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.ImplementingBody
+        django_get_or_create = ("fiscal_code",)
+
+    fiscal_code = factory.Sequence(lambda n: f"{n + 1:011d}")
+    name = factory.Sequence(lambda n: f"COMUNE DI PROVA {n}")
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    """A validated project; its places come from PlaceFactory (none by default)."""
+
+    class Meta:
+        model = pnrr.Project
+
+    cup = factory.Sequence(lambda n: f"B11C22{n:09d}")
+    local_code = factory.LazyAttribute(lambda p: f"PRJ_{p.cup}")
+    submeasure = factory.SubFactory(SubMeasureFactory)
+    provenance = pnrr.Provenance.VALIDATED
+    title = factory.Sequence(lambda n: f"Migrazione al cloud dei servizi n. {n}")
+    synthesis = "Migrazione al cloud dei servizi digitali dell'amministrazione."
+    fin_pnrr = Decimal("100000.00")
+    fin_totale = Decimal("120000.00")
+    fin_comune = Decimal("20000.00")
+    implementing_body = factory.SubFactory(ImplementingBodyFactory)
+    updated_on = datetime.date(2023, 2, 21)
+
+
+class PlaceFactory(factory.django.DjangoModelFactory):
+    """A place in a comune (pass comune=...; istat and codes follow it). For a national row pass
+    comune=None, istat_code="", region_code="0"."""
+
+    class Meta:
+        model = pnrr.Place
+
+    project = factory.SubFactory(ProjectFactory)
+    dataset = factory.SelfAttribute("project.provenance")
+    comune = factory.SubFactory(ComuneFactory)
+    istat_code = factory.LazyAttribute(lambda p: p.comune.codice_istat if p.comune else "")
+    region_code = "3"
+    region_name = "LOMBARDIA"
+    province_code = "15"
+    province_name = "MILANO"
+    comune_code = factory.LazyAttribute(lambda p: str(int(p.istat_code[3:])) if p.istat_code else "0")
+    comune_name = factory.LazyAttribute(lambda p: p.comune.name.upper() if p.comune else "")
+
+
+class PaymentSnapshotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.PaymentSnapshot
+
+    project = factory.SubFactory(ProjectFactory)
+    release_date = datetime.date(2025, 3, 31)
+    fin_totale = factory.SelfAttribute("project.fin_totale")
+    fin_pnrr = factory.SelfAttribute("project.fin_pnrr")
+    paid_total = Decimal("60000.00")
+    paid_pnrr = Decimal("50000.00")
+
+
+class ImportRunFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.ImportRun
+
+    file_name = factory.Sequence(lambda n: f"progetti_{n}.csv.gz")
+    checksum = factory.Sequence(lambda n: f"{n:064x}")
+    kind = "progetti"
+    release_date = datetime.date(2023, 2, 24)
+    rows_read = 10
+    inserted = 10
+    status = pnrr.ImportRun.Status.OK
+    by_label = "manage.py"

@@ -1,6 +1,9 @@
 from ninja import NinjaAPI
 
 from decimetro.api.plan import router as plan_router
+from decimetro.api.pnrr import measures_router as pnrr_measures_router
+from decimetro.api.pnrr import projects_router as pnrr_projects_router
+from decimetro.api.pnrr import territory_router as pnrr_territory_router
 from decimetro.api.territory import router as territory_router
 
 api = NinjaAPI(
@@ -16,3 +19,7 @@ api = NinjaAPI(
 )
 api.add_router("/plan", plan_router, tags=["Piano"])
 api.add_router("/territory", territory_router, tags=["Territorio"])
+api.add_router("/projects", pnrr_projects_router, tags=["PNRR"])
+api.add_router("/pnrr", pnrr_measures_router, tags=["PNRR"])
+# The comune with its PNRR totals: same /territory prefix, routes of decimetro/api/pnrr.py.
+api.add_router("/territory", pnrr_territory_router, tags=["Territorio"])

@@ -46,7 +46,9 @@ def _edition() -> Edition:
     return edition
 
 
-@router.get("/missions", response=list[MissionOut], summary="Missioni del piano con le parole chiave della visione")
+@router.get(
+    "/missions", response=list[MissionOut], summary="Missioni del piano con le parole chiave della visione"
+)
 def list_missions(request: HttpRequest) -> list[MissionOut]:
     return [
         MissionOut(code=m.code, title=m.title, keywords=[k.slug for k in m.keywords.all()])
@@ -70,7 +72,8 @@ def list_objectives(
     keyword: str | None = None,
 ) -> list[ObjectiveOut]:
     return [
-        ObjectiveOut(code=o.code, mission=o.mission.code, number=o.number, title=o.title,
-                     actors=ActorsOut(**o.actors))
+        ObjectiveOut(
+            code=o.code, mission=o.mission.code, number=o.number, title=o.title, actors=ActorsOut(**o.actors)
+        )
         for o in selectors.objectives_for(_edition(), mission=mission, actor=actor, keyword=keyword)
     ]

@@ -6,6 +6,7 @@ Every error names the line of the file where it was found, so a typo is fixed in
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,12 +32,43 @@ class _LineDict(dict[str, Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that remembers the line where each mapping starts."""
+    """SafeLoader whose mappings are `_LineDict`s that remember the line where they start, and that rejects
+    duplicate keys (PyYAML would silently keep the last value, so a typo would go unnoticed)."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:  # type: ignore[override]
-        mapping = _LineDict(super().construct_mapping(node, deep=True))  # type: ignore[arg-type]
-        mapping.line = node.start_mark.line + 1
-        return mapping
+        seen: set[Any] = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    "in una mappa", node.start_mark, f"chiave duplicata {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=True)  # type: ignore[arg-type]
+
+
+def _construct_line_dict(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[_LineDict]:
+    # SafeLoader builds every mapping through the "map" tag's constructor, not through construct_mapping's
+    # return value: the line must be attached here.
+    data = _LineDict()
+    data.line = node.start_mark.line + 1
+    yield data
+    data.update(loader.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_line_dict)
+
+
+def _error_line(exc: yaml.YAMLError) -> int | None:
+    """The line to blame for a YAML syntax error. For an unclosed flow collection ({…}, […]) or quoted text
+    PyYAML notices the problem only later (often at the next line or at the end of the file): blame where the
+    unclosed element starts. Otherwise blame where the problem was found."""
+    context = str(getattr(exc, "context", "") or "")
+    context_mark = getattr(exc, "context_mark", None)
+    problem_mark = getattr(exc, "problem_mark", None)
+    if context_mark is not None and ("flow" in context or "quoted" in context):
+        return int(context_mark.line) + 1
+    return int(problem_mark.line) + 1 if problem_mark is not None else None
 
 
 @dataclass(frozen=True)
@@ -135,12 +167,19 @@ class _Reader:
             raise self.fail(node, f"{what}: '{key}' deve essere una lista")
         return value
 
-    def text(self, node: dict[str, Any], key: str, what: str) -> str:
+    def keys(self, node: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+        unknown = [k for k in node if k not in allowed]
+        if unknown:
+            raise self.fail(node, f"{what}: chiave sconosciuta {unknown[0]!r} (attese: {', '.join(allowed)})")
+
+    def text(self, node: dict[str, Any], key: str, what: str, max_length: int | None = None) -> str:
         value = node.get(key)
         if value is None or (isinstance(value, str) and not value.strip()):
             raise self.fail(node, f"{what}: manca '{key}'")
         if not isinstance(value, str):
             raise self.fail(node, f"{what}: '{key}' deve essere un testo")
+        if max_length is not None and len(value) > max_length:
+            raise self.fail(node, f"{what}: '{key}' supera {max_length} caratteri ({len(value)})")
         return value
 
     def integer(self, node: dict[str, Any], key: str, what: str) -> int:
@@ -153,13 +192,16 @@ class _Reader:
         raw = node.get("actors")
         if not isinstance(raw, dict):
             raise self.fail(node, f"{what}: manca 'actors' ({', '.join(ACTOR_FIELDS)})")
+        # Errors inside the flags name the line of the `actors` mapping (more precise than the entry's).
         unknown = set(raw) - set(ACTOR_FIELDS)
         if unknown:
-            raise self.fail(node, f"{what}: attore sconosciuto {sorted(unknown)}")
+            raise self.fail(raw, f"{what}: attore sconosciuto {sorted(unknown)}")
         result = {}
         for name in ACTOR_FIELDS:
             if not isinstance(raw.get(name), bool):
-                raise self.fail(node, f"{what}: 'actors.{name}' deve essere true o false")
+                raise self.fail(
+                    raw, f"{what}: 'actors.{name}' deve essere true o false, trovato {raw.get(name)!r}"
+                )
             result[name] = raw[name]
         return result
 
@@ -170,25 +212,26 @@ def parse_plan(text: str, path: str = "<plan>") -> PlanData:
     try:
         doc = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise PlanFileError(path, mark.line + 1 if mark else None, f"YAML non valido: {exc}") from exc
+        raise PlanFileError(path, _error_line(exc), f"YAML non valido: {exc}") from exc
     doc = r.mapping(doc, "file")
+    r.keys(doc, ("edition", "keywords", "directions", "missions"), "file")
     for key in ("edition", "keywords", "missions"):
         if key not in doc:
             raise r.fail(doc, f"manca la sezione '{key}'")
 
     ed = r.mapping(doc["edition"], "edition", doc)
+    r.keys(ed, ("slug", "title", "short_title", "ente", "year_start", "year_end", "source"), "edition")
     years = (r.integer(ed, "year_start", "edition"), r.integer(ed, "year_end", "edition"))
     if years[1] < years[0]:
         raise r.fail(ed, "edition: year_end precede year_start")
-    slug = r.text(ed, "slug", "edition")
+    slug = r.text(ed, "slug", "edition", max_length=50)
     if not SLUG.match(slug):
         raise r.fail(ed, f"edition: slug non valido {slug!r}")
     edition = EditionData(
         slug=slug,
-        title=r.text(ed, "title", "edition"),
-        short_title=r.text(ed, "short_title", "edition"),
-        ente=r.text(ed, "ente", "edition"),
+        title=r.text(ed, "title", "edition", max_length=300),
+        short_title=r.text(ed, "short_title", "edition", max_length=40),
+        ente=r.text(ed, "ente", "edition", max_length=200),
         year_start=years[0],
         year_end=years[1],
         source=str(ed.get("source") or ""),
@@ -197,23 +240,34 @@ def parse_plan(text: str, path: str = "<plan>") -> PlanData:
     keywords: list[KeywordData] = []
     for pos, raw in enumerate(r.items(doc, "keywords", "keywords"), start=1):
         kw = r.mapping(raw, "parola chiave", doc)
-        kslug = r.text(kw, "slug", "parola chiave")
+        r.keys(kw, ("slug", "name"), "parola chiave")
+        kslug = r.text(kw, "slug", "parola chiave", max_length=50)
+        if not SLUG.match(kslug):
+            raise r.fail(kw, f"parola chiave: slug non valido {kslug!r}")
         if any(k.slug == kslug for k in keywords):
             raise r.fail(kw, f"parola chiave duplicata '{kslug}'")
-        keywords.append(KeywordData(slug=kslug, name=r.text(kw, "name", f"parola chiave {kslug}"), position=pos))
+        keywords.append(
+            KeywordData(
+                slug=kslug, name=r.text(kw, "name", f"parola chiave {kslug}", max_length=80), position=pos
+            )
+        )
     known_keywords = {k.slug for k in keywords}
 
     directions: list[DirectionData] = []
     for pos, raw in enumerate(r.items(doc, "directions", "directions"), start=1):
         d = r.mapping(raw, "direzione", doc)
+        r.keys(d, ("slug", "actor", "title", "text"), "direzione")
+        dslug = r.text(d, "slug", "direzione", max_length=50)
+        if not SLUG.match(dslug) or any(x.slug == dslug for x in directions):
+            raise r.fail(d, f"direzione: slug non valido o duplicato {dslug!r}")
         actor = r.text(d, "actor", "direzione")
         if actor not in ACTOR_FIELDS:
             raise r.fail(d, f"direzione: attore sconosciuto '{actor}'")
         directions.append(
             DirectionData(
-                slug=r.text(d, "slug", "direzione"),
+                slug=dslug,
                 actor=actor,
-                title=r.text(d, "title", "direzione"),
+                title=r.text(d, "title", "direzione", max_length=300),
                 text=r.text(d, "text", "direzione"),
                 position=pos,
             )
@@ -224,11 +278,21 @@ def parse_plan(text: str, path: str = "<plan>") -> PlanData:
     component_pos = 0
     for raw in r.items(doc, "missions", "missions"):
         m = r.mapping(raw, "missione", doc)
+        r.keys(
+            m,
+            ("code", "title", "matrix_title", "introduction", "keywords", "components", "objectives"),
+            "missione",
+        )
         code = r.text(m, "code", "missione")
         if not MISSION_CODE.match(code):
             raise r.fail(m, f"missione sconosciuta '{code}' (attese M1…M6)")
         if any(x.code == code for x in missions):
             raise r.fail(m, f"missione duplicata '{code}'")
+        title = r.text(m, "title", f"missione {code}", max_length=300)
+        matrix_title = (
+            r.text(m, "matrix_title", f"missione {code}", max_length=300) if "matrix_title" in m else title
+        )
+        introduction = r.text(m, "introduction", f"missione {code}")
         kws = m.get("keywords") or []
         if not isinstance(kws, list):
             raise r.fail(m, f"missione {code}: 'keywords' deve essere una lista")
@@ -238,6 +302,7 @@ def parse_plan(text: str, path: str = "<plan>") -> PlanData:
         components: list[ComponentData] = []
         for craw in r.items(m, "components", f"missione {code}"):
             c = r.mapping(craw, "componente", m)
+            r.keys(c, ("code", "title", "actors"), "componente")
             ccode = r.text(c, "code", "componente")
             cm = COMPONENT_CODE.match(ccode)
             if not cm:
@@ -251,7 +316,7 @@ def parse_plan(text: str, path: str = "<plan>") -> PlanData:
             components.append(
                 ComponentData(
                     code=ccode,
-                    title=r.text(c, "title", f"componente {ccode}"),
+                    title=r.text(c, "title", f"componente {ccode}", max_length=300),
                     actors=r.actors(c, f"componente {ccode}"),
                     position=component_pos,
                 )
@@ -259,6 +324,7 @@ def parse_plan(text: str, path: str = "<plan>") -> PlanData:
         objectives: list[ObjectiveData] = []
         for oraw in r.items(m, "objectives", f"missione {code}"):
             o = r.mapping(oraw, "obiettivo", m)
+            r.keys(o, ("number", "title", "actors"), "obiettivo")
             number = r.integer(o, "number", f"obiettivo della missione {code}")
             ocode = f"{code}.{number}"
             if any(x.number == number for x in objectives):
@@ -273,9 +339,9 @@ def parse_plan(text: str, path: str = "<plan>") -> PlanData:
         missions.append(
             MissionData(
                 code=code,
-                title=r.text(m, "title", f"missione {code}"),
-                matrix_title=str(m.get("matrix_title") or m.get("title")),
-                introduction=r.text(m, "introduction", f"missione {code}"),
+                title=title,
+                matrix_title=matrix_title,
+                introduction=introduction,
                 keywords=list(kws),
                 components=components,
                 objectives=objectives,

@@ -1,4 +1,4 @@
-"""Writes to the plan. Each function checks permission first, runs in one transaction and leaves audit rows."""
+"""Writes to the plan. Each function checks permission first, runs in one transaction, leaves audit rows."""
 
 from __future__ import annotations
 
@@ -57,8 +57,14 @@ def _upsert(
         obj = model(**lookup, **values)
         obj.full_clean()
         obj.save()
-        audit_record(by=by, by_label=by_label, action=f"{kind}.create", target=obj, before=None,
-                     after=snapshot(obj, fields))
+        audit_record(
+            by=by,
+            by_label=by_label,
+            action=f"{kind}.create",
+            target=obj,
+            before=None,
+            after=snapshot(obj, fields),
+        )
         summary.count(kind, "created")
         return obj
     before = snapshot(obj, fields)
@@ -69,8 +75,14 @@ def _upsert(
         setattr(obj, name, value)
     obj.full_clean()
     obj.save()
-    audit_record(by=by, by_label=by_label, action=f"{kind}.update", target=obj, before=before,
-                 after=snapshot(obj, fields))
+    audit_record(
+        by=by,
+        by_label=by_label,
+        action=f"{kind}.update",
+        target=obj,
+        before=before,
+        after=snapshot(obj, fields),
+    )
     summary.count(kind, "updated")
     return obj
 
@@ -83,43 +95,86 @@ def plan_load(*, data: PlanData, by: User | None = None, by_label: str = "plan_l
     kw: dict[str, Any] = {"summary": summary, "by": by, "by_label": by_label}
     e = data.edition
     edition: Edition = _upsert(
-        Edition, {"slug": e.slug},
-        {"title": e.title, "short_title": e.short_title, "ente": e.ente, "year_start": e.year_start,
-         "year_end": e.year_end, "source": e.source},
-        kind="edition", **kw,
+        Edition,
+        {"slug": e.slug},
+        {
+            "title": e.title,
+            "short_title": e.short_title,
+            "ente": e.ente,
+            "year_start": e.year_start,
+            "year_end": e.year_end,
+            "source": e.source,
+        },
+        kind="edition",
+        **kw,
     )
     if not Edition.objects.filter(is_current=True).exists():
         Edition.objects.filter(pk=edition.pk).update(is_current=True)
     keywords = {
-        k.slug: _upsert(Keyword, {"edition": edition, "slug": k.slug}, {"name": k.name, "position": k.position},
-                        kind="keyword", **kw)
+        k.slug: _upsert(
+            Keyword,
+            {"edition": edition, "slug": k.slug},
+            {"name": k.name, "position": k.position},
+            kind="keyword",
+            **kw,
+        )
         for k in data.keywords
     }
     for d in data.directions:
-        _upsert(Direction, {"edition": edition, "slug": d.slug},
-                {"actor": d.actor, "title": d.title, "text": d.text, "position": d.position},
-                kind="direction", **kw)
+        _upsert(
+            Direction,
+            {"edition": edition, "slug": d.slug},
+            {"actor": d.actor, "title": d.title, "text": d.text, "position": d.position},
+            kind="direction",
+            **kw,
+        )
     for m in data.missions:
         mission: Mission = _upsert(
-            Mission, {"edition": edition, "code": m.code},
-            {"number": m.number, "title": m.title, "matrix_title": m.matrix_title, "introduction": m.introduction},
-            kind="mission", **kw,
+            Mission,
+            {"edition": edition, "code": m.code},
+            {
+                "number": m.number,
+                "title": m.title,
+                "matrix_title": m.matrix_title,
+                "introduction": m.introduction,
+            },
+            kind="mission",
+            **kw,
         )
         wanted = {keywords[s].pk for s in m.keywords}
         current = set(mission.keywords.values_list("pk", flat=True))
         if wanted != current:
-            before = {"keywords": sorted(Keyword.objects.filter(pk__in=current).values_list("slug", flat=True))}
+            before = {
+                "keywords": sorted(Keyword.objects.filter(pk__in=current).values_list("slug", flat=True))
+            }
             mission.keywords.set(wanted)
-            audit_record(by=by, by_label=by_label, action="mission.keywords", target=mission, before=before,
-                         after={"keywords": sorted(m.keywords)})
+            audit_record(
+                by=by,
+                by_label=by_label,
+                action="mission.keywords",
+                target=mission,
+                before=before,
+                after={"keywords": sorted(m.keywords)},
+            )
+            summary.count("mission_keywords", "updated" if current else "created")
+        else:
+            summary.count("mission_keywords", "unchanged")
         for c in m.components:
-            _upsert(Component, {"edition": edition, "code": c.code},
-                    {"mission": mission, "title": c.title, "position": c.position, **c.actors},
-                    kind="component", **kw)
+            _upsert(
+                Component,
+                {"edition": edition, "code": c.code},
+                {"mission": mission, "title": c.title, "position": c.position, **c.actors},
+                kind="component",
+                **kw,
+            )
         for o in m.objectives:
-            _upsert(Objective, {"edition": edition, "code": o.code(m.code)},
-                    {"mission": mission, "number": o.number, "title": o.title, **o.actors},
-                    kind="objective", **kw)
+            _upsert(
+                Objective,
+                {"edition": edition, "code": o.code(m.code)},
+                {"mission": mission, "number": o.number, "title": o.title, **o.actors},
+                kind="objective",
+                **kw,
+            )
     return summary
 
 
@@ -141,15 +196,30 @@ def _edit(obj: models.Model, *, by: User, kind: str, fields: list[str], values: 
 
 
 def objective_update(*, objective: Objective, by: User, title: str, actors: dict[str, bool]) -> Objective:
-    return _edit(objective, by=by, kind="objective", fields=["title", *ACTOR_FIELDS],
-                 values={"title": title, **{a: bool(actors.get(a)) for a in ACTOR_FIELDS}})
+    return _edit(
+        objective,
+        by=by,
+        kind="objective",
+        fields=["title", *ACTOR_FIELDS],
+        values={"title": title, **{a: bool(actors.get(a)) for a in ACTOR_FIELDS}},
+    )
 
 
 def component_update(*, component: Component, by: User, title: str, actors: dict[str, bool]) -> Component:
-    return _edit(component, by=by, kind="component", fields=["title", *ACTOR_FIELDS],
-                 values={"title": title, **{a: bool(actors.get(a)) for a in ACTOR_FIELDS}})
+    return _edit(
+        component,
+        by=by,
+        kind="component",
+        fields=["title", *ACTOR_FIELDS],
+        values={"title": title, **{a: bool(actors.get(a)) for a in ACTOR_FIELDS}},
+    )
 
 
 def mission_update(*, mission: Mission, by: User, title: str, introduction: str) -> Mission:
-    return _edit(mission, by=by, kind="mission", fields=["title", "introduction"],
-                 values={"title": title, "introduction": introduction})
+    return _edit(
+        mission,
+        by=by,
+        kind="mission",
+        fields=["title", "introduction"],
+        values={"title": title, "introduction": introduction},
+    )

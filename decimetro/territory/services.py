@@ -19,12 +19,23 @@ class TerritoryLoadSummary:
     comuni_updated: int = 0
     comuni_unchanged: int = 0
     zones_created: int = 0
+    zones_updated: int = 0
     with_geometry: int = 0
 
 
 COMUNE_FIELDS = [
-    "name", "codice_catastale", "codice_fiscale", "sigla", "codice_uts", "uts_name", "is_capoluogo",
-    "population_legal", "population_resident", "area_kmq", "zone_id", "geometry",
+    "name",
+    "codice_catastale",
+    "codice_fiscale",
+    "sigla",
+    "codice_uts",
+    "uts_name",
+    "is_capoluogo",
+    "population_legal",
+    "population_resident",
+    "area_kmq",
+    "zone_id",
+    "geometry",
 ]
 
 
@@ -41,14 +52,22 @@ def territory_load(
     uts: str,
     situas: Path = sources.SITUAS_FILE,
     population: Path = sources.POPULATION_FILE,
-    zones: Path | None = sources.ZONES_FILE,
-    geometries: Path | None = sources.GEOMETRY_FILE,
+    zones: Path | None = None,
+    geometries: Path | None = None,
     by: User | None = None,
 ) -> TerritoryLoadSummary:
-    """Load the comuni of UTS `uts`. All files are read and checked before anything is written."""
+    """Load the comuni of UTS `uts`. All files are read and checked before anything is written, and the whole
+    load is one transaction: a bad file leaves the database as it was.
+
+    `zones` and `geometries` default to the files bundled for that UTS (only Milano, 215, has them); a UTS
+    without them is loaded from the SITUAS list with population and area only. Loading twice is a no-op:
+    only real changes are saved, each with its audit row.
+    """
     rows = sources.read_situas(situas, uts=uts)
     codes = {r.codice_istat for r in rows}
     pop = sources.read_population(population, codes=codes)
+    zones = zones or sources.BUNDLED_ZONES.get(uts)
+    geometries = geometries or sources.BUNDLED_GEOMETRIES.get(uts)
     zone_of = sources.read_zones(zones, codes=codes) if zones else {}
     geoms = {k: v for k, v in sources.read_geometries(geometries).items() if k in codes} if geometries else {}
 
@@ -57,20 +76,47 @@ def territory_load(
     capoluoghi = {r.name for r in rows if r.is_capoluogo}
     for name in sorted(set(zone_of.values())):
         kind = Zone.Kind.CAPOLUOGO if name in capoluoghi else Zone.Kind.ZONA_OMOGENEA
-        zone, created = Zone.objects.get_or_create(slug=sources.zone_slug(name), defaults={"name": name, "kind": kind})
+        zone, created = Zone.objects.get_or_create(
+            slug=sources.zone_slug(name), defaults={"name": name, "kind": kind}
+        )
         if created:
             summary.zones_created += 1
-            audit_record(by=by, by_label="territory_load", action="zone.create", target=zone, before=None,
-                         after={"name": name, "kind": kind})
+            audit_record(
+                by=by,
+                by_label="territory_load",
+                action="zone.create",
+                target=zone,
+                before=None,
+                after={"name": name, "kind": kind},
+            )
+        elif (zone.name, zone.kind) != (name, kind):
+            zone_before = {"name": zone.name, "kind": zone.kind}
+            zone.name, zone.kind = name, kind
+            zone.save(update_fields=["name", "kind"])
+            summary.zones_updated += 1
+            audit_record(
+                by=by,
+                by_label="territory_load",
+                action="zone.update",
+                target=zone,
+                before=zone_before,
+                after={"name": name, "kind": kind},
+            )
         zone_objs[name] = zone
 
     existing = {c.codice_istat: c for c in Comune.objects.filter(codice_istat__in=codes)}
     for r in rows:
         p = pop.get(r.codice_istat, sources.PopulationRow(None, None, None))
         values = {
-            "name": r.name, "codice_catastale": r.codice_catastale, "codice_fiscale": r.codice_fiscale,
-            "sigla": r.sigla, "codice_uts": r.codice_uts, "uts_name": r.uts_name, "is_capoluogo": r.is_capoluogo,
-            "population_legal": p.population_legal, "population_resident": p.population_resident,
+            "name": r.name,
+            "codice_catastale": r.codice_catastale,
+            "codice_fiscale": r.codice_fiscale,
+            "sigla": r.sigla,
+            "codice_uts": r.codice_uts,
+            "uts_name": r.uts_name,
+            "is_capoluogo": r.is_capoluogo,
+            "population_legal": p.population_legal,
+            "population_resident": p.population_resident,
             "area_kmq": p.area_kmq,
             "zone_id": zone_objs[zone_of[r.codice_istat]].pk if r.codice_istat in zone_of else None,
             "geometry": geoms.get(r.codice_istat),
@@ -81,8 +127,14 @@ def territory_load(
         if comune is None:
             comune = Comune(codice_istat=r.codice_istat, **values)
             comune.save()
-            audit_record(by=by, by_label="territory_load", action="comune.create", target=comune, before=None,
-                         after=_snapshot(comune))
+            audit_record(
+                by=by,
+                by_label="territory_load",
+                action="comune.create",
+                target=comune,
+                before=None,
+                after=_snapshot(comune),
+            )
             summary.comuni_created += 1
             continue
         if all(getattr(comune, k) == v for k, v in values.items()):
@@ -92,7 +144,13 @@ def territory_load(
         for k, v in values.items():
             setattr(comune, k, v)
         comune.save()
-        audit_record(by=by, by_label="territory_load", action="comune.update", target=comune, before=before,
-                     after=_snapshot(comune))
+        audit_record(
+            by=by,
+            by_label="territory_load",
+            action="comune.update",
+            target=comune,
+            before=before,
+            after=_snapshot(comune),
+        )
         summary.comuni_updated += 1
     return summary

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from decimetro.web import views
+from decimetro.web import views, views_pnrr
 
 app_name = "web"
 
@@ -18,4 +18,13 @@ urlpatterns = [
     path("gestione/obiettivi/<str:code>/", views.objective_edit, name="objective_edit"),
     path("gestione/missioni/<str:code>/", views.mission_edit, name="mission_edit"),
     path("gestione/componenti/<str:code>/", views.component_edit, name="component_edit"),
+    # PNRR
+    path("progetti/", views_pnrr.project_list, name="projects"),
+    path("progetti/export.csv", views_pnrr.project_list_csv, name="projects_csv"),
+    path("progetti/cup/<str:cup>/", views_pnrr.project_by_cup, name="project_by_cup"),
+    path("progetti/<int:pk>/", views_pnrr.project_detail, name="project"),
+    path("pnrr/misure/", views_pnrr.measure_list, name="measures"),
+    path("pnrr/misure/<str:code>/", views_pnrr.measure_detail, name="measure"),
+    path("pnrr/attuatori/<int:pk>/", views_pnrr.body_detail, name="body"),
+    path("gestione/importazioni/", views_pnrr.import_log, name="import_log"),
 ]

@@ -1,11 +1,17 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from decimetro.core.audit import audit_history
@@ -15,6 +21,7 @@ from decimetro.plan.models import ACTOR_FIELDS, ACTOR_LABELS, Edition
 from decimetro.plan.services import component_update, mission_update, objective_update
 from decimetro.territory import selectors as terr_sel
 from decimetro.web.forms import ComponentForm, MissionForm, ObjectiveForm
+from decimetro.web.views_pnrr import area_pnrr_context
 
 
 def _edition() -> Edition:
@@ -28,6 +35,52 @@ def _actors() -> list[tuple[str, str]]:
     return [(a, str(ACTOR_LABELS[a])) for a in ACTOR_FIELDS]
 
 
+HISTORY_FIELDS = {
+    "title": _("Titolo"),
+    "introduction": _("Introduzione"),
+    "matrix_title": _("Titolo nella matrice della visione"),
+    "number": _("Numero"),
+    "position": _("Posizione"),
+    "mission": _("Missione"),
+    "keywords": _("Parole chiave"),
+    **ACTOR_LABELS,
+}
+HISTORY_ACTIONS = {"create": _("creazione"), "update": _("modifica"), "keywords": _("parole chiave")}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: datetime
+    who: str
+    action: str
+    changes: list[tuple[str, str, str]]
+
+
+def _shown(value: object) -> str:
+    if value is True:
+        return _t("sì")
+    if value is False:
+        return _t("no")
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def _history(target: models.Model) -> list[HistoryRow]:
+    """The last 20 audit rows of an entry, in words: field labels, sì/no for flags, '—' for nothing."""
+    return [
+        HistoryRow(
+            when=entry.created_at,
+            who=entry.actor_label,
+            action=str(HISTORY_ACTIONS.get(entry.action.rsplit(".", 1)[-1], entry.action)),
+            changes=[(str(HISTORY_FIELDS.get(f, f)), _shown(b), _shown(a)) for f, b, a in entry.changes],
+        )
+        for entry in audit_history(target)[:20]
+    ]
+
+
 def home(request: HttpRequest) -> HttpResponse:
     edition = _edition()
     keywords = list(plan_sel.keywords_for(edition))
@@ -35,20 +88,34 @@ def home(request: HttpRequest) -> HttpResponse:
     for m in missions:
         slugs = {k.slug for k in m.keywords.all()}
         m.keyword_cells = [k.slug in slugs for k in keywords]  # type: ignore[attr-defined]
-    return render(request, "web/home.html", {
-        "edition": edition, "keywords": keywords, "missions": missions,
-        "components": plan_sel.components_for(edition), "actors": _actors(),
-        "directions": edition.directions.all(),
-    })
+    return render(
+        request,
+        "web/home.html",
+        {
+            "edition": edition,
+            "keywords": keywords,
+            "missions": missions,
+            "components": plan_sel.components_for(edition),
+            "actors": _actors(),
+            "directions": edition.directions.all(),
+        },
+    )
 
 
 def mission_detail(request: HttpRequest, code: str) -> HttpResponse:
     edition = _edition()
     mission = get_object_or_404(plan_sel.mission_detail(edition), code=code.upper())
-    return render(request, "web/mission_detail.html", {
-        "edition": edition, "mission": mission, "actors": _actors(),
-        "history": audit_history(mission)[:20], "can_edit": can_edit_plan(request.user),
-    })
+    return render(
+        request,
+        "web/mission_detail.html",
+        {
+            "edition": edition,
+            "mission": mission,
+            "actors": _actors(),
+            "history": _history(mission),
+            "can_edit": can_edit_plan(request.user),
+        },
+    )
 
 
 def objective_list(request: HttpRequest) -> HttpResponse:
@@ -60,51 +127,114 @@ def objective_list(request: HttpRequest) -> HttpResponse:
     if actor and actor not in ACTOR_FIELDS:
         actor = None
     objectives = plan_sel.objectives_for(edition, mission=mission, actor=actor, keyword=keyword, q=q)
-    return render(request, "web/objective_list.html", {
-        "edition": edition, "objectives": objectives, "actors": _actors(),
-        "keywords": plan_sel.keywords_for(edition), "missions": plan_sel.missions_for(edition),
-        "filters": {"attore": actor or "", "parola_chiave": keyword or "", "missione": mission or "", "q": q or ""},
-    })
+    return render(
+        request,
+        "web/objective_list.html",
+        {
+            "edition": edition,
+            "objectives": objectives,
+            "actors": _actors(),
+            "keywords": plan_sel.keywords_for(edition),
+            "missions": plan_sel.missions_for(edition),
+            "filters": {
+                "attore": actor or "",
+                "parola_chiave": keyword or "",
+                "missione": mission or "",
+                "q": q or "",
+            },
+        },
+    )
 
 
 def objective_detail(request: HttpRequest, code: str) -> HttpResponse:
     edition = _edition()
     objective = get_object_or_404(plan_sel.objectives_for(edition), code=code.upper())
-    return render(request, "web/objective_detail.html", {
-        "edition": edition, "objective": objective, "actors": _actors(),
-        "keywords": objective.mission.keywords.all(),
-        "history": audit_history(objective)[:20], "can_edit": can_edit_plan(request.user),
-    })
+    return render(
+        request,
+        "web/objective_detail.html",
+        {
+            "edition": edition,
+            "objective": objective,
+            "actors": _actors(),
+            "keywords": objective.mission.keywords.all(),
+            "history": _history(objective),
+            "can_edit": can_edit_plan(request.user),
+        },
+    )
+
+
+# Territory -------------------------------------------------------------------------------------------------
+
+# Numbers are most useful largest first; names and codes A→Z.
+_DESCENDING_FIRST = {"population", "area"}
+
+
+def _sorting(sort: str) -> dict[str, dict[str, str]]:
+    """For each sortable column: the `ordina` value its header links to, and its aria-sort state."""
+    columns = {}
+    for key in terr_sel.COMUNE_SORTS:
+        if sort == key:
+            columns[key] = {"next": f"-{key}", "aria": "ascending"}
+        elif sort == f"-{key}":
+            columns[key] = {"next": key, "aria": "descending"}
+        else:
+            columns[key] = {"next": f"-{key}" if key in _DESCENDING_FIRST else key, "aria": ""}
+    return columns
 
 
 def comune_list(request: HttpRequest) -> HttpResponse:
-    q = (request.GET.get("q") or "").strip() or None
-    zone = request.GET.get("zona") or None
-    sort = request.GET.get("ordina") or "name"
+    q = (request.GET.get("q") or "").strip()[:100]
+    zone = (request.GET.get("zona") or "").strip()
+    sort = request.GET.get("ordina") or terr_sel.DEFAULT_SORT
+    if not terr_sel.comune_sort_is_valid(sort):
+        sort = terr_sel.DEFAULT_SORT
     comuni = terr_sel.comuni_list(q=q, zone=zone, sort=sort)
-    return render(request, "web/comune_list.html", {
-        "comuni": comuni, "zones": terr_sel.zones_with_totals(), "sort": sort,
-        "filters": {"q": q or "", "zona": zone or ""},
-    })
+    return render(
+        request,
+        "web/comune_list.html",
+        {
+            "nav": "comuni",
+            "comuni": comuni,
+            "zones": terr_sel.zones_with_totals(),
+            "sort": sort,
+            "sorting": _sorting(sort),
+            "filters": {"q": q, "zona": zone},
+        },
+    )
 
 
 def comune_detail(request: HttpRequest, codice_istat: str) -> HttpResponse:
-    comune = get_object_or_404(terr_sel.comuni_of_territory().select_related("zone"), codice_istat=codice_istat)
-    return render(request, "web/comune_detail.html", {"comune": comune})
+    comune = get_object_or_404(terr_sel.comune_detail(), codice_istat=codice_istat)
+    pnrr = area_pnrr_context(request, comuni=[comune], list_query=f"comune={comune.codice_istat}")
+    return render(request, "web/comune_detail.html", {"nav": "comuni", "comune": comune, "pnrr": pnrr})
 
 
 def zone_detail(request: HttpRequest, slug: str) -> HttpResponse:
     zone = get_object_or_404(terr_sel.zones_with_totals(), slug=slug)
-    comuni = terr_sel.comuni_list(zone=slug)
-    return render(request, "web/zone_detail.html", {"zone": zone, "comuni": comuni})
+    comuni = list(terr_sel.comuni_list(zone=slug))
+    pnrr = area_pnrr_context(request, comuni=comuni, list_query=f"zona={zone.slug}")
+    return render(
+        request, "web/zone_detail.html", {"nav": "zone", "zone": zone, "comuni": comuni, "pnrr": pnrr}
+    )
 
 
 def zone_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/zone_list.html", {"zones": terr_sel.zones_with_totals()})
+    return render(request, "web/zone_list.html", {"nav": "zone", "zones": terr_sel.zones_with_totals()})
 
 
 def territory_map(request: HttpRequest) -> HttpResponse:
-    return render(request, "web/map.html", {"zones": terr_sel.zones_with_totals()})
+    zones = list(terr_sel.zones_with_totals())
+    selected = next((z for z in zones if z.slug == request.GET.get("zona")), None)
+    return render(
+        request,
+        "web/map.html",
+        {
+            "nav": "mappa",
+            "zones": zones,
+            "selected_zone": selected,
+            "map_zones": [{"slug": z.slug, "name": z.name} for z in zones],
+        },
+    )
 
 
 # Back office ------------------------------------------------------------------------------------------------
@@ -119,9 +249,14 @@ def _staff_only(request: HttpRequest) -> None:
 def backoffice(request: HttpRequest) -> HttpResponse:
     _staff_only(request)
     edition = _edition()
-    return render(request, "web/backoffice.html", {
-        "edition": edition, "missions": plan_sel.mission_detail(edition),
-    })
+    return render(
+        request,
+        "web/backoffice.html",
+        {
+            "edition": edition,
+            "missions": plan_sel.mission_detail(edition),
+        },
+    )
 
 
 @login_required
@@ -129,17 +264,31 @@ def backoffice(request: HttpRequest) -> HttpResponse:
 def objective_edit(request: HttpRequest, code: str) -> HttpResponse:
     _staff_only(request)
     objective = get_object_or_404(plan_sel.objectives_for(_edition()), code=code.upper())
-    form = ObjectiveForm(request.POST or None, initial={"title": objective.title, **objective.actors})
-    if request.method == "POST" and form.is_valid():
-        objective_update(objective=objective, by=request.user,  # type: ignore[arg-type]
-                         title=form.cleaned_data["title"],
-                         actors={a: form.cleaned_data[a] for a in ACTOR_FIELDS})
-        messages.success(request, f"Obiettivo {objective.code} aggiornato.")
-        return redirect(reverse("web:objective", args=[objective.code]))
-    return render(request, "web/edit_form.html", {
-        "form": form, "entry": objective, "kind": "obiettivo",
-        "back_url": reverse("web:objective", args=[objective.code]),
-    })
+    data = request.POST if request.method == "POST" else None
+    form = ObjectiveForm(data, initial={"title": objective.title, **objective.actors})
+    if form.is_bound and form.is_valid():
+        try:
+            objective_update(
+                objective=objective,
+                by=request.user,  # type: ignore[arg-type]
+                title=form.cleaned_data["title"],
+                actors={a: form.cleaned_data[a] for a in ACTOR_FIELDS},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _t("Obiettivo %(code)s aggiornato.") % {"code": objective.code})
+            return redirect(reverse("web:objective", args=[objective.code]))
+    return render(
+        request,
+        "web/edit_form.html",
+        {
+            "form": form,
+            "entry": objective,
+            "kind": _("obiettivo"),
+            "back_url": reverse("web:objective", args=[objective.code]),
+        },
+    )
 
 
 @login_required
@@ -147,15 +296,31 @@ def objective_edit(request: HttpRequest, code: str) -> HttpResponse:
 def mission_edit(request: HttpRequest, code: str) -> HttpResponse:
     _staff_only(request)
     mission = get_object_or_404(plan_sel.missions_for(_edition()), code=code.upper())
-    form = MissionForm(request.POST or None, initial={"title": mission.title, "introduction": mission.introduction})
-    if request.method == "POST" and form.is_valid():
-        mission_update(mission=mission, by=request.user,  # type: ignore[arg-type]
-                       title=form.cleaned_data["title"], introduction=form.cleaned_data["introduction"])
-        messages.success(request, f"Missione {mission.code} aggiornata.")
-        return redirect(reverse("web:mission", args=[mission.code]))
-    return render(request, "web/edit_form.html", {
-        "form": form, "entry": mission, "kind": "missione", "back_url": reverse("web:mission", args=[mission.code]),
-    })
+    data = request.POST if request.method == "POST" else None
+    form = MissionForm(data, initial={"title": mission.title, "introduction": mission.introduction})
+    if form.is_bound and form.is_valid():
+        try:
+            mission_update(
+                mission=mission,
+                by=request.user,  # type: ignore[arg-type]
+                title=form.cleaned_data["title"],
+                introduction=form.cleaned_data["introduction"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _t("Missione %(code)s aggiornata.") % {"code": mission.code})
+            return redirect(reverse("web:mission", args=[mission.code]))
+    return render(
+        request,
+        "web/edit_form.html",
+        {
+            "form": form,
+            "entry": mission,
+            "kind": _("missione"),
+            "back_url": reverse("web:mission", args=[mission.code]),
+        },
+    )
 
 
 @login_required
@@ -163,15 +328,30 @@ def mission_edit(request: HttpRequest, code: str) -> HttpResponse:
 def component_edit(request: HttpRequest, code: str) -> HttpResponse:
     _staff_only(request)
     component = get_object_or_404(plan_sel.components_for(_edition()), code=code.upper())
-    form = ComponentForm(request.POST or None, initial={"title": component.title, **component.actors})
+    data = request.POST if request.method == "POST" else None
+    form = ComponentForm(data, initial={"title": component.title, **component.actors})
     back = reverse("web:mission", args=[component.mission.code])
-    if request.method == "POST" and form.is_valid():
-        component_update(component=component, by=request.user,  # type: ignore[arg-type]
-                         title=form.cleaned_data["title"],
-                         actors={a: form.cleaned_data[a] for a in ACTOR_FIELDS})
-        messages.success(request, f"Componente {component.code} aggiornata.")
-        return redirect(back)
-    return render(request, "web/edit_form.html", {
-        "form": form, "entry": component, "kind": "componente", "back_url": back,
-        "history": audit_history(component)[:20],
-    })
+    if form.is_bound and form.is_valid():
+        try:
+            component_update(
+                component=component,
+                by=request.user,  # type: ignore[arg-type]
+                title=form.cleaned_data["title"],
+                actors={a: form.cleaned_data[a] for a in ACTOR_FIELDS},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _t("Componente %(code)s aggiornata.") % {"code": component.code})
+            return redirect(back)
+    return render(
+        request,
+        "web/edit_form.html",
+        {
+            "form": form,
+            "entry": component,
+            "kind": _("componente"),
+            "back_url": back,
+            "history": _history(component),
+        },
+    )

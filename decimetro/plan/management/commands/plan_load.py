@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from decimetro.plan.models import Edition
@@ -17,7 +18,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-missing",
             action="store_true",
-            help="non toccare un'edizione già presente (usato da `make run`, per non annullare le modifiche dello staff)",
+            help=(
+                "non toccare un'edizione già presente "
+                "(usato da `make run`, per non annullare le modifiche dello staff)"
+            ),
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -28,11 +32,21 @@ class Command(BaseCommand):
         if options["if_missing"] and Edition.objects.filter(slug=data.edition.slug).exists():
             self.stdout.write(f"Edizione {data.edition.slug} già presente: nulla da fare.")
             return
-        summary = plan_load(data=data)
-        for label, bucket in (("creati", summary.created), ("aggiornati", summary.updated),
-                              ("invariati", summary.unchanged)):
+        try:
+            summary = plan_load(data=data)
+        except ValidationError as exc:  # the whole load is rolled back: nothing was written
+            raise CommandError(f"{options['path']}: dati non validi, nulla è stato salvato: {exc}") from exc
+        for label, bucket in (
+            ("creati", summary.created),
+            ("aggiornati", summary.updated),
+            ("invariati", summary.unchanged),
+        ):
             detail = ", ".join(f"{k}: {v}" for k, v in sorted(bucket.items())) or "-"
             self.stdout.write(f"{label}: {detail}")
-        self.stdout.write(self.style.SUCCESS(f"Piano {data.edition.short_title} caricato: "
-                                             f"{len(data.missions)} missioni, {len(data.components)} componenti, "
-                                             f"{len(data.objectives)} obiettivi."))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Piano {data.edition.short_title} caricato: "
+                f"{len(data.missions)} missioni, {len(data.components)} componenti, "
+                f"{len(data.objectives)} obiettivi."
+            )
+        )

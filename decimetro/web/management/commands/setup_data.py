@@ -12,3 +12,5 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("plan_load", if_missing=True, stdout=self.stdout)
         call_command("territory_load", stdout=self.stdout)
+        # The bundled PNRR extract for the territory; files already imported (same checksum) are skipped.
+        call_command("pnrr_import", bundled=True, skip_imported=True, stdout=self.stdout)

@@ -1,0 +1,711 @@
+"""Writes to the PNRR data: `pnrr_import_file` imports one Italia Domani file, whatever its kind.
+
+- The file is recognised by its header and parsed whole (pure parsers in `pnrr.sources`) before anything is
+  written.
+- Default: any bad row rejects the file and nothing is written. With `skip_invalid`, the valid rows go in and
+  the bad ones are written to a reject CSV with line, column and reason.
+- The writes run in ONE transaction per file, with bulk inserts and updates in batches: an interrupted import
+  (an exception, Ctrl-C, a killed process) leaves the database as it was.
+- Idempotent: a row whose values are already in the database is counted as unchanged and not written.
+- Every run leaves an `ImportRun` row and an audit row, also when the file is rejected.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+
+from decimetro.core.audit import audit_record
+from decimetro.core.models import User
+from decimetro.core.permissions import ensure_can_edit_plan
+from decimetro.pnrr import sources
+from decimetro.pnrr.models import (
+    Component,
+    ImplementingBody,
+    ImportRun,
+    Measure,
+    Milestone,
+    Mission,
+    PaymentSnapshot,
+    Place,
+    Project,
+    Provenance,
+    SubMeasure,
+)
+from decimetro.pnrr.sources import financial_frame, lombardia, milestones, payments, projects
+from decimetro.pnrr.sources.common import BadFile, RowError, StructureRef
+from decimetro.pnrr.sources.places import PlaceRow
+from decimetro.territory.models import Comune
+
+BATCH = 1000
+DATA_DIR = Path(__file__).resolve().parent / "data"
+# The bundled extract for the territory, in import order (structure first). See data/README.md.
+BUNDLED_FILES = [
+    DATA_DIR / "quadro_finanziario_programmazione_2025.csv.gz",
+    DATA_DIR / "milestone_target_programmazione_2025.csv.gz",
+    DATA_DIR / "progetti_validati_cmm_2023-02.csv.gz",
+    DATA_DIR / "localizzazioni_validate_cmm_2023-02.csv.gz",
+    DATA_DIR / "pagamenti_di_progetto_cmm_2025-03.csv.gz",
+]
+Progress = Callable[[str, float], None]
+ProjectKey = tuple[str, str, int]
+
+PROJECT_FIELDS = [
+    *projects.TEXT_COLUMNS,
+    *projects.AMOUNT_COLUMNS,
+    "implementing_body_id",
+    "existing_project",
+    "updated_on",
+    "provenance",
+]
+PLACE_FIELDS = [
+    "region_name",
+    "province_name",
+    "comune_name",
+    "istat_code",
+    "comune_id",
+    "address",
+    "cap",
+    "updated_on",
+]
+PAYMENT_FIELDS = list(payments.AMOUNT_COLUMNS)
+MILESTONE_FIELDS = [
+    "kind",
+    "name",
+    "description",
+    "scope",
+    "qualitative_indicator",
+    "unit",
+    "baseline",
+    "target_value",
+    "quarter",
+    "year",
+    "verification",
+    "notes",
+]
+
+
+class ImportRejected(Exception):
+    """The file was not imported. `summary` has the counts, `errors` the bad rows (or none for a bad file)."""
+
+    def __init__(self, summary: ImportSummary, message: str) -> None:
+        self.summary = summary
+        super().__init__(message)
+
+
+@dataclass
+class ImportSummary:
+    file_name: str
+    checksum: str = ""
+    kind: str = ""
+    release_date: date | None = None
+    rows_read: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    duration_s: float = 0.0
+    status: str = ImportRun.Status.OK
+    message: str = ""
+    extra: dict[str, int] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+    reject_file: Path | None = None
+
+    def counts(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name,
+            "kind": self.kind,
+            "checksum": self.checksum,
+            "release_date": self.release_date,
+            "read": self.rows_read,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+            **self.extra,
+        }
+
+
+@dataclass
+class Outcome:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: Outcome) -> Outcome:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+# The entry point --------------------------------------------------------------------------------------------
+
+
+def pnrr_import_file(
+    *,
+    path: Path | str,
+    skip_invalid: bool = False,
+    reject_file: Path | None = None,
+    skip_if_imported: bool = False,
+    by: User | None = None,
+    by_label: str = "pnrr_import",
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import one file. Raises `ImportRejected` (nothing written but the ImportRun) when the file is
+    refused."""
+    if by is not None:
+        ensure_can_edit_plan(by)
+    started = time.monotonic()
+    path = Path(path)
+    summary = ImportSummary(file_name=path.name)
+    try:
+        source = sources.read_file(path)
+        summary.kind = source.kind
+        summary.checksum = sources.checksum(path)
+        if (
+            skip_if_imported
+            and ImportRun.objects.filter(
+                checksum=summary.checksum, status__in=[ImportRun.Status.OK, ImportRun.Status.PARTIAL]
+            ).exists()
+        ):
+            summary.status = ImportRun.Status.SKIPPED
+            summary.message = "già importato (stessa impronta SHA-256)"
+            return summary
+        rows, errors, identical = _read_all(source, progress)
+    except BadFile as exc:
+        summary.message = str(exc)
+        _refuse(summary, started, by, by_label)
+        raise ImportRejected(summary, str(exc)) from exc
+
+    summary.rows_read = len(rows) + len(errors) + identical
+    summary.rejected = len(errors)
+    summary.errors = errors
+    dates = [d for d in (r.release_date for r in rows) if d is not None]
+    summary.release_date = max(dates) if dates else None
+    if errors and not skip_invalid:
+        shown = "; ".join(str(e) for e in errors[:5]) + (
+            f" … (+{len(errors) - 5})" if len(errors) > 5 else ""
+        )
+        summary.message = f"{path.name}: {len(errors)} righe non valide, file rifiutato. {shown}"
+        _refuse(summary, started, by, by_label)
+        raise ImportRejected(summary, summary.message)
+    if errors and reject_file is not None:
+        write_rejects(reject_file, errors)
+        summary.reject_file = reject_file
+
+    with transaction.atomic():
+        writer = WRITERS[source.kind]
+        outcome, extra = writer(rows, complete=not errors, progress=progress)
+        summary.inserted, summary.updated, summary.unchanged = (
+            outcome.inserted,
+            outcome.updated,
+            outcome.unchanged,
+        )
+        summary.extra = {**({"righe_duplicate_unite": identical} if identical else {}), **extra}
+        summary.status = ImportRun.Status.PARTIAL if errors else ImportRun.Status.OK
+        summary.duration_s = time.monotonic() - started
+        run = _record_run(summary, by, by_label)
+        audit_record(
+            by=by, by_label=by_label, action="pnrr.import", target=run, before=None, after=summary.counts()
+        )
+    return summary
+
+
+def _read_all(source: sources.SourceFile, progress: Progress | None) -> tuple[list[Any], list[RowError], int]:
+    """All rows of the file. A second row with the key of an earlier one is an error (duplicate key), unless
+    it is identical to it once parsed: then it is merged and counted."""
+    rows: list[Any] = []
+    errors: list[RowError] = []
+    seen: dict[Any, tuple[int, Any]] = {}
+    identical = 0
+    unique_key = UNIQUE_KEYS[source.kind]
+    report = (lambda f: progress("lettura", f)) if progress else None
+    line = 1
+    for item in source.rows(report):
+        if isinstance(item, RowError):
+            errors.append(item)
+            line = item.line
+            continue
+        line += 1
+        key = unique_key(item)
+        if key in seen:
+            first_line, first = seen[key]
+            if item == first:  # the same row again (e.g. a code written once with a leading space): merged
+                identical += 1
+                continue
+            errors.append(
+                RowError(line, "", f"chiave duplicata {key} con valori diversi (già alla riga {first_line})")
+            )
+            continue
+        seen[key] = (line, item)
+        rows.append(item)
+    return rows, errors, identical
+
+
+def _refuse(summary: ImportSummary, started: float, by: User | None, by_label: str) -> None:
+    summary.status = ImportRun.Status.REJECTED
+    summary.inserted = summary.updated = summary.unchanged = 0
+    summary.duration_s = time.monotonic() - started
+    with transaction.atomic():
+        run = _record_run(summary, by, by_label)
+        audit_record(
+            by=by,
+            by_label=by_label,
+            action="pnrr.import.rejected",
+            target=run,
+            before=None,
+            after={**summary.counts(), "message": summary.message[:2000]},
+        )
+
+
+def _record_run(summary: ImportSummary, by: User | None, by_label: str) -> ImportRun:
+    return ImportRun.objects.create(
+        file_name=summary.file_name,
+        checksum=summary.checksum,
+        kind=summary.kind,
+        release_date=summary.release_date,
+        rows_read=summary.rows_read,
+        inserted=summary.inserted,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        rejected=summary.rejected,
+        duration_s=round(summary.duration_s, 3),
+        by=by,
+        by_label=by.get_username() if by else by_label,
+        status=summary.status,
+        message=summary.message[:5000],
+    )
+
+
+def write_rejects(path: Path, errors: Iterable[RowError]) -> None:
+    """The reject CSV: line, column, reason, then the row's own columns as read."""
+    errors = list(errors)
+    columns: list[str] = []
+    for e in errors:
+        for k in e.raw or {}:
+            if k not in columns:
+                columns.append(k)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["riga", "colonna", "motivo", *columns])
+        for e in errors:
+            raw = e.raw or {}
+            w.writerow([e.line, e.column, e.message, *(raw.get(c, "") for c in columns)])
+
+
+# Generic bulk upsert ----------------------------------------------------------------------------------------
+
+
+def _bulk_upsert(
+    model: type[models.Model],
+    *,
+    key_fields: list[str],
+    fields: list[str],
+    wanted: dict[tuple[Any, ...], dict[str, Any]],
+    existing: models.QuerySet[Any],
+    progress: Progress | None = None,
+    phase: str = "scrittura",
+) -> tuple[Outcome, dict[tuple[Any, ...], int]]:
+    """Make the rows `wanted` (key → values) exist with those values. Returns the outcome and the existing
+    keys' pks (rows not in `wanted` are left alone). Compares in memory, then writes with
+    bulk_create/bulk_update."""
+    nkey = len(key_fields)
+    current: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
+    for row in existing.values_list("pk", *key_fields, *fields).iterator(chunk_size=5000):
+        current[tuple(row[1 : 1 + nkey])] = (row[0], tuple(row[1 + nkey :]))
+    creates: list[models.Model] = []
+    updates: list[models.Model] = []
+    outcome = Outcome()
+    for key, values in wanted.items():
+        new = tuple(values[f] for f in fields)
+        found = current.get(key)
+        if found is None:
+            creates.append(model(**dict(zip(key_fields, key, strict=True)), **values))
+        elif found[1] != new:
+            updates.append(model(pk=found[0], **dict(zip(key_fields, key, strict=True)), **values))
+        else:
+            outcome.unchanged += 1
+    total = len(creates) + len(updates) or 1
+    for i in range(0, len(creates), BATCH):
+        model._default_manager.bulk_create(creates[i : i + BATCH])
+        if progress:
+            progress(phase, min(1.0, (i + BATCH) / total))
+    for i in range(0, len(updates), BATCH):
+        model._default_manager.bulk_update(updates[i : i + BATCH], fields)
+        if progress:
+            progress(phase, min(1.0, (len(creates) + i + BATCH) / total))
+    outcome.inserted, outcome.updated = len(creates), len(updates)
+    return outcome, {k: v[0] for k, v in current.items()}
+
+
+# The PNRR structure -----------------------------------------------------------------------------------------
+
+
+def _ensure_structure(refs: Iterable[StructureRef], *, authoritative: bool = False) -> dict[str, int]:
+    """Submeasure code → pk, creating missions, components, measures and submeasures met for the first time.
+
+    Project files only fill blanks (their wording is the 2021 plan's); the financial frame (`authoritative`)
+    overwrites names. Returns the pks of every submeasure in `refs`."""
+    best: dict[str, StructureRef] = {}
+    for ref in refs:
+        prev = best.get(ref.submeasure_code)
+        if prev is None or (not prev.measure_name and ref.measure_name):
+            best[ref.submeasure_code] = ref
+    missions = {m.code: m for m in Mission.objects.all()}
+    components = {c.code: c for c in Component.objects.all()}
+    measures = {m.code: m for m in Measure.objects.all()}
+    subs = {s.code: s for s in SubMeasure.objects.all()}
+
+    def sync(obj: models.Model, values: dict[str, Any]) -> None:
+        changed = False
+        for name, value in values.items():
+            if value in ("", None):
+                continue
+            if getattr(obj, name) != value and (authoritative or getattr(obj, name) in ("", None)):
+                setattr(obj, name, value)
+                changed = True
+        if changed:
+            obj.save()
+
+    for code, ref in sorted(best.items()):
+        mission = missions.get(ref.mission_code)
+        if mission is None:
+            mission = missions[ref.mission_code] = Mission.objects.create(
+                code=ref.mission_code, name=ref.mission_name
+            )
+        else:
+            sync(mission, {"name": ref.mission_name})
+        component = components.get(ref.component_code)
+        if component is None:
+            component = components[ref.component_code] = Component.objects.create(
+                code=ref.component_code, mission=mission, name=ref.component_name
+            )
+        else:
+            sync(component, {"name": ref.component_name})
+        mcode = ref.derived_measure_code
+        measure = measures.get(mcode)
+        if measure is None:
+            measure = measures[mcode] = Measure.objects.create(
+                code=mcode, component=component, name=ref.measure_name, measure_id=ref.measure_id
+            )
+        else:
+            sync(measure, {"name": ref.measure_name, "measure_id": ref.measure_id})
+        sub_values = {
+            "name": ref.submeasure_name,
+            "submeasure_id": ref.submeasure_id,
+            "cid_code": ref.cid_code,
+            "administration": ref.administration,
+        }
+        sub = subs.get(code)
+        if sub is None:
+            subs[code] = SubMeasure.objects.create(code=code, measure=measure, **sub_values)
+        else:
+            sync(sub, sub_values)
+    return {code: subs[code].pk for code in best}
+
+
+def _frame_state() -> dict[str, tuple[Any, ...]]:
+    """Everything the financial frame sets, per submeasure code, to tell inserted / updated / unchanged
+    apart."""
+    return {
+        row[0]: row[1:]
+        for row in SubMeasure.objects.values_list(
+            "code",
+            "name",
+            "submeasure_id",
+            "cid_code",
+            "administration",
+            "level",
+            "loan_or_grant",
+            "amount_total",
+            "amount_existing",
+            "amount_new",
+            "in_frame",
+            "measure__name",
+            "measure__kind",
+            "measure__measure_id",
+            "measure__component__name",
+            "measure__component__mission__name",
+        )
+    }
+
+
+def _write_frame(rows: list[financial_frame.FrameRow], **_: Any) -> tuple[Outcome, dict[str, int]]:
+    before = _frame_state()
+    _ensure_structure((r.structure for r in rows), authoritative=True)
+    measure_kind: dict[str, str] = {r.structure.measure_code: r.kind for r in rows}
+    for measure in Measure.objects.filter(code__in=measure_kind):
+        if measure.kind != measure_kind[measure.code]:
+            measure.kind = measure_kind[measure.code]
+            measure.save(update_fields=["kind"])
+    fields = ["level", "loan_or_grant", "amount_total", "amount_existing", "amount_new", "in_frame"]
+    wanted = {
+        (r.key,): {
+            "level": r.level,
+            "loan_or_grant": r.loan_or_grant,
+            "amount_total": r.amount_total,
+            "amount_existing": r.amount_existing,
+            "amount_new": r.amount_new,
+            "in_frame": True,
+        }
+        for r in rows
+    }
+    _bulk_upsert(
+        SubMeasure,
+        key_fields=["code"],
+        fields=fields,
+        wanted=wanted,
+        existing=SubMeasure.objects.filter(code__in=[r.key for r in rows]),
+    )
+    after = _frame_state()
+    outcome = Outcome()
+    for r in rows:
+        if r.key not in before:
+            outcome.inserted += 1
+        elif before[r.key] != after[r.key]:
+            outcome.updated += 1
+        else:
+            outcome.unchanged += 1
+    return outcome, {}
+
+
+def _write_milestones(rows: list[milestones.MilestoneRow], **_: Any) -> tuple[Outcome, dict[str, int]]:
+    sub_pks = _ensure_structure(r.structure for r in rows)
+    by_code: dict[str, list[milestones.MilestoneRow]] = {}
+    for r in rows:
+        by_code.setdefault(r.code, []).append(r)
+    wanted = {(code,): {f: getattr(rs[0], f) for f in MILESTONE_FIELDS} for code, rs in by_code.items()}
+    outcome, _existing = _bulk_upsert(
+        Milestone,
+        key_fields=["code"],
+        fields=MILESTONE_FIELDS,
+        wanted=wanted,
+        existing=Milestone.objects.filter(code__in=by_code),
+    )
+    links = {(m.code): m for m in Milestone.objects.filter(code__in=by_code).prefetch_related("submeasures")}
+    relinked = 0
+    for code, rs in by_code.items():
+        milestone = links[code]
+        want = {sub_pks[r.structure.submeasure_code] for r in rs}
+        have = {s.pk for s in milestone.submeasures.all()}
+        if want != have:
+            milestone.submeasures.set(want)
+            relinked += 1
+    return outcome, {"milestone_distinti": len(by_code), "collegamenti_aggiornati": relinked}
+
+
+# Projects, places, payments ---------------------------------------------------------------------------------
+
+
+def _bodies(rows: Iterable[projects.ProjectRow]) -> dict[str, int]:
+    names: dict[str, str] = {}
+    for r in rows:
+        if r.body_fiscal_code and r.body_fiscal_code not in names:
+            names[r.body_fiscal_code] = r.body_name or r.body_fiscal_code
+    existing = {b.fiscal_code: b for b in ImplementingBody.objects.filter(fiscal_code__in=names)}
+    ImplementingBody.objects.bulk_create(
+        [ImplementingBody(fiscal_code=cf, name=n[:250]) for cf, n in names.items() if cf not in existing],
+        batch_size=BATCH,
+    )
+    changed = [b for cf, b in existing.items() if b.name != names[cf][:250]]
+    for b in changed:
+        b.name = names[b.fiscal_code][:250]
+    ImplementingBody.objects.bulk_update(changed, ["name"], batch_size=BATCH)
+    return dict(ImplementingBody.objects.filter(fiscal_code__in=names).values_list("fiscal_code", "pk"))
+
+
+def _project_key(row: Any, sub_pks: dict[str, int]) -> ProjectKey:
+    return (row.cup, row.local_code, sub_pks[row.structure.submeasure_code])
+
+
+def _write_projects(
+    rows: list[projects.ProjectRow],
+    *,
+    fields: list[str] | None = None,
+    progress: Progress | None = None,
+    **_: Any,
+) -> tuple[Outcome, dict[str, int]]:
+    """Validated projects. `fields` restricts the columns written (the derived Lombardia file has fewer)."""
+    fields = fields or PROJECT_FIELDS
+    sub_pks = _ensure_structure(r.structure for r in rows)
+    body_pks = _bodies(rows)
+    wanted: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in rows:
+        values = {
+            **r.texts,
+            **r.amounts,
+            "implementing_body_id": body_pks.get(r.body_fiscal_code),
+            "existing_project": r.existing_project,
+            "updated_on": r.updated_on,
+            "provenance": Provenance.VALIDATED,
+        }
+        wanted[_project_key(r, sub_pks)] = {f: values[f] for f in fields}
+    subs = set(sub_pks.values())
+    outcome, _existing = _bulk_upsert(
+        Project,
+        key_fields=["cup", "local_code", "submeasure_id"],
+        fields=fields,
+        wanted=wanted,
+        existing=Project.objects.filter(submeasure_id__in=subs),
+        progress=progress,
+        phase="progetti",
+    )
+    return outcome, {}
+
+
+def _ensure_projects(
+    rows: Iterable[Any], provenance: str
+) -> tuple[dict[ProjectKey, int], dict[str, int], dict[str, int]]:
+    """Project pks for the rows' keys, creating stubs (no title) for projects not yet known. A stub made from
+    validated places is `validated`; a universe project named by validated places is promoted."""
+    rows = list(rows)
+    sub_pks = _ensure_structure(r.structure for r in rows)
+    keys = {_project_key(r, sub_pks) for r in rows}
+    current: dict[ProjectKey, tuple[int, str]] = {
+        (cup, local, sub): (pk, prov)
+        for pk, cup, local, sub, prov in Project.objects.filter(submeasure_id__in=set(sub_pks.values()))
+        .values_list("pk", "cup", "local_code", "submeasure_id", "provenance")
+        .iterator(chunk_size=5000)
+    }
+    missing = [k for k in keys if k not in current]
+    Project.objects.bulk_create(
+        [Project(cup=c, local_code=lc, submeasure_id=s, provenance=provenance) for c, lc, s in missing],
+        batch_size=BATCH,
+    )
+    promoted = 0
+    if provenance == Provenance.VALIDATED:
+        promote = [current[k][0] for k in keys if k in current and current[k][1] == Provenance.UNIVERSE]
+        for i in range(0, len(promote), BATCH):
+            promoted += Project.objects.filter(pk__in=promote[i : i + BATCH]).update(provenance=provenance)
+    if missing:
+        pks = {
+            (cup, local, sub): pk
+            for pk, cup, local, sub in Project.objects.filter(submeasure_id__in=set(sub_pks.values()))
+            .values_list("pk", "cup", "local_code", "submeasure_id")
+            .iterator(chunk_size=5000)
+        }
+    else:
+        pks = {k: v[0] for k, v in current.items()}
+    extra = {"progetti_creati": len(missing)}
+    if promoted:
+        extra["progetti_promossi_a_validati"] = promoted
+    return {k: pks[k] for k in keys}, sub_pks, extra
+
+
+def _write_places(
+    rows: list[PlaceRow],
+    *,
+    complete: bool = True,
+    replace: bool = True,
+    progress: Progress | None = None,
+    **_: Any,
+) -> tuple[Outcome, dict[str, int]]:
+    """Places of one dataset. With `replace` (a complete file), places of the file's projects that the file no
+    longer lists are removed."""
+    if not rows:
+        return Outcome(), {}
+    dataset = rows[0].dataset
+    project_pks, sub_pks, extra = _ensure_projects(rows, provenance=dataset)
+    comuni = dict(Comune.objects.values_list("codice_istat", "pk"))
+    wanted: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for r in rows:
+        pk = project_pks[_project_key(r, sub_pks)]
+        wanted[(pk, dataset, *r.place_key)] = {
+            "region_name": r.region_name,
+            "province_name": r.province_name,
+            "comune_name": r.comune_name,
+            "istat_code": r.istat_code,
+            "comune_id": comuni.get(r.istat_code) if r.istat_code else None,
+            "address": r.address[:200],
+            "cap": r.cap,
+            "updated_on": r.updated_on,
+        }
+    key_fields = ["project_id", "dataset", "region_code", "province_code", "comune_code"]
+    outcome, current = _bulk_upsert(
+        Place,
+        key_fields=key_fields,
+        fields=PLACE_FIELDS,
+        wanted=wanted,
+        existing=Place.objects.filter(dataset=dataset),
+        progress=progress,
+        phase="localizzazioni",
+    )
+    if replace and complete:
+        touched = set(project_pks.values())
+        stale = [pk for key, pk in current.items() if key[0] in touched and key not in wanted]
+        for i in range(0, len(stale), BATCH):
+            Place.objects.filter(pk__in=stale[i : i + BATCH]).delete()
+        extra["localizzazioni_rimosse"] = len(stale)
+    return outcome, extra
+
+
+def _write_payments(
+    rows: list[payments.PaymentRow], *, progress: Progress | None = None, **_: Any
+) -> tuple[Outcome, dict[str, int]]:
+    """One snapshot per project per release date: the same release twice changes nothing."""
+    project_pks, sub_pks, extra = _ensure_projects(rows, provenance=Provenance.UNIVERSE)
+    wanted = {(project_pks[_project_key(r, sub_pks)], r.extracted_on): r.amounts for r in rows}
+    dates = {r.extracted_on for r in rows}
+    outcome, _existing = _bulk_upsert(
+        PaymentSnapshot,
+        key_fields=["project_id", "release_date"],
+        fields=PAYMENT_FIELDS,
+        wanted=wanted,
+        existing=PaymentSnapshot.objects.filter(release_date__in=dates),
+        progress=progress,
+        phase="pagamenti",
+    )
+    return outcome, extra
+
+
+def _write_lombardia(
+    rows: list[lombardia.LombardiaRow], *, complete: bool = True, progress: Progress | None = None, **_: Any
+) -> tuple[Outcome, dict[str, int]]:
+    """The derived Lombardia file: its project columns (only those it has) and its places (never removing the
+    places it does not list: it covers Lombardia only). Counts are of places."""
+    unique = {r.project.key: r.project for r in rows}
+    fields = [
+        *lombardia.TEXT_FIELDS,
+        *lombardia.AMOUNT_FIELDS,
+        "implementing_body_id",
+        "updated_on",
+        "provenance",
+    ]
+    project_outcome, _ = _write_projects(list(unique.values()), fields=fields, progress=progress)
+    outcome, extra = _write_places(
+        [r.place for r in rows], complete=complete, replace=False, progress=progress
+    )
+    extra.update(
+        {"progetti_inseriti": project_outcome.inserted, "progetti_aggiornati": project_outcome.updated}
+    )
+    return outcome, extra
+
+
+Writer = Callable[..., tuple[Outcome, dict[str, int]]]
+WRITERS: dict[str, Writer] = {
+    "progetti": _write_projects,
+    "localizzazioni_validate": _write_places,
+    "localizzazioni_universo": _write_places,
+    "pagamenti": _write_payments,
+    "quadro_finanziario": _write_frame,
+    "milestone_target": _write_milestones,
+    "lombardia_localizzati": _write_lombardia,
+}
+UNIQUE_KEYS: dict[str, Callable[[Any], Any]] = {
+    "progetti": lambda r: r.key,
+    "localizzazioni_validate": lambda r: (*r.key, *r.place_key),
+    "localizzazioni_universo": lambda r: (*r.key, *r.place_key),
+    "pagamenti": lambda r: (*r.key, r.extracted_on),
+    "quadro_finanziario": lambda r: r.key,
+    "milestone_target": lambda r: r.key,
+    "lombardia_localizzati": lambda r: (*r.key, *r.place.place_key),
+}

@@ -1,0 +1,130 @@
+"""One pure parser per Italia Domani open-data file, and `read_file` which recognises the file by its header.
+
+`read_file(path)` opens `.csv` or `.csv.gz`, reads the header, picks the parser whose columns match and
+returns a `SourceFile` whose `rows()` yields typed rows or `RowError`s. File-level problems raise `BadFile`.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any, BinaryIO
+
+from decimetro.pnrr.sources import (
+    financial_frame,
+    lombardia,
+    milestones,
+    payments,
+    places_universe,
+    places_validated,
+    projects,
+)
+from decimetro.pnrr.sources.common import BadFile, RowError
+
+PARSERS: dict[str, ModuleType] = {
+    m.KIND: m
+    for m in (projects, places_validated, places_universe, payments, financial_frame, milestones, lombardia)
+}
+
+__all__ = ["PARSERS", "BadFile", "RowError", "SourceFile", "checksum", "detect_kind", "read_file"]
+
+
+def checksum(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def detect_kind(fieldnames: list[str], name: str) -> str:
+    """The kind whose columns are exactly the header's (order does not matter). Else BadFile with a hint."""
+    found = set(fieldnames)
+    for kind, module in PARSERS.items():
+        if found == set(module.COLUMNS):
+            return kind
+    if len(fieldnames) == 1 and (";" in fieldnames[0] or "\t" in fieldnames[0] or "|" in fieldnames[0]):
+        sep = next(s for s in (";", "\t", "|") if s in fieldnames[0])
+        shown = "TAB" if sep == "\t" else sep
+        raise BadFile(name, f"delimitatore errato: il file usa «{shown}», è atteso «,»", line=1)
+    best = max(PARSERS.values(), key=lambda m: len(found & set(m.COLUMNS)))
+    missing = [col for col in best.COLUMNS if col not in found]
+    extra = [col for col in fieldnames if col not in best.COLUMNS]
+    detail = f"più simile a «{best.LABEL}»"
+    if missing:
+        detail += "; mancano: " + ", ".join(missing[:8]) + (" …" if len(missing) > 8 else "")
+    if extra:
+        detail += "; inattese: " + ", ".join(extra[:8]) + (" …" if len(extra) > 8 else "")
+    raise BadFile(name, f"intestazione non riconosciuta ({detail})", line=1)
+
+
+@dataclass
+class SourceFile:
+    path: Path
+    kind: str
+    size: int
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    @property
+    def parser(self) -> ModuleType:
+        return PARSERS[self.kind]
+
+    def rows(self, progress: Callable[[float], None] | None = None) -> Iterator[Any]:
+        """Typed rows and RowErrors; `progress(fraction)` gets the share of bytes read now and then."""
+        with open(self.path, "rb") as raw:
+            lines = _decoded_lines(raw, self.path)
+            for n, item in enumerate(self.parser.parse(lines, name=self.name), start=1):
+                if progress is not None and n % 5000 == 0:
+                    progress(raw.tell() / self.size if self.size else 1.0)
+                yield item
+        if progress is not None:
+            progress(1.0)
+
+
+def _decoded_lines(raw: BinaryIO, path: Path) -> Iterator[str]:
+    """The file's lines as text, decoded one by one so that an encoding error names its exact line."""
+    binary: Iterable[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if path.name.endswith(".gz") else raw
+    line = 0
+    try:
+        for line, data in enumerate(binary, start=1):
+            try:
+                text = data.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise BadFile(
+                    path.name,
+                    f"codifica errata: non è UTF-8 (byte {data[exc.start]:#04x} in posizione "
+                    f"{exc.start + 1})",
+                    line=line,
+                ) from exc
+            yield text.removeprefix("\ufeff") if line == 1 else text
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise BadFile(path.name, f"file gzip troncato o danneggiato ({exc})", line=line + 1) from exc
+
+
+def read_file(path: Path | str) -> SourceFile:
+    """Open `path`, check it is readable and recognise its kind by the header. Raises BadFile."""
+    path = Path(path)
+    name = path.name
+    if not path.is_file():
+        raise BadFile(name, "file non trovato")
+    if not (name.endswith(".csv") or name.endswith(".csv.gz")):
+        raise BadFile(name, "formato non supportato (attesi .csv o .csv.gz)")
+    try:
+        with open(path, "rb") as raw:
+            header_line = next(_decoded_lines(raw, path), "")
+    except OSError as exc:
+        raise BadFile(name, f"file illeggibile ({exc})", line=1) from exc
+    if not header_line.strip():
+        raise BadFile(name, "file vuoto: manca l'intestazione", line=1)
+    fieldnames = next(csv.reader([header_line]))
+    kind = detect_kind(fieldnames, name)
+    return SourceFile(path=path, kind=kind, size=path.stat().st_size)

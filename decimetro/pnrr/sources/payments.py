@@ -1,0 +1,95 @@
+"""Italia Domani "Pagamenti di progetto": one row per project, amounts paid so far at `data_di_estrazione`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from decimetro.pnrr.sources import common as c
+
+KIND = "pagamenti"
+LABEL = "Pagamenti di progetto"
+
+COLUMNS = (
+    "codice_univoco_submisura",
+    "descrizione_submisura",
+    "cup",
+    "codice_locale_progetto",
+    "finanziamento_totale",
+    "finanziamento_pnrr",
+    "pagamenti_totali",
+    "pagamenti_totali_pnrr",
+    "pagamenti_totali_stato_foi",
+    "pagamento_stato",
+    "pagamento_stato_bilancio",
+    "pagamenti_totali_prosecuzione_opere_pubbliche_fpop",
+    "pagamenti_totali_ue_diverso_da_pnrr",
+    "pagamenti_totali_regione",
+    "pagamenti_totali_provincia",
+    "pagamenti_totali_comune",
+    "pagamenti_totali_altro_pubblico",
+    "pagamenti_totali_privato",
+    "pagamenti_totali_da_reperire",
+    "pagamenti_totali_pnc",
+    "pagamenti_totali_altri_fondi",
+    "data_di_estrazione",
+)
+# Model field → column. The model keeps the source's names, shortened.
+AMOUNT_COLUMNS = {
+    "fin_totale": "finanziamento_totale",
+    "fin_pnrr": "finanziamento_pnrr",
+    "paid_total": "pagamenti_totali",
+    "paid_pnrr": "pagamenti_totali_pnrr",
+    "paid_stato_foi": "pagamenti_totali_stato_foi",
+    "paid_stato": "pagamento_stato",
+    "paid_stato_bilancio": "pagamento_stato_bilancio",
+    "paid_fpop": "pagamenti_totali_prosecuzione_opere_pubbliche_fpop",
+    "paid_ue": "pagamenti_totali_ue_diverso_da_pnrr",
+    "paid_regione": "pagamenti_totali_regione",
+    "paid_provincia": "pagamenti_totali_provincia",
+    "paid_comune": "pagamenti_totali_comune",
+    "paid_altro_pubblico": "pagamenti_totali_altro_pubblico",
+    "paid_privato": "pagamenti_totali_privato",
+    "paid_da_reperire": "pagamenti_totali_da_reperire",
+    "paid_pnc": "pagamenti_totali_pnc",
+    "paid_altri_fondi": "pagamenti_totali_altri_fondi",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    cup: str
+    local_code: str
+    structure: c.StructureRef
+    amounts: dict[str, Decimal | None]
+    extracted_on: date
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cup, self.local_code, self.structure.submeasure_code)
+
+    @property
+    def release_date(self) -> date:
+        return self.extracted_on
+
+
+def build(raw: dict[str, str]) -> PaymentRow:
+    extracted = c.iso_date(raw, "data_di_estrazione")
+    if extracted is None:
+        raise c.FieldError("data_di_estrazione", "data di estrazione mancante")
+    return PaymentRow(
+        cup=c.cup(raw, "cup"),
+        local_code=c.text(raw, "codice_locale_progetto"),
+        structure=c.StructureRef(
+            submeasure_code=c.submeasure_code(raw, "codice_univoco_submisura"),
+            submeasure_name=c.text(raw, "descrizione_submisura"),
+        ),
+        amounts={field: c.amount(raw, col) for field, col in AMOUNT_COLUMNS.items()},
+        extracted_on=extracted,
+    )
+
+
+def parse(stream: Iterable[str], name: str = "file") -> Iterator[PaymentRow | c.RowError]:
+    return c.parse_rows(stream, columns=COLUMNS, build=build, name=name)

@@ -1,0 +1,177 @@
+"""Reads: allocation rules for multi-place projects, bundled-extract totals to the cent, constant query
+counts."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from decimal import Decimal
+
+import pytest
+from django.db.models import Sum
+
+from decimetro.pnrr import selectors
+from decimetro.pnrr.models import Component, Measure, Mission, Place, Project, Provenance, SubMeasure
+from decimetro.pnrr.selectors import AllocationRule
+from decimetro.pnrr.services import BUNDLED_FILES, pnrr_import_file
+from decimetro.territory.models import Comune
+from tests.pnrr.conftest import FRAME, MILESTONES, PAYMENTS, PLACES, PROJECTS
+
+pytestmark = pytest.mark.django_db
+
+
+def make_project(
+    cup: str, amount: str, places: list[tuple[str, str, str, str]], mission: str = "M1"
+) -> Project:
+    """places: (region_code, province_code, comune_code, istat_code); the comune is linked when loaded."""
+    m, _ = Mission.objects.get_or_create(code=mission, defaults={"name": f"Missione {mission}"})
+    c, _ = Component.objects.get_or_create(code=f"{mission}C1", mission=m)
+    me, _ = Measure.objects.get_or_create(code=f"{mission}C1I1.01", component=c)
+    s, _ = SubMeasure.objects.get_or_create(code=f"{mission}C1I1.01.00", measure=me)
+    project = Project.objects.create(
+        cup=cup,
+        local_code=cup,
+        submeasure=s,
+        provenance=Provenance.VALIDATED,
+        fin_pnrr=Decimal(amount),
+        fin_totale=Decimal(amount),
+    )
+    for region, province, comune, istat in places:
+        Place.objects.create(
+            project=project,
+            dataset=Provenance.VALIDATED,
+            region_code=region,
+            province_code=province,
+            comune_code=comune,
+            istat_code=istat,
+            comune=Comune.objects.filter(codice_istat=istat).first() if istat else None,
+        )
+    return project
+
+
+@pytest.fixture
+def shared_project(territory):
+    """300 € in Milano, Abbiategrasso and AMBITO NAZIONALE."""
+    return make_project(
+        "A00000000000001",
+        "300.00",
+        [
+            ("3", "15", "146", "015146"),
+            ("3", "15", "2", "015002"),
+            ("0", "0", "0", ""),
+        ],
+    )
+
+
+def test_full_rule_gives_the_whole_amount_to_each_comune(shared_project):
+    milano = Comune.objects.get(codice_istat="015146")
+    totals = selectors.comune_totals(comune=milano, rule=AllocationRule.FULL)
+    assert (totals.total, totals.not_attributed, totals.projects) == (Decimal("300.00"), Decimal("0.00"), 1)
+    assert totals.rule_label == "importo pieno a ogni luogo"
+
+
+def test_equal_rule_is_the_default_and_counts_the_non_comune_share(shared_project):
+    milano = Comune.objects.get(codice_istat="015146")
+    totals = selectors.comune_totals(comune=milano)
+    assert totals.rule == selectors.DEFAULT_ALLOCATION_RULE == AllocationRule.EQUAL
+    assert (totals.total, totals.not_attributed) == (Decimal("100.00"), Decimal("100.00"))
+    assert [(m.code, m.projects, m.amount) for m in totals.by_mission] == [("M1", 1, Decimal("100.00"))]
+    assert totals.per_resident == (Decimal("100.00") / milano.population_resident).quantize(Decimal("0.01"))
+
+
+def test_population_rule_splits_the_comune_share_by_residents(shared_project):
+    milano = Comune.objects.get(codice_istat="015146")
+    abbiategrasso = Comune.objects.get(codice_istat="015002")
+    totals = selectors.comune_totals(comune=milano, rule=AllocationRule.POPULATION)
+    pops = milano.population_resident + abbiategrasso.population_resident
+    expected = (Decimal("200") * milano.population_resident / pops).quantize(Decimal("0.01"))
+    assert (totals.total, totals.not_attributed, totals.population_fallbacks) == (
+        expected,
+        Decimal("100.00"),
+        0,
+    )
+
+
+def test_population_rule_falls_back_to_equal_outside_the_territory(territory):
+    make_project("B00000000000001", "90.00", [("3", "15", "146", "015146"), ("3", "16", "24", "016024")])
+    totals = selectors.comune_totals(comune=Comune.objects.get(codice_istat="015146"), rule="population")
+    assert (totals.total, totals.population_fallbacks) == (Decimal("45.00"), 1)
+
+
+def test_zone_counts_a_project_once_and_sums_its_comuni_shares(shared_project):
+    zone = Comune.objects.get(codice_istat="015002").zone
+    totals = selectors.zone_totals(zone=zone)
+    assert (totals.projects, totals.total) == (1, Decimal("100.00"))
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_area_totals_query_count_is_constant(territory, django_assert_num_queries, n):
+    for i in range(n):
+        make_project(
+            f"C0000000000000{i}",
+            "10.00",
+            [("3", "15", "146", "015146"), ("3", "15", "2", "015002")],
+            mission=f"M{i + 1}",
+        )
+    milano = Comune.objects.get(codice_istat="015146")
+    with django_assert_num_queries(1):
+        totals = selectors.comune_totals(comune=milano)
+    assert totals.projects == n
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_project_detail_query_count_is_constant(django_assert_num_queries, n):
+    for i in range(n):
+        make_project(f"D0000000000000{i}", "10.00", [("0", "0", "0", "")])
+    with django_assert_num_queries(3):
+        projects = list(selectors.project_detail_queryset())
+        assert [len(p.located_places) + len(p.payments.all()) for p in projects] == [1] * n
+
+
+def test_project_detail_has_places_payments_and_hierarchy(territory):
+    for path in (FRAME, PROJECTS, PLACES, PAYMENTS):
+        pnrr_import_file(path=path)
+    project = next(p for p in selectors.project_detail_queryset() if p.payments.all())
+    found = selectors.projects_by_cup(cup=project.cup.lower())
+    assert project.pk in [p.pk for p in found]
+    assert project.located_places and all(p.dataset == project.provenance for p in project.located_places)
+    assert project.submeasure.measure.component.mission.code == project.submeasure.code[:2]
+    assert project.opencup_url.endswith(project.cup)
+
+
+def test_measures_list_frame_totals_and_milestones():
+    pnrr_import_file(path=FRAME)
+    pnrr_import_file(path=MILESTONES)
+    measure = next(m for m in selectors.measure_detail_queryset() if m.frame_total and m.milestone_count)
+    assert measure.frame_total == sum(s.amount_total for s in measure.submeasures.all())
+    assert measure.milestone_count == selectors.milestones_for_measure(measure=measure).count()
+    shared = selectors.measures_with_frame().get(code="M1C1R1.02")  # M1C1-10 is on two of its sub-measures
+    codes = [m.code for m in selectors.milestones_for_measure(measure=shared)]
+    assert codes.count("M1C1-10") == 1 and shared.milestone_count == len(codes)
+
+
+def test_bundled_extract_totals_reconcile_with_the_source_to_the_cent(territory):
+    """Sum of Finanziamento PNRR of the projects located in CMM: the extract CSV vs the database."""
+    for path in BUNDLED_FILES:
+        pnrr_import_file(path=path)
+    with gzip.open(BUNDLED_FILES[3], "rt", encoding="utf-8", newline="") as f:
+        cmm_keys = {
+            (r["CUP"], r["Codice Locale Progetto"], r["Codice Univoco Submisura"])
+            for r in csv.DictReader(f)
+            if r["COD_ISTAT_COMUNE"].startswith("015")
+        }
+    with gzip.open(BUNDLED_FILES[2], "rt", encoding="utf-8", newline="") as f:
+        source_total = sum(
+            Decimal(r["Finanziamento PNRR"])
+            for r in csv.DictReader(f)
+            if (r["CUP"], r["Codice Locale Progetto"], r["Codice Univoco Submisura"]) in cmm_keys
+        )
+    assert len(cmm_keys) == 1925
+    in_cmm = Project.objects.filter(
+        pk__in=Place.objects.filter(istat_code__startswith="015").values("project_id")
+    )
+    assert in_cmm.count() == 1925
+    assert sum(p for p in in_cmm.values_list("fin_pnrr", flat=True)) == source_total
+    assert in_cmm.aggregate(s=Sum("fin_pnrr"))["s"].quantize(Decimal("0.01")) == source_total
+    everything = selectors.area_totals(comuni=Comune.objects.all(), rule=AllocationRule.FULL)
+    assert everything.total == source_total and everything.projects == 1925

@@ -1,0 +1,173 @@
+"""The pure parsers: every file kind is recognised and parsed; bad files and bad rows are reported
+precisely."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from decimal import Decimal
+
+import pytest
+
+from decimetro.pnrr.sources import BadFile, RowError, read_file
+from tests.pnrr.conftest import (
+    FRAME,
+    LOMBARDIA,
+    MILESTONES,
+    PAYMENTS,
+    PLACES,
+    PROJECTS,
+    UNIVERSE,
+    edited,
+    read_rows,
+    write_rows,
+)
+
+
+def parsed(path):
+    items = list(read_file(path).rows())
+    return [i for i in items if not isinstance(i, RowError)], [i for i in items if isinstance(i, RowError)]
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        (PROJECTS, "progetti"),
+        (PLACES, "localizzazioni_validate"),
+        (UNIVERSE, "localizzazioni_universo"),
+        (PAYMENTS, "pagamenti"),
+        (FRAME, "quadro_finanziario"),
+        (MILESTONES, "milestone_target"),
+        (LOMBARDIA, "lombardia_localizzati"),
+    ],
+)
+def test_each_file_kind_is_recognised_and_parses_without_errors(path, kind):
+    source = read_file(path)
+    rows, errors = parsed(path)
+    assert source.kind == kind
+    assert errors == []
+    assert len(rows) == len(read_rows(path)[1])
+
+
+def test_project_row_has_typed_values_from_the_source():
+    header, raw = read_rows(PROJECTS)
+    rows, _ = parsed(PROJECTS)
+    first, col = raw[0], {n: i for i, n in enumerate(header)}
+    row = rows[0]
+    assert row.key == (
+        first[col["CUP"]],
+        first[col["Codice Locale Progetto"]],
+        first[col["Codice Univoco Submisura"]],
+    )
+    assert row.amounts["fin_pnrr"] == Decimal(first[col["Finanziamento PNRR"]])
+    assert row.texts["title"] == first[col["Titolo progetto"]]
+    assert row.updated_on == date.fromisoformat(first[col["Data aggiornamento"]])
+    assert len(row.body_fiscal_code) in {11, 16}  # numeric codes get their leading zeros back
+
+
+def test_universe_keeps_national_and_region_wide_places():
+    rows, _ = parsed(UNIVERSE)
+    national = [r for r in rows if r.region_code == "0"]
+    region_wide = [r for r in rows if r.region_code == "3" and not r.istat_code]
+    assert national and all(r.region_name == "AMBITO NAZIONALE" and r.istat_code == "" for r in national)
+    assert region_wide
+
+
+def test_financial_frame_reads_comma_decimals_and_thousand_separators():
+    header, raw = read_rows(FRAME)
+    rows, _ = parsed(FRAME)
+    col = header.index("importo_totale")
+    dotted = next(i for i, r in enumerate(raw) if " " in r[col])
+    assert raw[dotted][col].strip().count(".") >= 2  # e.g. " 80.000.000,00 "
+    expected = Decimal(raw[dotted][col].strip().replace(".", "").replace(",", "."))
+    assert rows[dotted].amount_total == expected
+    assert rows[0].amount_total == Decimal(raw[0][col].replace(",", "."))
+
+
+def test_milestone_rows_have_due_date_and_values():
+    rows, _ = parsed(MILESTONES)
+    assert {r.kind for r in rows} == {"Milestone", "Target"}
+    assert all(r.quarter in {"Q1", "Q2", "Q3", "Q4"} and 2020 <= r.year <= 2026 for r in rows)
+    assert any(r.target_value and r.target_value > 0 for r in rows)
+
+
+@pytest.mark.parametrize(
+    ("src", "column", "value", "message"),
+    [
+        (PROJECTS, "CUP", "J61F2200033", "CUP malformato"),
+        (PROJECTS, "CUP", "", "CUP mancante"),
+        (PROJECTS, "Finanziamento PNRR", "12,5x", "importo malformato"),
+        (PROJECTS, "Data aggiornamento", "21/02/2023", "data malformata"),
+        (PLACES, "COD_ISTAT_COMUNE", "15146", "codice ISTAT malformato"),
+        (PAYMENTS, "pagamenti_totali", "mille", "importo malformato"),
+        (FRAME, "importo_totale", "9,00,00", "importo malformato"),
+    ],
+)
+def test_malformed_value_gives_row_error_with_line_and_column(tmp_path, src, column, value, message):
+    name = "bad.csv.gz" if src.name.endswith(".gz") else "bad.csv"
+    bad = edited(src, tmp_path / name, 2, column, value)
+    rows, errors = parsed(bad)
+    assert len(errors) == 1
+    assert (errors[0].line, errors[0].column) == (4, column)  # header is line 1, data row 2 is line 4
+    assert message in errors[0].message
+    assert len(rows) == len(read_rows(src)[1]) - 1
+
+
+def test_unknown_header_is_a_bad_file_naming_the_missing_columns(tmp_path):
+    header, rows = read_rows(PAYMENTS)
+    header[header.index("cup")] = "codice_cup"
+    path = write_rows(tmp_path / "strano.csv", header, rows)
+    with pytest.raises(BadFile) as exc:
+        read_file(path)
+    assert "strano.csv, riga 1" in str(exc.value)
+    assert "intestazione non riconosciuta" in str(exc.value) and "cup" in str(exc.value)
+
+
+def test_wrong_delimiter_is_named(tmp_path):
+    header, rows = read_rows(PLACES)
+    path = write_rows(tmp_path / "punto_e_virgola.csv", header, rows, delimiter=";")
+    with pytest.raises(BadFile, match=r"punto_e_virgola.csv, riga 1: delimitatore errato: il file usa «;»"):
+        read_file(path)
+
+
+def test_wrong_encoding_names_the_line(tmp_path):
+    header, rows = read_rows(PAYMENTS)
+    col = header.index("descrizione_submisura")
+    rows[4][col] = "Università e città"
+    path = write_rows(tmp_path / "latin1.csv", header, rows, encoding="latin-1")
+    source = read_file(path)  # the header is plain ASCII: recognised
+    with pytest.raises(BadFile, match=r"latin1.csv, riga 6: codifica errata: non è UTF-8"):
+        list(source.rows())
+
+
+def test_truncated_gzip_is_a_bad_file(tmp_path):
+    data = PROJECTS.read_bytes()
+    path = tmp_path / "troncato.csv.gz"
+    path.write_bytes(data[: len(data) // 2])
+    source = read_file(path)
+    with pytest.raises(BadFile, match=r"troncato.csv.gz, riga \d+: file gzip troncato o danneggiato"):
+        list(source.rows())
+
+
+def test_not_gzip_at_all_is_a_bad_file(tmp_path):
+    path = tmp_path / "finto.csv.gz"
+    path.write_bytes(b"CUP,altro\n")
+    with pytest.raises(BadFile, match="gzip"):
+        read_file(path)
+
+
+def test_row_with_too_many_fields_is_a_row_error(tmp_path):
+    path = tmp_path / "campi.csv"
+    text = PLACES.read_text(encoding="utf-8").splitlines()
+    text[3] += ",extra"
+    path.write_text("\n".join(text) + "\n", encoding="utf-8")
+    _, errors = parsed(path)
+    assert [(e.line, e.message.split(" (")[0]) for e in errors] == [(4, "numero di campi errato")]
+
+
+def test_gzip_and_plain_csv_give_the_same_rows(tmp_path):
+    header, rows = read_rows(PLACES)
+    gz = write_rows(tmp_path / "places.csv.gz", header, rows)
+    with gzip.open(gz) as f:
+        assert f.read(3) == PLACES.read_bytes()[:3]
+    assert parsed(gz)[0] == parsed(PLACES)[0]
