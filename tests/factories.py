@@ -163,6 +163,7 @@ class SubMeasureFactory(factory.django.DjangoModelFactory):
 class MilestoneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = pnrr.Milestone
+        skip_postgeneration_save = True
 
     code = factory.Sequence(lambda n: f"M1C1-{n + 100}")
     kind = pnrr.Milestone.Kind.TARGET

@@ -302,7 +302,8 @@ def test_comune_list_query_count_is_constant(client, db, django_assert_num_queri
 def test_zone_page_query_count_is_constant(client, db, django_assert_num_queries, n):
     zone = ZoneFactory(slug="zona-test")
     ComuneFactory.create_batch(n, zone=zone)
-    with django_assert_num_queries(2):  # the zone with its totals; its comuni
+    # the zone with its totals; its comuni; PNRR totals and largest projects (tests/web/test_pnrr_pages.py)
+    with django_assert_num_queries(4):
         response = client.get("/territorio/zone/zona-test/")
     assert len(row_codes(response)) == n
 
@@ -319,5 +320,5 @@ def test_zone_list_and_map_query_counts_are_constant(client, db, django_assert_n
 
 def test_comune_page_query_count(client, django_assert_num_queries, db):
     comune = ComuneFactory()
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3):  # the comune; PNRR totals and largest projects (see test_pnrr_pages)
         assert client.get(f"{COMUNI_URL}{comune.codice_istat}/").status_code == 200
