@@ -41,14 +41,25 @@ def data():
     cloud = submeasure("M1", "M1C1", "M1C1I1.02")
     school = submeasure("M4", "M4C1", "M4C1I3.03")
     body = ImplementingBodyFactory(fiscal_code="00000000001", name="COMUNE DI ALFA")
-    p1 = ProjectFactory(cup="B11C22000000001", submeasure=cloud, implementing_body=body, fin_pnrr=Decimal("300.00"))
-    p2 = ProjectFactory(cup="B11C22000000002", submeasure=school, title="Scuola nuova", fin_pnrr=Decimal("900.00"))
-    p3 = ProjectFactory(cup="B11C22000000003", submeasure=cloud, provenance=Provenance.UNIVERSE, fin_pnrr=None)
+    p1 = ProjectFactory(
+        cup="B11C22000000001", submeasure=cloud, implementing_body=body, fin_pnrr=Decimal("300.00")
+    )
+    p2 = ProjectFactory(
+        cup="B11C22000000002", submeasure=school, title="Scuola nuova", fin_pnrr=Decimal("900.00")
+    )
+    p3 = ProjectFactory(
+        cup="B11C22000000003", submeasure=cloud, provenance=Provenance.UNIVERSE, fin_pnrr=None
+    )
     # p1: Alfa, Beta and a national row (100 € each under the equal rule)
     PlaceFactory(project=p1, comune=alfa)
     PlaceFactory(project=p1, comune=beta)
     PlaceFactory(
-        project=p1, comune=None, istat_code="", region_code="0", province_code="0", region_name="AMBITO NAZIONALE"
+        project=p1,
+        comune=None,
+        istat_code="",
+        region_code="0",
+        province_code="0",
+        region_name="AMBITO NAZIONALE",
     )
     PlaceFactory(project=p2, comune=alfa)
     PlaceFactory(project=p3, comune=beta)
@@ -152,7 +163,7 @@ def test_cup_unknown_is_404(client, data):
     assert client.get(f"{API}/projects/B99999999999999").status_code == 404
 
 
-# /pnrr/measures ----------------------------------------------------------------------------------------------
+# /pnrr/measures --------------------------------------------------------------------------------------------
 
 
 def test_measures_list_with_frame_and_counts(client, data):

@@ -222,10 +222,17 @@ def test_project_list_links_the_csv_of_the_same_filters(client, catalogue):
 @pytest.fixture
 def project_with_history(catalogue):
     p = catalogue["p3"]
-    PaymentSnapshotFactory(project=p, release_date=datetime.date(2024, 12, 31), paid_total=Decimal("12000.00"))
+    PaymentSnapshotFactory(
+        project=p, release_date=datetime.date(2024, 12, 31), paid_total=Decimal("12000.00")
+    )
     PaymentSnapshotFactory(project=p, release_date=datetime.date(2025, 3, 31), paid_total=Decimal("60000.00"))
     PlaceFactory(
-        project=p, comune=None, istat_code="", region_code="0", province_code="0", region_name="AMBITO NAZIONALE"
+        project=p,
+        comune=None,
+        istat_code="",
+        region_code="0",
+        province_code="0",
+        region_name="AMBITO NAZIONALE",
     )
     return p
 
@@ -310,8 +317,12 @@ def test_measure_index_groups_measures_with_frame_and_counts(client, catalogue):
 
 def test_measure_page_shows_milestones_territory_projects_and_totals(client, catalogue):
     cloud = catalogue["p1"].submeasure
-    MilestoneFactory(code="M1C1-147", name="Migrazione di 12 464 PA locali", quarter="Q2", year=2026, submeasures=[cloud])
-    MilestoneFactory(code="M1C1-139", kind="Milestone", name="Aggiudicazione", quarter="Q4", year=2022, submeasures=[cloud])
+    MilestoneFactory(
+        code="M1C1-147", name="Migrazione di 12 464 PA locali", quarter="Q2", year=2026, submeasures=[cloud]
+    )
+    MilestoneFactory(
+        code="M1C1-139", kind="Milestone", name="Aggiudicazione", quarter="Q4", year=2022, submeasures=[cloud]
+    )
     outside = ProjectFactory(submeasure=cloud, cup="B11C22000000099", fin_pnrr=Decimal("1.00"))
     PlaceFactory(project=outside, comune=None, istat_code="016001", comune_name="BERGAMO")
     page = html(client.get("/pnrr/misure/m1c1i1.02/"))
@@ -462,14 +473,16 @@ def test_import_log_is_forbidden_to_non_staff(client, plain_user):
 
 def test_import_log_lists_runs_and_the_data_quality_summary(staff_client, catalogue):
     ImportRunFactory(file_name="progetti_validati.csv.gz", rows_read=1925, inserted=1925)
-    ImportRunFactory(file_name="rotto.csv", status="rejected", message="riga 3, colonna CUP: CUP non valido", rejected=4)
+    ImportRunFactory(
+        file_name="rotto.csv", status="rejected", message="riga 3, colonna CUP: CUP non valido", rejected=4
+    )
     page = html(staff_client.get(IMPORTS))
     runs = page[page.index('id="import-runs"') :]
     assert runs.index("rotto.csv") < runs.index("progetti_validati.csv.gz")  # newest first
     assert "1.925" in runs and "rifiutato" in runs and "CUP non valido" in runs
     quality = page[page.index('id="quality"') : page.index("</table>", page.index('id="quality"'))]
-    assert "Progetti solo nell&#x27;universo (non validati)</th><td class=\"text-end\">1</td>" in quality
-    assert "Righe scartate nelle importazioni</th><td class=\"text-end\">4</td>" in quality
+    assert 'Progetti solo nell&#x27;universo (non validati)</th><td class="text-end">1</td>' in quality
+    assert 'Righe scartate nelle importazioni</th><td class="text-end">4</td>' in quality
 
 
 # Real data: the bundled sample imported by the real command ------------------------------------------------
