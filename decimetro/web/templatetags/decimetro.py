@@ -5,6 +5,7 @@ import re
 from django import template
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -26,8 +27,8 @@ def plan_text(value: str) -> SafeString:
 def dot(value: bool) -> SafeString:
     """An accessible ● cell: the symbol for sighted users, words for screen readers."""
     if value:
-        return format_html('<span aria-hidden="true">●</span><span class="visually-hidden">{}</span>', "sì")
-    return format_html('<span class="visually-hidden">{}</span>', "no")
+        return format_html('<span aria-hidden="true">●</span><span class="visually-hidden">{}</span>', _("sì"))
+    return format_html('<span class="visually-hidden">{}</span>', _("no"))
 
 
 @register.filter
