@@ -51,3 +51,12 @@ def plain_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _italian_by_default():
+    """Each test starts in Italian: a request in English must not leak its language into the next test."""
+    from django.utils import translation
+
+    with translation.override("it"):
+        yield
