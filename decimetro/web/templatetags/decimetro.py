@@ -27,7 +27,9 @@ def plan_text(value: str) -> SafeString:
 def dot(value: bool) -> SafeString:
     """An accessible ● cell: the symbol for sighted users, words for screen readers."""
     if value:
-        return format_html('<span aria-hidden="true">●</span><span class="visually-hidden">{}</span>', _("sì"))
+        return format_html(
+            '<span aria-hidden="true">●</span><span class="visually-hidden">{}</span>', _("sì")
+        )
     return format_html('<span class="visually-hidden">{}</span>', _("no"))
 
 
