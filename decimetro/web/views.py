@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -259,35 +262,48 @@ def backoffice(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _edit_entry(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], object],
+    context: dict[str, Any],
+    success: str,
+    back_url: str,
+) -> HttpResponse:
+    """The shared flow of the back-office edit pages: validate, call the service, report, redirect."""
+    if form.is_bound and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, success)
+            return redirect(back_url)
+    return render(request, "web/edit_form.html", {"form": form, "back_url": back_url, **context})
+
+
+def _post_data(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def objective_edit(request: HttpRequest, code: str) -> HttpResponse:
     _staff_only(request)
     objective = get_object_or_404(plan_sel.objectives_for(_edition()), code=code.upper())
-    data = request.POST if request.method == "POST" else None
-    form = ObjectiveForm(data, initial={"title": objective.title, **objective.actors})
-    if form.is_bound and form.is_valid():
-        try:
-            objective_update(
-                objective=objective,
-                by=request.user,  # type: ignore[arg-type]
-                title=form.cleaned_data["title"],
-                actors={a: form.cleaned_data[a] for a in ACTOR_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _t("Obiettivo %(code)s aggiornato.") % {"code": objective.code})
-            return redirect(reverse("web:objective", args=[objective.code]))
-    return render(
+    return _edit_entry(
         request,
-        "web/edit_form.html",
-        {
-            "form": form,
-            "entry": objective,
-            "kind": _("obiettivo"),
-            "back_url": reverse("web:objective", args=[objective.code]),
-        },
+        form=ObjectiveForm(_post_data(request), initial={"title": objective.title, **objective.actors}),
+        save=lambda data: objective_update(
+            objective=objective,
+            by=request.user,  # type: ignore[arg-type]
+            title=data["title"],
+            actors={a: data[a] for a in ACTOR_FIELDS},
+        ),
+        context={"entry": objective, "kind": _("obiettivo")},
+        success=_t("Obiettivo %(code)s aggiornato.") % {"code": objective.code},
+        back_url=reverse("web:objective", args=[objective.code]),
     )
 
 
@@ -296,30 +312,20 @@ def objective_edit(request: HttpRequest, code: str) -> HttpResponse:
 def mission_edit(request: HttpRequest, code: str) -> HttpResponse:
     _staff_only(request)
     mission = get_object_or_404(plan_sel.missions_for(_edition()), code=code.upper())
-    data = request.POST if request.method == "POST" else None
-    form = MissionForm(data, initial={"title": mission.title, "introduction": mission.introduction})
-    if form.is_bound and form.is_valid():
-        try:
-            mission_update(
-                mission=mission,
-                by=request.user,  # type: ignore[arg-type]
-                title=form.cleaned_data["title"],
-                introduction=form.cleaned_data["introduction"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _t("Missione %(code)s aggiornata.") % {"code": mission.code})
-            return redirect(reverse("web:mission", args=[mission.code]))
-    return render(
+    return _edit_entry(
         request,
-        "web/edit_form.html",
-        {
-            "form": form,
-            "entry": mission,
-            "kind": _("missione"),
-            "back_url": reverse("web:mission", args=[mission.code]),
-        },
+        form=MissionForm(
+            _post_data(request), initial={"title": mission.title, "introduction": mission.introduction}
+        ),
+        save=lambda data: mission_update(
+            mission=mission,
+            by=request.user,  # type: ignore[arg-type]
+            title=data["title"],
+            introduction=data["introduction"],
+        ),
+        context={"entry": mission, "kind": _("missione")},
+        success=_t("Missione %(code)s aggiornata.") % {"code": mission.code},
+        back_url=reverse("web:mission", args=[mission.code]),
     )
 
 
@@ -328,30 +334,16 @@ def mission_edit(request: HttpRequest, code: str) -> HttpResponse:
 def component_edit(request: HttpRequest, code: str) -> HttpResponse:
     _staff_only(request)
     component = get_object_or_404(plan_sel.components_for(_edition()), code=code.upper())
-    data = request.POST if request.method == "POST" else None
-    form = ComponentForm(data, initial={"title": component.title, **component.actors})
-    back = reverse("web:mission", args=[component.mission.code])
-    if form.is_bound and form.is_valid():
-        try:
-            component_update(
-                component=component,
-                by=request.user,  # type: ignore[arg-type]
-                title=form.cleaned_data["title"],
-                actors={a: form.cleaned_data[a] for a in ACTOR_FIELDS},
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _t("Componente %(code)s aggiornata.") % {"code": component.code})
-            return redirect(back)
-    return render(
+    return _edit_entry(
         request,
-        "web/edit_form.html",
-        {
-            "form": form,
-            "entry": component,
-            "kind": _("componente"),
-            "back_url": back,
-            "history": _history(component),
-        },
+        form=ComponentForm(_post_data(request), initial={"title": component.title, **component.actors}),
+        save=lambda data: component_update(
+            component=component,
+            by=request.user,  # type: ignore[arg-type]
+            title=data["title"],
+            actors={a: data[a] for a in ACTOR_FIELDS},
+        ),
+        context={"entry": component, "kind": _("componente"), "history": _history(component)},
+        success=_t("Componente %(code)s aggiornata.") % {"code": component.code},
+        back_url=reverse("web:mission", args=[component.mission.code]),
     )
