@@ -27,4 +27,6 @@ urlpatterns = [
     path("pnrr/misure/<str:code>/", views_pnrr.measure_detail, name="measure"),
     path("pnrr/attuatori/<int:pk>/", views_pnrr.body_detail, name="body"),
     path("gestione/importazioni/", views_pnrr.import_log, name="import_log"),
+    path("gestione/qualita-dati/", views_pnrr.data_quality, name="data_quality"),
+    path("gestione/qualita-dati/problemi.csv", views_pnrr.data_quality_csv, name="data_quality_csv"),
 ]

@@ -398,3 +398,91 @@ def import_log(request: HttpRequest) -> HttpResponse:
             "latest_release": pnrr_sel.latest_payment_release(),
         },
     )
+
+
+# Back office: data-quality report per release and per comune ------------------------------------------------
+
+QUALITY_CSV_HEADER = [
+    "controllo",
+    "descrizione_controllo",
+    "cup",
+    "codice_locale_progetto",
+    "codice_submisura",
+    "titolo",
+    "provenienza",
+    "rilascio",
+    "codice_istat_luogo",
+    "luogo",
+    "dettaglio",
+]
+
+
+def quality_filters_from(params: QueryDict) -> tuple[Any, str, dict[str, str]]:
+    """(release date or None, ISTAT code or "", the cleaned values for the form). A release that is not a
+    known release date and a code that is not 6 digits are ignored."""
+    raw_release = (params.get("rilascio") or "").strip()[:10]
+    release = None
+    for day in pnrr_sel.quality_releases():
+        if day.isoformat() == raw_release:
+            release = day
+    comune = (params.get("comune") or "").strip()[:6]
+    if not (len(comune) == 6 and comune.isdigit()):
+        comune = ""
+    return release, comune, {"rilascio": release.isoformat() if release else "", "comune": comune}
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not can_edit_plan(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def data_quality(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    release, comune, values = quality_filters_from(request.GET)
+    report = pnrr_sel.data_quality_report(release=release, comune=comune)
+    labels = [str(label) for label in pnrr_sel.QUALITY_CHECKS.values()]
+    return render(
+        request,
+        "web/pnrr/data_quality.html",
+        {
+            "report": report,
+            "filters": values,
+            "labels": labels,
+            "comuni": Comune.objects.only("codice_istat", "name").order_by("name", "codice_istat"),
+            "csv_query": _query_without(request, "pagina"),
+        },
+    )
+
+
+def _quality_csv_rows(problems: Iterable[pnrr_sel.QualityProblem]) -> Iterator[list[str]]:
+    yield [CREDIT]
+    yield QUALITY_CSV_HEADER
+    for p in problems:
+        yield [
+            p.check,
+            str(pnrr_sel.QUALITY_CHECKS[p.check]),
+            p.cup,
+            p.local_code,
+            p.submeasure,
+            p.title,
+            p.provenance,
+            p.release.isoformat() if p.release else "",
+            p.istat_code,
+            p.place_name,
+            p.detail,
+        ]
+
+
+@login_required
+def data_quality_csv(request: HttpRequest) -> HttpResponseBase:
+    """Every listed problem (same filters as the page), first line the credit."""
+    _staff_only(request)
+    release, comune, _values = quality_filters_from(request.GET)
+    writer = csv.writer(_Echo())
+    problems = pnrr_sel.data_quality_problems(release=release, comune=comune)
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in _quality_csv_rows(problems)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="qualita_dati_pnrr.csv"'
+    return response
