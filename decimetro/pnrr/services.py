@@ -20,7 +20,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
@@ -45,6 +46,7 @@ from decimetro.pnrr.sources.places import PlaceRow
 from decimetro.territory.models import Comune
 
 BATCH = 1000
+CHUNK = 5000  # rows per executemany
 DATA_DIR = Path(__file__).resolve().parent / "data"
 # The bundled extract for the territory, in import order (structure first). See data/README.md.
 BUNDLED_FILES = [
@@ -304,45 +306,164 @@ def write_rejects(path: Path, errors: Iterable[RowError]) -> None:
 
 # Generic bulk upsert ----------------------------------------------------------------------------------------
 
+# Values of these field types (str, bool, int or None, as the parsers make them) go to the driver as they are;
+# dates and decimals go through the backend's adapters; anything else through `get_db_prep_save`.
+_PLAIN_TYPES = {
+    "CharField",
+    "TextField",
+    "BooleanField",
+    "ForeignKey",
+    "IntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+}
+
+
+def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    kind = field.get_internal_type()
+    ops = connection.ops
+    if kind in _PLAIN_TYPES:
+        return None
+    if kind == "DateField":
+        return ops.adapt_datefield_value
+    if kind == "DecimalField":
+        if type(ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value:
+            return None  # the driver takes Decimal as it is
+        digits, places = field.max_digits, field.decimal_places  # type: ignore[attr-defined]
+        return lambda value: ops.adapt_decimalfield_value(value, digits, places)
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _prepare(
+    model: type[models.Model], fields: list[str], rows: Iterable[tuple[Any, ...]]
+) -> list[tuple[Any, ...]]:
+    """Rows (values in `fields` order) converted the way the ORM would for a save."""
+    preps = [(i, prep) for i, f in enumerate(fields) if (prep := _preparer(_field(model, f)))]
+    if not preps:
+        return [tuple(r) for r in rows]
+    out = []
+    for r in rows:
+        values = list(r)
+        for i, prep in preps:
+            values[i] = prep(values[i])
+        out.append(tuple(values))
+    return out
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    return str(_field(model, name).column)
+
+
+def _insert(
+    model: type[models.Model],
+    fields: list[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """INSERT the rows (values in `fields` order) with the cursor's `executemany`, in the caller's
+    transaction: the ORM's bulk_create is bound on SQLite by 999 parameters per statement (≈ 19 projects).
+    Every other concrete column (but the auto pk) gets its field's default, as `Model(...)` would."""
+    if not rows:
+        return
+    meta = model._meta
+    given = set(fields)
+    others = [
+        f for f in meta.concrete_fields if f.attname not in given and f.name not in given and f is not meta.pk
+    ]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
+    columns = [_column(model, f) for f in fields] + [str(f.column) for f in others]
+    qn = connection.ops.quote_name
+    # Identifiers from the model's own metadata, values as parameters.
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    copy_sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), CHUNK):
+            chunk = _prepare(model, fields, rows[i : i + CHUNK])
+            if connection.vendor == "postgresql":  # COPY: one round trip for the chunk (psycopg 3)
+                with cursor.cursor.copy(copy_sql) as copy:
+                    for r in chunk:
+                        copy.write_row(r + defaults)
+            else:
+                cursor.executemany(sql, [r + defaults for r in chunk] if defaults else chunk)
+            if progress:
+                progress(i + CHUNK)
+
+
+def _update(
+    model: type[models.Model],
+    fields: list[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    progress: Callable[[int], None] | None = None,
+) -> None:
+    """UPDATE by pk: each row is (values in `fields` order…, pk). One `executemany` per chunk."""
+    if not rows:
+        return
+    meta = model._meta
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(_column(model, f))} = %s" for f in fields)
+    assert meta.pk is not None
+    pk_column = str(meta.pk.column)
+    # Identifiers from the model's own metadata, values as parameters.
+    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(pk_column)} = %s"  # noqa: S608
+    with connection.cursor() as cursor:
+        for i in range(0, len(rows), CHUNK):
+            chunk = rows[i : i + CHUNK]
+            values = _prepare(model, fields, (r[:-1] for r in chunk))
+            cursor.executemany(sql, [(*v, r[-1]) for v, r in zip(values, chunk, strict=True)])
+            if progress:
+                progress(i + CHUNK)
+
 
 def _bulk_upsert(
     model: type[models.Model],
     *,
     key_fields: list[str],
     fields: list[str],
-    wanted: dict[tuple[Any, ...], dict[str, Any]],
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]],
     existing: models.QuerySet[Any],
     progress: Progress | None = None,
     phase: str = "scrittura",
 ) -> tuple[Outcome, dict[tuple[Any, ...], int]]:
-    """Make the rows `wanted` (key → values) exist with those values. Returns the outcome and the existing
-    keys' pks (rows not in `wanted` are left alone). Compares in memory, then writes with
-    bulk_create/bulk_update."""
+    """Make the rows `wanted` (key → values in `fields` order) exist with those values. Returns the outcome
+    and the existing keys' pks (rows not in `wanted` are left alone). Compares in memory (tuples), then writes
+    only the new and the changed rows."""
     nkey = len(key_fields)
     current: dict[tuple[Any, ...], tuple[int, tuple[Any, ...]]] = {}
     for row in existing.values_list("pk", *key_fields, *fields).iterator(chunk_size=5000):
-        current[tuple(row[1 : 1 + nkey])] = (row[0], tuple(row[1 + nkey :]))
-    creates: list[models.Model] = []
-    updates: list[models.Model] = []
+        current[row[1 : 1 + nkey]] = (row[0], row[1 + nkey :])
+    creates: list[tuple[Any, ...]] = []
+    updates: list[tuple[Any, ...]] = []
     outcome = Outcome()
-    for key, values in wanted.items():
-        new = tuple(values[f] for f in fields)
+    for key, new in wanted.items():
         found = current.get(key)
         if found is None:
-            creates.append(model(**dict(zip(key_fields, key, strict=True)), **values))
+            creates.append(key + new)
         elif found[1] != new:
-            updates.append(model(pk=found[0], **dict(zip(key_fields, key, strict=True)), **values))
+            updates.append((*new, found[0]))
         else:
             outcome.unchanged += 1
     total = len(creates) + len(updates) or 1
-    for i in range(0, len(creates), BATCH):
-        model._default_manager.bulk_create(creates[i : i + BATCH])
-        if progress:
-            progress(phase, min(1.0, (i + BATCH) / total))
-    for i in range(0, len(updates), BATCH):
-        model._default_manager.bulk_update(updates[i : i + BATCH], fields)
-        if progress:
-            progress(phase, min(1.0, (len(creates) + i + BATCH) / total))
+
+    def report(offset: int) -> Callable[[int], None] | None:
+        if progress is None:
+            return None
+        return lambda done: progress(phase, min(1.0, (offset + done) / total))
+
+    _insert(model, [*key_fields, *fields], creates, progress=report(0))
+    _update(model, fields, updates, progress=report(len(creates)))
     outcome.inserted, outcome.updated = len(creates), len(updates)
     return outcome, {k: v[0] for k, v in current.items()}
 
@@ -449,14 +570,7 @@ def _write_frame(rows: list[financial_frame.FrameRow], **_: Any) -> tuple[Outcom
             measure.save(update_fields=["kind"])
     fields = ["level", "loan_or_grant", "amount_total", "amount_existing", "amount_new", "in_frame"]
     wanted = {
-        (r.key,): {
-            "level": r.level,
-            "loan_or_grant": r.loan_or_grant,
-            "amount_total": r.amount_total,
-            "amount_existing": r.amount_existing,
-            "amount_new": r.amount_new,
-            "in_frame": True,
-        }
+        (r.key,): (r.level, r.loan_or_grant, r.amount_total, r.amount_existing, r.amount_new, True)
         for r in rows
     }
     _bulk_upsert(
@@ -483,7 +597,7 @@ def _write_milestones(rows: list[milestones.MilestoneRow], **_: Any) -> tuple[Ou
     by_code: dict[str, list[milestones.MilestoneRow]] = {}
     for r in rows:
         by_code.setdefault(r.code, []).append(r)
-    wanted = {(code,): {f: getattr(rs[0], f) for f in MILESTONE_FIELDS} for code, rs in by_code.items()}
+    wanted = {(code,): tuple(getattr(rs[0], f) for f in MILESTONE_FIELDS) for code, rs in by_code.items()}
     outcome, _existing = _bulk_upsert(
         Milestone,
         key_fields=["code"],
@@ -538,7 +652,7 @@ def _write_projects(
     fields = fields or PROJECT_FIELDS
     sub_pks = _ensure_structure(r.structure for r in rows)
     body_pks = _bodies(rows)
-    wanted: dict[tuple[Any, ...], dict[str, Any]] = {}
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for r in rows:
         values = {
             **r.texts,
@@ -548,7 +662,7 @@ def _write_projects(
             "updated_on": r.updated_on,
             "provenance": Provenance.VALIDATED,
         }
-        wanted[_project_key(r, sub_pks)] = {f: values[f] for f in fields}
+        wanted[_project_key(r, sub_pks)] = tuple(values[f] for f in fields)
     subs = set(sub_pks.values())
     outcome, _existing = _bulk_upsert(
         Project,
@@ -577,9 +691,10 @@ def _ensure_projects(
         .iterator(chunk_size=5000)
     }
     missing = [k for k in keys if k not in current]
-    Project.objects.bulk_create(
-        [Project(cup=c, local_code=lc, submeasure_id=s, provenance=provenance) for c, lc, s in missing],
-        batch_size=BATCH,
+    _insert(
+        Project,
+        ["cup", "local_code", "submeasure_id", "provenance"],
+        [(*k, provenance) for k in missing],
     )
     promoted = 0
     if provenance == Provenance.VALIDATED:
@@ -616,19 +731,19 @@ def _write_places(
     dataset = rows[0].dataset
     project_pks, sub_pks, extra = _ensure_projects(rows, provenance=dataset)
     comuni = dict(Comune.objects.values_list("codice_istat", "pk"))
-    wanted: dict[tuple[Any, ...], dict[str, Any]] = {}
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for r in rows:
         pk = project_pks[_project_key(r, sub_pks)]
-        wanted[(pk, dataset, *r.place_key)] = {
-            "region_name": r.region_name,
-            "province_name": r.province_name,
-            "comune_name": r.comune_name,
-            "istat_code": r.istat_code,
-            "comune_id": comuni.get(r.istat_code) if r.istat_code else None,
-            "address": r.address[:200],
-            "cap": r.cap,
-            "updated_on": r.updated_on,
-        }
+        wanted[(pk, dataset, *r.place_key)] = (  # PLACE_FIELDS order
+            r.region_name,
+            r.province_name,
+            r.comune_name,
+            r.istat_code,
+            comuni.get(r.istat_code) if r.istat_code else None,
+            r.address[:200],
+            r.cap,
+            r.updated_on,
+        )
     key_fields = ["project_id", "dataset", "region_code", "province_code", "comune_code"]
     outcome, current = _bulk_upsert(
         Place,
@@ -653,7 +768,10 @@ def _write_payments(
 ) -> tuple[Outcome, dict[str, int]]:
     """One snapshot per project per release date: the same release twice changes nothing."""
     project_pks, sub_pks, extra = _ensure_projects(rows, provenance=Provenance.UNIVERSE)
-    wanted = {(project_pks[_project_key(r, sub_pks)], r.extracted_on): r.amounts for r in rows}
+    wanted = {
+        (project_pks[_project_key(r, sub_pks)], r.extracted_on): tuple(r.amounts[f] for f in PAYMENT_FIELDS)
+        for r in rows
+    }
     dates = {r.extracted_on for r in rows}
     outcome, _existing = _bulk_upsert(
         PaymentSnapshot,

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any, TypeVar
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -104,14 +104,23 @@ def small_code(raw: dict[str, str], column: str) -> str:
     return str(int(value)) if value else ""
 
 
+_AMOUNTS: dict[str, Decimal] = {}  # text → parsed amount (Decimal is immutable); amounts repeat a lot
+_AMOUNTS_MAX = 200_000
+
+
 def amount(raw: dict[str, str], column: str) -> Decimal | None:
     """An amount in euro with `.` decimals (`42576.00`). Empty means unknown (None)."""
-    value = text(raw, column)
+    value = (raw[column] or "").strip()
     if not value:
         return None
-    if not AMOUNT_RE.match(value):
-        raise FieldError(column, f"importo malformato «{value}»")
-    return Decimal(value).quantize(CENT)
+    parsed = _AMOUNTS.get(value)
+    if parsed is None:
+        if not AMOUNT_RE.match(value):
+            raise FieldError(column, f"importo malformato «{value}»")
+        parsed = Decimal(value).quantize(CENT)
+        if len(_AMOUNTS) < _AMOUNTS_MAX:
+            _AMOUNTS[value] = parsed
+    return parsed
 
 
 def amount_it(raw: dict[str, str], column: str) -> Decimal | None:
@@ -202,14 +211,21 @@ def parse_rows(
     name: str = "file",
 ) -> Iterator[T | RowError]:
     """Read a comma-delimited CSV, check its header, yield `build(row)` or a RowError per row."""
-    reader = csv.DictReader(stream)
+    # csv.reader and dict(zip()) rather than csv.DictReader: the same mapping, a good deal faster.
+    reader = csv.reader(stream)
     try:
-        check_header(name, reader.fieldnames, columns)
-        for raw in reader:
-            line = reader.line_num
-            if None in raw or any(v is None for v in raw.values()):
-                yield RowError(line, "", f"numero di campi errato (attesi {len(columns)})", _clean(raw))
+        header = next(reader, None) or []
+        check_header(name, header, columns)
+        width = len(header)
+        for row in reader:
+            if not row:  # a blank line, skipped as DictReader does
                 continue
+            line = reader.line_num
+            if len(row) != width:
+                message = f"numero di campi errato (attesi {len(columns)})"
+                yield RowError(line, "", message, _clean(header, row))
+                continue
+            raw = dict(zip(header, row, strict=True))
             try:
                 yield build(raw)
             except FieldError as exc:
@@ -218,10 +234,13 @@ def parse_rows(
         raise BadFile(name, f"CSV non valido: {exc}", line=reader.line_num) from exc
 
 
-def _clean(raw: dict[Any, Any]) -> dict[str, str]:
-    out = {k: (v or "") for k, v in raw.items() if k is not None}
-    if None in raw:
-        out["_extra"] = ",".join(raw[None])
+def _clean(header: list[str], row: list[str]) -> dict[str, str]:
+    """A row with too few or too many fields: the missing ones blank, the extra ones joined in `_extra`."""
+    out = dict(zip(header, row, strict=False))
+    for k in header[len(row) :]:
+        out.setdefault(k, "")
+    if len(row) > len(header):
+        out["_extra"] = ",".join(row[len(header) :])
     return out
 
 
