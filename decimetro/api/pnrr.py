@@ -17,7 +17,7 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from decimetro.pnrr import selectors
-from decimetro.pnrr.models import Project
+from decimetro.pnrr.models import FUNDING_SOURCES, Project
 from decimetro.territory import selectors as terr_sel
 
 ATTRIBUTION = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"  # noqa: RUF001
@@ -127,21 +127,7 @@ class ComunePnrrOut(Schema):
     attribution: str
 
 
-FUNDING_FIELDS = (
-    "fin_pnrr",
-    "fin_pnc",
-    "fin_stato",
-    "fin_ue",
-    "fin_regione",
-    "fin_provincia",
-    "fin_comune",
-    "fin_altro_pubblico",
-    "fin_privato",
-    "fin_altri_fondi",
-    "fin_da_reperire",
-    "fin_totale",
-    "fin_totale_pubblico",
-)
+FUNDING_FIELDS = (*FUNDING_SOURCES, "fin_totale", "fin_totale_pubblico")
 
 
 def _project(p: Project) -> dict[str, Any]:

@@ -347,3 +347,19 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file_name} ({self.get_status_display()})"
+
+
+# The funding columns of a project, by source (the totals are separate fields).
+FUNDING_SOURCES = (
+    "fin_pnrr",
+    "fin_pnc",
+    "fin_stato",
+    "fin_ue",
+    "fin_regione",
+    "fin_provincia",
+    "fin_comune",
+    "fin_altro_pubblico",
+    "fin_privato",
+    "fin_altri_fondi",
+    "fin_da_reperire",
+)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from decimetro.core.permissions import can_edit_plan
 from decimetro.pnrr import selectors as pnrr_sel
-from decimetro.pnrr.models import Component, ImplementingBody, Measure, Project, Provenance
+from decimetro.pnrr.models import FUNDING_SOURCES, Component, ImplementingBody, Measure, Project, Provenance
 from decimetro.territory.models import Comune, Zone
 
 CREDIT = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"  # noqa: RUF001 (the credit as Italia Domani spells it)
@@ -48,20 +48,6 @@ SORT_LABELS = {
     "cup": _("CUP"),
     "measure": _("Misura"),
 }
-
-FUNDING_SOURCES = (
-    "fin_pnrr",
-    "fin_pnc",
-    "fin_stato",
-    "fin_ue",
-    "fin_regione",
-    "fin_provincia",
-    "fin_comune",
-    "fin_altro_pubblico",
-    "fin_privato",
-    "fin_altri_fondi",
-    "fin_da_reperire",
-)
 
 
 def parse_amount(raw: str | None) -> Decimal | None:
