@@ -53,6 +53,9 @@ INSTALLED_APPS = [
     "decimetro.plan",
     "decimetro.territory",
     "decimetro.pnrr",
+    "decimetro.linking",
+    "decimetro.monitoring",
+    "decimetro.participation",
     "decimetro.web",
     "decimetro.api",
 ]

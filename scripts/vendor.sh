@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 npm ci --no-audit --no-fund --silent 2>/dev/null || npm install --no-audit --no-fund --silent
 V=static/vendor
-rm -rf "$V/bootstrap-italia" "$V/leaflet" "$V/htmx" "$V/axe-core"
-mkdir -p "$V/bootstrap-italia/css" "$V/bootstrap-italia/js" "$V/bootstrap-italia/svg" "$V/leaflet" "$V/htmx" "$V/axe-core"
+rm -rf "$V/bootstrap-italia" "$V/leaflet" "$V/htmx" "$V/axe-core" "$V/chartjs"
+mkdir -p "$V/bootstrap-italia/css" "$V/bootstrap-italia/js" "$V/bootstrap-italia/svg" "$V/leaflet" "$V/htmx" "$V/axe-core" "$V/chartjs"
 BI=node_modules/bootstrap-italia
 cp "$BI/dist/css/bootstrap-italia.min.css" "$V/bootstrap-italia/css/"
 cp "$BI/dist/js/bootstrap-italia.bundle.min.js" "$V/bootstrap-italia/js/"
@@ -21,4 +21,5 @@ cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css no
 cp -r node_modules/leaflet/dist/images "$V/leaflet/"
 cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE "$V/htmx/"
 cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE "$V/axe-core/"
+cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md "$V/chartjs/"
 echo "vendored into $V"

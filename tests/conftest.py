@@ -10,7 +10,15 @@ import pytest
 from decimetro.plan.plan_file import DEFAULT_PLAN_FILE, read_plan_file
 from decimetro.plan.services import plan_load
 from decimetro.territory.services import territory_load
-from tests.factories import StaffFactory, UserFactory
+from tests.factories import (
+    ComuneFactory,
+    ComuneOrganisationFactory,
+    EnteFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    StaffFactory,
+    UserFactory,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 # The shared open data and the plan's seed live beside the checkout (../shared), as in CI.
@@ -45,6 +53,56 @@ def staff_user(db):
 def plain_user(db):
     """An authenticated user who is not staff (e.g. a comune's or an intermediate body's account)."""
     return UserFactory(username="utente.comune")
+
+
+@pytest.fixture
+def ente_admin(db):
+    """Persona: an administrator of the Ente (Città metropolitana), also Django staff."""
+    return MembershipFactory(
+        user=StaffFactory(username="admin.ente"), organisation=EnteFactory(), role="admin"
+    ).user
+
+
+def _comune(codice_istat: str, name: str):
+    from decimetro.territory.models import Comune
+
+    # Reuse the real comune when the `territory` fixture ran first.
+    return Comune.objects.filter(codice_istat=codice_istat).first() or ComuneFactory(
+        codice_istat=codice_istat, name=name
+    )
+
+
+@pytest.fixture
+def comune_a(db):
+    """Comune A of the personas: Milano (the real record when `territory` is loaded first)."""
+    return _comune("015146", "Milano")
+
+
+@pytest.fixture
+def comune_b(db):
+    """Comune B of the personas: Rho."""
+    return _comune("015182", "Rho")
+
+
+@pytest.fixture
+def comune_a_editor(comune_a):
+    """Persona: an editor of Comune A (writes only Comune A's data)."""
+    org = ComuneOrganisationFactory(comune=comune_a)
+    return MembershipFactory(user=UserFactory(username="redattore.a"), organisation=org, role="editor").user
+
+
+@pytest.fixture
+def comune_b_editor(comune_b):
+    """Persona: an editor of Comune B."""
+    org = ComuneOrganisationFactory(comune=comune_b)
+    return MembershipFactory(user=UserFactory(username="redattore.b"), organisation=org, role="editor").user
+
+
+@pytest.fixture
+def association_user(db):
+    """Persona: a member of an intermediate body (an association)."""
+    org = OrganisationFactory(name="Associazione Imprese Metropolitane", body_kind="business")
+    return MembershipFactory(user=UserFactory(username="associazione"), organisation=org, role="editor").user
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 import factory
 
 from decimetro.core.models import User
+from decimetro.participation.models import Membership, Organisation, OrganisationKind, Role
 from decimetro.plan.models import Component, Edition, Keyword, Mission, Objective
 from decimetro.territory.models import Comune, Zone
 
@@ -251,3 +252,42 @@ class ImportRunFactory(factory.django.DjangoModelFactory):
     inserted = 10
     status = pnrr.ImportRun.Status.OK
     by_label = "manage.py"
+
+
+# Actors -----------------------------------------------------------------------------------------------
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    kind = OrganisationKind.BODY
+    name = factory.Sequence(lambda n: f"Associazione {n}")
+    email = factory.LazyAttribute(lambda o: f"org{o.name.split()[-1]}@example.org")
+
+
+class EnteFactory(OrganisationFactory):
+    kind = OrganisationKind.ENTE
+    name = "Città metropolitana di Milano"
+    fiscal_code = "08911820960"
+
+    class Meta:
+        model = Organisation
+        django_get_or_create = ("name",)
+
+
+class ComuneOrganisationFactory(OrganisationFactory):
+    """The organisation of a comune: pass comune=…; its name follows the comune's."""
+
+    kind = OrganisationKind.COMUNE
+    comune = factory.SubFactory(ComuneFactory)
+    name = factory.LazyAttribute(lambda o: f"Comune di {o.comune.name}")
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.EDITOR

@@ -1,5 +1,8 @@
 from ninja import NinjaAPI
 
+from decimetro.api.linking import router as linking_router
+from decimetro.api.monitoring import router as monitoring_router
+from decimetro.api.participation import router as participation_router
 from decimetro.api.plan import router as plan_router
 from decimetro.api.pnrr import measures_router as pnrr_measures_router
 from decimetro.api.pnrr import projects_router as pnrr_projects_router
@@ -23,3 +26,6 @@ api.add_router("/projects", pnrr_projects_router, tags=["PNRR"])
 api.add_router("/pnrr", pnrr_measures_router, tags=["PNRR"])
 # The comune with its PNRR totals: same /territory prefix, routes of decimetro/api/pnrr.py.
 api.add_router("/territory", pnrr_territory_router, tags=["Territorio"])
+api.add_router("/linking", linking_router, tags=["Collegamenti"])
+api.add_router("/monitoring", monitoring_router, tags=["Monitoraggio"])
+api.add_router("/participation", participation_router, tags=["Partecipazione"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from decimetro.web import views, views_pnrr
+from decimetro.web import urls_linking, urls_monitoring, urls_participation, views, views_pnrr
 
 app_name = "web"
 
@@ -30,3 +30,4 @@ urlpatterns = [
     path("gestione/qualita-dati/", views_pnrr.data_quality, name="data_quality"),
     path("gestione/qualita-dati/problemi.csv", views_pnrr.data_quality_csv, name="data_quality_csv"),
 ]
+urlpatterns += urls_linking.urlpatterns + urls_monitoring.urlpatterns + urls_participation.urlpatterns

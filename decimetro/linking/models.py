@@ -1,0 +1,70 @@
+"""Which strategic objective(s) of the plan each PNRR project serves, and why we think so."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from decimetro.plan.models import Objective
+from decimetro.pnrr.models import Measure, Project
+
+
+class LinkOrigin(models.TextChoices):
+    MODEL = "model", _("suggerito dal modello")
+    CROSSWALK = "crosswalk", _("regola dalla misura")
+    STAFF = "staff", _("scelto dal personale")
+
+
+class LinkStatus(models.TextChoices):
+    SUGGESTED = "suggested", _("suggerito")
+    CONFIRMED = "confirmed", _("confermato")
+    REJECTED = "rejected", _("respinto")
+
+
+class ProjectObjectiveLink(models.Model):
+    """A project serves an objective. Only CONFIRMED links feed dashboards; suggestions are shown as such."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="objective_links")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="project_links")
+    origin = models.CharField(max_length=10, choices=LinkOrigin.choices)
+    status = models.CharField(
+        max_length=10, choices=LinkStatus.choices, default=LinkStatus.SUGGESTED, db_index=True
+    )
+    score = models.FloatField(null=True, blank=True, help_text=_("punteggio del suggerimento, tra 0 e 1"))
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["project_id", "-score"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "objective"], name="linking_unique_project_objective")
+        ]
+        indexes = [models.Index(fields=["objective", "status"])]
+        verbose_name = _("collegamento progetto-obiettivo")
+        verbose_name_plural = _("collegamenti progetto-obiettivo")
+
+    def __str__(self) -> str:
+        return f"{self.project_id} → {self.objective_id} ({self.status})"
+
+
+class MeasureObjective(models.Model):
+    """The staff-editable crosswalk: a PNRR measure serves these objectives (seeds suggestions)."""
+
+    measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="objective_crosswalk")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="measure_crosswalk")
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["measure_id", "objective_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["measure", "objective"], name="linking_unique_measure_objective")
+        ]
+        verbose_name = _("corrispondenza misura-obiettivo")
+        verbose_name_plural = _("corrispondenze misura-obiettivo")
+
+    def __str__(self) -> str:
+        return f"{self.measure_id} → {self.objective_id}"

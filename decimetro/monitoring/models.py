@@ -1,0 +1,1 @@
+"""Indicators, targets, values and status of the plan's objectives (filled in by the monitoring work)."""

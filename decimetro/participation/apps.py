@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ParticipationConfig(AppConfig):
+    name = "decimetro.participation"
+    label = "participation"
+    verbose_name = "Attori e partecipazione"

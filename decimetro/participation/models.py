@@ -1,0 +1,76 @@
+"""The actors of the plan: the Ente, the comuni and the intermediate bodies, and who acts for them."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from decimetro.territory.models import Comune
+
+
+class OrganisationKind(models.TextChoices):
+    ENTE = "ente", _("Città metropolitana")
+    COMUNE = "comune", _("Comune")
+    BODY = "body", _("Corpo intermedio o altro attore")
+
+
+class BodyKind(models.TextChoices):
+    """What kind of intermediate body (only for kind=body)."""
+
+    UNIVERSITY = "university", _("università e ricerca")
+    CHAMBER = "chamber", _("camera di commercio")
+    BUSINESS = "business", _("associazione di imprese")
+    LABOUR = "labour", _("sindacato")
+    THIRD_SECTOR = "third_sector", _("terzo settore")
+    OTHER = "other", _("altro")
+
+
+class Organisation(models.Model):
+    kind = models.CharField(max_length=10, choices=OrganisationKind.choices, db_index=True)
+    body_kind = models.CharField(max_length=20, choices=BodyKind.choices, blank=True)
+    name = models.CharField(_("nome"), max_length=200, unique=True)
+    comune = models.OneToOneField(
+        Comune, null=True, blank=True, on_delete=models.PROTECT, related_name="organisation"
+    )
+    fiscal_code = models.CharField(_("codice fiscale"), max_length=16, blank=True)
+    email = models.EmailField(_("email di contatto"), blank=True)
+    phone = models.CharField(_("telefono"), max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="comune", comune__isnull=False) | ~models.Q(kind="comune"),
+                name="participation_comune_org_has_comune",
+            )
+        ]
+        verbose_name = _("organizzazione")
+        verbose_name_plural = _("organizzazioni")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("lettore")
+    EDITOR = "editor", _("redattore")
+    ADMIN = "admin", _("amministratore")
+
+
+class Membership(models.Model):
+    """A user belongs to exactly one organisation, with one role."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "user"]
+        verbose_name = _("appartenenza")
+        verbose_name_plural = _("appartenenze")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
