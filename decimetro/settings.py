@@ -1,12 +1,14 @@
 """Decimetro settings: everything that differs between machines comes from the environment.
 
 Variables: DECIMETRO_ENV (development|production|test), SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL,
-CSRF_TRUSTED_ORIGINS, DECIMETRO_TERRITORY_UTS (ISTAT UTS code of the territory, 215 = CMM).
+CSRF_TRUSTED_ORIGINS, DECIMETRO_TERRITORY_UTS (ISTAT UTS code of the territory, 215 = CMM),
+DECIMETRO_MODEL_DIR (trained models, default var/models).
 """
 
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +51,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "ninja",
+    "axes",
     "decimetro.core",
     "decimetro.plan",
     "decimetro.territory",
@@ -70,6 +73,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a locked-out login (django-axes) into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "decimetro.urls"
@@ -85,6 +90,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "decimetro.web.context_processors.pnrr_freshness",
             ],
         },
     },
@@ -111,6 +117,38 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Login hardening (django-axes): after AXES_FAILURE_LIMIT failed logins for the same username from the same
+# IP address the pair is locked out for AXES_COOLOFF_TIME; the lockout page explains it in Italian (HTTP 429).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "decimetro.core.security.lockout_response"
+# Behind N trusted reverse proxies set AXES_PROXY_COUNT=N: the client IP is then read from X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "decimetro.core.security.client_ip"
+DECIMETRO_PROXY_COUNT = int(os.environ.get("AXES_PROXY_COUNT", "0"))
+
+# Email: the console locally (invitation links are printed), SMTP in production unless set otherwise.
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend"
+    if PRODUCTION
+    else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=False)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Decimetro <noreply@decimetro.invalid>")
+# Absolute links in emails (invitations): e.g. https://decimetro.example.org; empty = from the request.
+DECIMETRO_SITE_URL = os.environ.get("DECIMETRO_SITE_URL", "").rstrip("/")
+DECIMETRO_INVITATION_DAYS = int(os.environ.get("DECIMETRO_INVITATION_DAYS", "7"))
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "web:backoffice"
@@ -163,3 +201,5 @@ LOGGING = {
 
 # Decimetro
 DECIMETRO_TERRITORY_UTS = os.environ.get("DECIMETRO_TERRITORY_UTS", "215")
+# Trained models (the linking classifier: manifest.json + model.npz, never a pickle); `make run` trains one.
+DECIMETRO_MODEL_DIR = Path(os.environ.get("DECIMETRO_MODEL_DIR", BASE_DIR / "var" / "models"))

@@ -291,3 +291,35 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.EDITOR
+
+
+# Monitoring -------------------------------------------------------------------------------------------------
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    """An indicator of the whole territory, higher is better, 0 → 100 over 2024-2026, yearly, owned."""
+
+    class Meta:
+        model = "monitoring.Indicator"
+
+    code = factory.Sequence(lambda n: f"IND-{n}")
+    objective = factory.SubFactory(ObjectiveFactory)
+    name = factory.Sequence(lambda n: f"Indicatore di prova {n}")
+    unit = "%"
+    source = "Fonte di prova"
+    baseline_value = 0
+    baseline_date = datetime.date(2024, 1, 1)
+    target_value = 100
+    target_date = datetime.date(2026, 12, 31)
+    polarity = "higher"
+    frequency = "yearly"
+    owner = factory.SubFactory(UserFactory)
+
+
+class IndicatorValueFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "monitoring.IndicatorValue"
+
+    indicator = factory.SubFactory(IndicatorFactory)
+    date = datetime.date(2025, 1, 1)
+    value = 10

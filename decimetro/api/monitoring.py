@@ -1,5 +1,145 @@
-"""API routes of the monitoring app (registered in decimetro/api/main.py)."""
+"""API routes of the monitoring app (registered in decimetro/api/main.py): indicators with their status.
 
-from ninja import Router
+Values are decimal strings ("71.4000"); dates ISO. The status rule: monitoring.status.STATUS_RULE.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import Http404, HttpRequest
+from django.urls import reverse
+from ninja import Query, Router, Schema
+
+from decimetro.monitoring import selectors
+from decimetro.monitoring.models import Indicator
+from decimetro.monitoring.status import STATUS_RULE
 
 router = Router()
+MAX_LIMIT = 500
+StatusCode = Literal["no_data", "achieved", "late", "on_track", "at_risk"]
+
+
+class IndicatorOut(Schema):
+    id: int
+    code: str
+    name: str
+    unit: str
+    source: str
+    objective: str
+    mission: str
+    comune: str | None
+    baseline_value: Decimal
+    baseline_date: date
+    target_value: Decimal
+    target_date: date
+    polarity: Literal["higher", "lower"]
+    frequency: Literal["monthly", "quarterly", "yearly"]
+    last_value: Decimal | None
+    last_date: date | None
+    next_due: date
+    status: StatusCode
+    status_label: str
+    progress: Decimal | None
+    expected_progress: Decimal | None
+    url: str
+
+
+class IndicatorPage(Schema):
+    count: int
+    items: list[IndicatorOut]
+    status_rule: str
+
+
+class ValueOut(Schema):
+    date: date
+    value: Decimal
+    source: str
+    note: str
+
+
+class IndicatorDetailOut(IndicatorOut):
+    description: str
+    values: list[ValueOut]
+    status_rule: str
+
+
+def _indicator(ind: Indicator) -> dict[str, Any]:
+    status = ind.status  # type: ignore[attr-defined]
+    return {
+        "id": ind.pk,
+        "code": ind.code,
+        "name": ind.name,
+        "unit": ind.unit,
+        "source": ind.source,
+        "objective": ind.objective.code,
+        "mission": ind.objective.mission.code,
+        "comune": ind.comune.codice_istat if ind.comune else None,
+        "baseline_value": ind.baseline_value,
+        "baseline_date": ind.baseline_date,
+        "target_value": ind.target_value,
+        "target_date": ind.target_date,
+        "polarity": ind.polarity,
+        "frequency": ind.frequency,
+        "last_value": ind.last_value,  # type: ignore[attr-defined]
+        "last_date": ind.last_date,  # type: ignore[attr-defined]
+        "next_due": status.next_due,
+        "status": status.status,
+        "status_label": status.label,
+        "progress": None if status.progress is None else round(status.progress, 4),
+        "expected_progress": None if status.expected is None else round(status.expected, 4),
+        "url": reverse("web:indicator", args=[ind.pk]),
+    }
+
+
+@router.get(
+    "/indicators",
+    response=IndicatorPage,
+    summary="Indicatori attivi con stato, filtrati e paginati",
+    description=(
+        "`objective`: codice dell'obiettivo (M2.05); `mission`: codice della missione (M2); `comune`: codice "
+        "ISTAT (o `-` per i soli indicatori dell'intero territorio); `status`: no_data, achieved, late, "
+        "on_track, at_risk. Paginazione con `limit` (max 500) e `offset`. Regola dello stato: vedi "
+        "`status_rule`."
+    ),
+)
+def list_indicators(
+    request: HttpRequest,
+    objective: str = "",
+    mission: str = "",
+    comune: str = "",
+    status: Literal["", "no_data", "achieved", "late", "on_track", "at_risk"] = "",
+    limit: int = Query(50, ge=1, le=MAX_LIMIT),  # type: ignore[type-arg]
+    offset: int = Query(0, ge=0),  # type: ignore[type-arg]
+) -> dict[str, Any]:
+    items = selectors.indicators_list(
+        filters=selectors.IndicatorFilters(objective=objective, mission=mission, comune=comune, status=status)
+    )
+    return {
+        "count": len(items),
+        "items": [_indicator(i) for i in items[offset : offset + limit]],
+        "status_rule": str(STATUS_RULE),
+    }
+
+
+@router.get(
+    "/indicators/{indicator_id}",
+    response=IndicatorDetailOut,
+    summary="Un indicatore con tutti i valori rilevati",
+    description="404 se l'indicatore non esiste o è disattivato.",
+)
+def get_indicator(request: HttpRequest, indicator_id: int) -> dict[str, Any]:
+    ind = selectors.indicator_detail(pk=indicator_id)
+    if ind is None or not ind.active:
+        raise Http404("Indicatore non trovato")
+    return {
+        **_indicator(ind),
+        "description": ind.description,
+        "values": [
+            {"date": v.date, "value": v.value, "source": v.source, "note": v.note}
+            for v in ind.value_list  # type: ignore[attr-defined]
+        ],
+        "status_rule": str(STATUS_RULE),
+    }

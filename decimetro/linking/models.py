@@ -68,3 +68,36 @@ class MeasureObjective(models.Model):
 
     def __str__(self) -> str:
         return f"{self.measure_id} → {self.objective_id}"
+
+
+class LinkAction(models.TextChoices):
+    SUGGESTED = "suggested", _("suggerito")
+    CONFIRMED = "confirmed", _("confermato")
+    REJECTED = "rejected", _("respinto")
+    CHOSEN = "chosen", _("scelto un altro obiettivo")
+    WITHDRAWN = "withdrawn", _("suggerimento superato")
+
+
+class LinkEvent(models.Model):
+    """The history of a project's links: one row per suggestion made or withdrawn and per staff decision.
+    Kept when a stale suggestion is deleted (project and objective are stored, not the link)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="link_events")
+    objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="link_events")
+    action = models.CharField(max_length=10, choices=LinkAction.choices)
+    origin = models.CharField(max_length=10, choices=LinkOrigin.choices, blank=True)
+    score = models.FloatField(null=True, blank=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    by_label = models.CharField(max_length=150, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["project", "at"])]
+        verbose_name = _("evento di collegamento")
+        verbose_name_plural = _("eventi di collegamento")
+
+    def __str__(self) -> str:
+        return f"{self.project_id} → {self.objective_id}: {self.action}"

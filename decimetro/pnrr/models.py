@@ -6,6 +6,8 @@ Domani - dati di attuazione del PNRR (ReGiS)"). Keys are the source's own keys.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -143,33 +145,40 @@ class Provenance(models.TextChoices):
     UNIVERSE = "universe", _("ReGiS - universo (non validato)")
 
 
+# A project known only by its key (from the places or payments files) is a stub: its texts are blank. The
+# database has the same default, so that the import writes stubs by their key alone.
+STUB_DEFAULT: dict[str, Any] = {"default": "", "db_default": ""}
+
+
 class Project(models.Model):
     """A PNRR project as Italia Domani keys it: CUP + Codice Locale Progetto + Codice Univoco Submisura.
 
     Projects met only in the universe places or in the payments file have `provenance=universe` and no title;
     a validated projects file fills them in and marks them validated."""
 
-    cup = models.CharField("CUP", max_length=15, db_index=True)
+    cup = models.CharField("CUP", max_length=15)  # indexed by the unique key, which starts with it
     local_code = models.CharField(_("codice locale progetto"), max_length=100, blank=True)
     submeasure = models.ForeignKey(SubMeasure, on_delete=models.PROTECT, related_name="projects")
     provenance = models.CharField(max_length=10, choices=Provenance.choices, db_index=True)
-    title = models.CharField(_("titolo"), max_length=300, blank=True)
-    synthesis = models.TextField(_("sintesi"), blank=True)
-    procedure_code = models.CharField(_("codice procedura di attivazione"), max_length=20, blank=True)
-    procedure_title = models.CharField(_("titolo procedura"), max_length=200, blank=True)
-    procedure_type = models.CharField(_("tipologia procedura"), max_length=100, blank=True)
-    cup_status = models.CharField(_("stato CUP"), max_length=20, blank=True)
-    cup_nature_code = models.CharField(max_length=4, blank=True)
-    cup_nature = models.CharField(_("natura CUP"), max_length=150, blank=True)
-    cup_type_code = models.CharField(max_length=4, blank=True)
-    cup_type = models.CharField(_("tipologia CUP"), max_length=150, blank=True)
-    cup_sector_code = models.CharField(max_length=4, blank=True)
-    cup_sector = models.CharField(_("settore CUP"), max_length=150, blank=True)
-    cup_subsector_code = models.CharField(max_length=4, blank=True)
-    cup_subsector = models.CharField(_("sottosettore CUP"), max_length=150, blank=True)
-    cup_category_code = models.CharField(max_length=6, blank=True)
-    cup_category = models.CharField(_("categoria CUP"), max_length=200, blank=True)
-    aid_type = models.CharField(_("tipo di aiuto"), max_length=150, blank=True)
+    title = models.CharField(_("titolo"), max_length=300, blank=True, **STUB_DEFAULT)
+    synthesis = models.TextField(_("sintesi"), blank=True, **STUB_DEFAULT)
+    procedure_code = models.CharField(
+        _("codice procedura di attivazione"), max_length=20, blank=True, **STUB_DEFAULT
+    )
+    procedure_title = models.CharField(_("titolo procedura"), max_length=200, blank=True, **STUB_DEFAULT)
+    procedure_type = models.CharField(_("tipologia procedura"), max_length=100, blank=True, **STUB_DEFAULT)
+    cup_status = models.CharField(_("stato CUP"), max_length=20, blank=True, **STUB_DEFAULT)
+    cup_nature_code = models.CharField(max_length=4, blank=True, **STUB_DEFAULT)
+    cup_nature = models.CharField(_("natura CUP"), max_length=150, blank=True, **STUB_DEFAULT)
+    cup_type_code = models.CharField(max_length=4, blank=True, **STUB_DEFAULT)
+    cup_type = models.CharField(_("tipologia CUP"), max_length=150, blank=True, **STUB_DEFAULT)
+    cup_sector_code = models.CharField(max_length=4, blank=True, **STUB_DEFAULT)
+    cup_sector = models.CharField(_("settore CUP"), max_length=150, blank=True, **STUB_DEFAULT)
+    cup_subsector_code = models.CharField(max_length=4, blank=True, **STUB_DEFAULT)
+    cup_subsector = models.CharField(_("sottosettore CUP"), max_length=150, blank=True, **STUB_DEFAULT)
+    cup_category_code = models.CharField(max_length=6, blank=True, **STUB_DEFAULT)
+    cup_category = models.CharField(_("categoria CUP"), max_length=200, blank=True, **STUB_DEFAULT)
+    aid_type = models.CharField(_("tipo di aiuto"), max_length=150, blank=True, **STUB_DEFAULT)
     fin_stato = money("finanziamento Stato")
     fin_ue = money("finanziamento UE (diverso da PNRR)")
     fin_regione = money("finanziamento Regione")
@@ -219,7 +228,8 @@ class Place(models.Model):
     and names.
     `dataset` says which file the row came from: a project's places are those of its own provenance."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="places")
+    # Indexed by the unique key, which starts with it.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="places", db_index=False)
     dataset = models.CharField(max_length=10, choices=Provenance.choices)
     region_code = models.CharField(max_length=3, blank=True)
     region_name = models.CharField(max_length=60, blank=True)
@@ -275,7 +285,8 @@ class Place(models.Model):
 class PaymentSnapshot(models.Model):
     """Payments of one project as of one release (`data_di_estrazione`) of the payments file."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments")
+    # Indexed by the unique key, which starts with it.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments", db_index=False)
     release_date = models.DateField(_("data di estrazione"))
     fin_totale = money("finanziamento totale")
     fin_pnrr = money("finanziamento PNRR")

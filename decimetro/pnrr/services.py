@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import NOT_PROVIDED
 from django.db.backends.base.operations import BaseDatabaseOperations
 
 from decimetro.core.audit import audit_record
@@ -362,6 +363,14 @@ def _column(model: type[models.Model], name: str) -> str:
     return str(_field(model, name).column)
 
 
+def _db_fills(field: models.Field[Any, Any]) -> bool:
+    """The database writes by itself the value `Model(...)` would give this column when it is left out of an
+    INSERT: a `db_default` equal to the field's default, or NULL for a nullable field defaulting to None."""
+    if field.db_default is not NOT_PROVIDED:
+        return bool(field.has_default() and field.db_default == field.get_default())
+    return bool(field.null and field.get_default() is None)
+
+
 def _insert(
     model: type[models.Model],
     fields: list[str],
@@ -369,15 +378,18 @@ def _insert(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """INSERT the rows (values in `fields` order) with the cursor's `executemany`, in the caller's
-    transaction: the ORM's bulk_create is bound on SQLite by 999 parameters per statement (≈ 19 projects).
-    Every other concrete column (but the auto pk) gets its field's default, as `Model(...)` would."""
+    """INSERT the rows (values in `fields` order) with the driver's `executemany` (SQLite) or `COPY`
+    (PostgreSQL), in the caller's transaction: the ORM's bulk_create is bound on SQLite by 999 parameters per
+    statement (≈ 19 projects). Every other concrete column (but the auto pk) gets its field's default, as
+    `Model(...)` would: written by the database itself when it is the column's database default or NULL."""
     if not rows:
         return
     meta = model._meta
     given = set(fields)
     others = [
-        f for f in meta.concrete_fields if f.attname not in given and f.name not in given and f is not meta.pk
+        f
+        for f in meta.concrete_fields
+        if f.attname not in given and f.name not in given and f is not meta.pk and not _db_fills(f)
     ]
     defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
     columns = [_column(model, f) for f in fields] + [str(f.column) for f in others]
@@ -389,16 +401,54 @@ def _insert(
     )
     copy_sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
     with connection.cursor() as cursor:
+        driver = cursor.cursor  # the driver's cursor: no per-statement debug wrapper
         for i in range(0, len(rows), CHUNK):
             chunk = _prepare(model, fields, rows[i : i + CHUNK])
+            if defaults:
+                chunk = [r + defaults for r in chunk]
             if connection.vendor == "postgresql":  # COPY: one round trip for the chunk (psycopg 3)
-                with cursor.cursor.copy(copy_sql) as copy:
+                with driver.copy(copy_sql) as copy:
                     for r in chunk:
-                        copy.write_row(r + defaults)
+                        copy.write_row(r)
             else:
-                cursor.executemany(sql, [r + defaults for r in chunk] if defaults else chunk)
+                driver.executemany(sql, chunk)
             if progress:
                 progress(i + CHUNK)
+
+
+def _new_pks(model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys for rows inserted with explicit pks, so that they need not be read back.
+    PostgreSQL: taken from the pk's sequence. SQLite: after the largest ever given (AUTOINCREMENT keeps it in
+    sqlite_sequence); the import's transaction holds the write lock (IMMEDIATE), so nobody else takes them."""
+    if count == 0:
+        return []
+    meta = model._meta
+    assert meta.pk is not None
+    table, pk = meta.db_table, str(meta.pk.column)
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [qn(table), pk, count],
+            )
+            return sorted(r[0] for r in cursor.fetchall())
+        cursor.execute(f"SELECT max({qn(pk)}) FROM {qn(table)}")  # noqa: S608 - identifiers from the model
+        top = cursor.fetchone()[0] or 0
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            seq = cursor.fetchone()
+            top = max(top, seq[0] if seq else 0)
+    return list(range(top + 1, top + 1 + count))
+
+
+def _values(queryset: models.QuerySet[Any], *fields: str) -> list[tuple[Any, ...]]:
+    """`queryset.values_list(*fields)` read in one go with the driver's cursor: for keys and codes only (text
+    and integers), whose values need no conversion."""
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def _update(
@@ -408,23 +458,46 @@ def _update(
     *,
     progress: Callable[[int], None] | None = None,
 ) -> None:
-    """UPDATE by pk: each row is (values in `fields` order…, pk). One `executemany` per chunk."""
+    """UPDATE by pk: each row is (values in `fields` order…, pk). SQLite: one `executemany` per chunk.
+    PostgreSQL: the rows are COPied into a temporary table, then one UPDATE … FROM per chunk."""
     if not rows:
         return
     meta = model._meta
     qn = connection.ops.quote_name
-    assignments = ", ".join(f"{qn(_column(model, f))} = %s" for f in fields)
     assert meta.pk is not None
     pk_column = str(meta.pk.column)
+    table = qn(meta.db_table)
+    columns = [_column(model, f) for f in fields]
     # Identifiers from the model's own metadata, values as parameters.
-    sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(pk_column)} = %s"  # noqa: S608
+    assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
+    sql = f"UPDATE {table} SET {assignments} WHERE {qn(pk_column)} = %s"  # noqa: S608
+    postgres = connection.vendor == "postgresql"
+    temp = qn(f"pnrr_update_{meta.db_table}")
+    listed = ", ".join(qn(c) for c in [*columns, pk_column])
     with connection.cursor() as cursor:
+        driver = cursor.cursor
+        if postgres:
+            driver.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {listed} FROM {table} LIMIT 0")  # noqa: S608
         for i in range(0, len(rows), CHUNK):
             chunk = rows[i : i + CHUNK]
             values = _prepare(model, fields, (r[:-1] for r in chunk))
-            cursor.executemany(sql, [(*v, r[-1]) for v, r in zip(values, chunk, strict=True)])
+            params = [(*v, r[-1]) for v, r in zip(values, chunk, strict=True)]
+            if postgres:
+                with driver.copy(f"COPY {temp} ({listed}) FROM STDIN") as copy:
+                    for r in params:
+                        copy.write_row(r)
+                sets = ", ".join(f"{qn(c)} = u.{qn(c)}" for c in columns)
+                driver.execute(
+                    f"UPDATE {table} AS t SET {sets} FROM {temp} AS u "  # noqa: S608
+                    f"WHERE t.{qn(pk_column)} = u.{qn(pk_column)}"
+                )
+                driver.execute(f"TRUNCATE {temp}")
+            else:
+                driver.executemany(sql, params)
             if progress:
                 progress(i + CHUNK)
+        if postgres:
+            driver.execute(f"DROP TABLE {temp}")
 
 
 def _bulk_upsert(
@@ -455,6 +528,7 @@ def _bulk_upsert(
             updates.append((*new, found[0]))
         else:
             outcome.unchanged += 1
+    creates.sort(key=lambda row: row[:nkey])  # in key order: the unique index is filled in order, much faster
     total = len(creates) + len(updates) or 1
 
     def report(offset: int) -> Callable[[int], None] | None:
@@ -605,15 +679,25 @@ def _write_milestones(rows: list[milestones.MilestoneRow], **_: Any) -> tuple[Ou
         wanted=wanted,
         existing=Milestone.objects.filter(code__in=by_code),
     )
-    links = {(m.code): m for m in Milestone.objects.filter(code__in=by_code).prefetch_related("submeasures")}
+    # The links milestone ↔ submeasure, compared and written in bulk on the through table.
+    milestone_pks = dict(_values(Milestone.objects.filter(code__in=by_code), "code", "pk"))
+    through = Milestone.submeasures.through
+    have: dict[int, set[int]] = {pk: set() for pk in milestone_pks.values()}
+    for milestone_id, submeasure_id in _values(
+        through.objects.filter(milestone_id__in=have), "milestone_id", "submeasure_id"
+    ):
+        have[milestone_id].add(submeasure_id)
+    add: list[tuple[int, int]] = []
     relinked = 0
     for code, rs in by_code.items():
-        milestone = links[code]
+        pk = milestone_pks[code]
         want = {sub_pks[r.structure.submeasure_code] for r in rs}
-        have = {s.pk for s in milestone.submeasures.all()}
-        if want != have:
-            milestone.submeasures.set(want)
+        if want != have[pk]:
             relinked += 1
+            add.extend((pk, sub) for sub in sorted(want - have[pk]))
+            if have[pk] - want:
+                through.objects.filter(milestone_id=pk, submeasure_id__in=have[pk] - want).delete()
+    _insert(through, ["milestone_id", "submeasure_id"], add)
     return outcome, {"milestone_distinti": len(by_code), "collegamenti_aggiornati": relinked}
 
 
@@ -624,17 +708,25 @@ def _bodies(rows: Iterable[projects.ProjectRow]) -> dict[str, int]:
     names: dict[str, str] = {}
     for r in rows:
         if r.body_fiscal_code and r.body_fiscal_code not in names:
-            names[r.body_fiscal_code] = r.body_name or r.body_fiscal_code
-    existing = {b.fiscal_code: b for b in ImplementingBody.objects.filter(fiscal_code__in=names)}
-    ImplementingBody.objects.bulk_create(
-        [ImplementingBody(fiscal_code=cf, name=n[:250]) for cf, n in names.items() if cf not in existing],
-        batch_size=BATCH,
+            names[r.body_fiscal_code] = (r.body_name or r.body_fiscal_code)[:250]
+    existing = {
+        cf: (pk, name)
+        for pk, cf, name in _values(ImplementingBody.objects.all(), "pk", "fiscal_code", "name")
+        if cf in names
+    }
+    new = sorted(cf for cf in names if cf not in existing)
+    new_pks = _new_pks(ImplementingBody, len(new))
+    _insert(
+        ImplementingBody,
+        ["id", "fiscal_code", "name"],
+        [(pk, cf, names[cf]) for pk, cf in zip(new_pks, new, strict=True)],
     )
-    changed = [b for cf, b in existing.items() if b.name != names[cf][:250]]
-    for b in changed:
-        b.name = names[b.fiscal_code][:250]
-    ImplementingBody.objects.bulk_update(changed, ["name"], batch_size=BATCH)
-    return dict(ImplementingBody.objects.filter(fiscal_code__in=names).values_list("fiscal_code", "pk"))
+    _update(
+        ImplementingBody,
+        ["name"],
+        [(names[cf], pk) for cf, (pk, name) in existing.items() if name != names[cf]],
+    )
+    return {**{cf: pk for cf, (pk, _name) in existing.items()}, **dict(zip(new, new_pks, strict=True))}
 
 
 def _project_key(row: Any, sub_pks: dict[str, int]) -> ProjectKey:
@@ -686,34 +778,36 @@ def _ensure_projects(
     keys = {_project_key(r, sub_pks) for r in rows}
     current: dict[ProjectKey, tuple[int, str]] = {
         (cup, local, sub): (pk, prov)
-        for pk, cup, local, sub, prov in Project.objects.filter(submeasure_id__in=set(sub_pks.values()))
-        .values_list("pk", "cup", "local_code", "submeasure_id", "provenance")
-        .iterator(chunk_size=5000)
+        for pk, cup, local, sub, prov in _values(
+            Project.objects.filter(submeasure_id__in=set(sub_pks.values())),
+            "pk",
+            "cup",
+            "local_code",
+            "submeasure_id",
+            "provenance",
+        )
     }
-    missing = [k for k in keys if k not in current]
+    missing = sorted(k for k in keys if k not in current)  # in key order: the unique index is filled in order
+    new_pks = _new_pks(Project, len(missing))
+    # The stub's other columns are the database defaults (db_default) or NULL: only its key is written.
     _insert(
         Project,
-        ["cup", "local_code", "submeasure_id", "provenance"],
-        [(*k, provenance) for k in missing],
+        ["id", "cup", "local_code", "submeasure_id", "provenance"],
+        [(pk, *k, provenance) for pk, k in zip(new_pks, missing, strict=True)],
     )
     promoted = 0
     if provenance == Provenance.VALIDATED:
         promote = [current[k][0] for k in keys if k in current and current[k][1] == Provenance.UNIVERSE]
         for i in range(0, len(promote), BATCH):
             promoted += Project.objects.filter(pk__in=promote[i : i + BATCH]).update(provenance=provenance)
-    if missing:
-        pks = {
-            (cup, local, sub): pk
-            for pk, cup, local, sub in Project.objects.filter(submeasure_id__in=set(sub_pks.values()))
-            .values_list("pk", "cup", "local_code", "submeasure_id")
-            .iterator(chunk_size=5000)
-        }
-    else:
-        pks = {k: v[0] for k, v in current.items()}
+    pks = dict(zip(missing, new_pks, strict=True))
+    for k in keys:
+        if k in current:
+            pks[k] = current[k][0]
     extra = {"progetti_creati": len(missing)}
     if promoted:
         extra["progetti_promossi_a_validati"] = promoted
-    return {k: pks[k] for k in keys}, sub_pks, extra
+    return pks, sub_pks, extra
 
 
 def _write_places(

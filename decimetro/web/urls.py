@@ -1,6 +1,6 @@
 from django.urls import path
 
-from decimetro.web import urls_linking, urls_monitoring, urls_participation, views, views_pnrr
+from decimetro.web import urls_linking, urls_monitoring, urls_participation, views, views_map, views_pnrr
 
 app_name = "web"
 
@@ -13,7 +13,11 @@ urlpatterns = [
     path("territorio/comuni/<str:codice_istat>/", views.comune_detail, name="comune"),
     path("territorio/zone/", views.zone_list, name="zones"),
     path("territorio/zone/<slug:slug>/", views.zone_detail, name="zone"),
-    path("territorio/mappa/", views.territory_map, name="map"),
+    path("territorio/mappa/", views_map.territory_map, name="map"),
+    path("territorio/mappa/dati.geojson", views_map.map_geojson, name="map_geojson"),
+    path("territorio/mappa/dati.csv", views_map.map_csv, name="map_csv"),
+    path("territorio/confronto/", views_map.compare, name="compare"),
+    path("salute/", views_map.salute, name="health"),
     path("gestione/", views.backoffice, name="backoffice"),
     path("gestione/obiettivi/<str:code>/", views.objective_edit, name="objective_edit"),
     path("gestione/missioni/<str:code>/", views.mission_edit, name="mission_edit"),

@@ -19,11 +19,14 @@ from django.views.decorators.http import require_http_methods
 
 from decimetro.core.audit import audit_history
 from decimetro.core.permissions import can_edit_plan
+from decimetro.monitoring import selectors as monitoring_sel
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import ACTOR_FIELDS, ACTOR_LABELS, Edition
 from decimetro.plan.services import component_update, mission_update, objective_update
 from decimetro.territory import selectors as terr_sel
+from decimetro.web.dashboards import home_dashboard, mission_dashboard, objective_dashboard
 from decimetro.web.forms import ComponentForm, MissionForm, ObjectiveForm
+from decimetro.web.views_map import area_where
 from decimetro.web.views_pnrr import area_pnrr_context
 
 
@@ -91,6 +94,8 @@ def home(request: HttpRequest) -> HttpResponse:
     for m in missions:
         slugs = {k.slug for k in m.keywords.all()}
         m.keyword_cells = [k.slug in slugs for k in keywords]  # type: ignore[attr-defined]
+    components = list(plan_sel.components_for(edition))
+    dashboard = home_dashboard(components, missions, list(plan_sel.objectives_for(edition)))
     return render(
         request,
         "web/home.html",
@@ -98,7 +103,9 @@ def home(request: HttpRequest) -> HttpResponse:
             "edition": edition,
             "keywords": keywords,
             "missions": missions,
-            "components": plan_sel.components_for(edition),
+            "components": components,
+            "dashboard": dashboard,
+            "pnrr_freshness": dashboard["freshness"],
             "actors": _actors(),
             "directions": edition.directions.all(),
         },
@@ -108,12 +115,15 @@ def home(request: HttpRequest) -> HttpResponse:
 def mission_detail(request: HttpRequest, code: str) -> HttpResponse:
     edition = _edition()
     mission = get_object_or_404(plan_sel.mission_detail(edition), code=code.upper())
+    dashboard = mission_dashboard(mission)
     return render(
         request,
         "web/mission_detail.html",
         {
             "edition": edition,
             "mission": mission,
+            "dashboard": dashboard,
+            "pnrr_freshness": dashboard["freshness"],
             "actors": _actors(),
             "history": _history(mission),
             "can_edit": can_edit_plan(request.user),
@@ -152,16 +162,20 @@ def objective_list(request: HttpRequest) -> HttpResponse:
 def objective_detail(request: HttpRequest, code: str) -> HttpResponse:
     edition = _edition()
     objective = get_object_or_404(plan_sel.objectives_for(edition), code=code.upper())
+    dashboard = objective_dashboard(objective)
     return render(
         request,
         "web/objective_detail.html",
         {
             "edition": edition,
             "objective": objective,
+            "dashboard": dashboard,
+            "pnrr_freshness": dashboard["freshness"],
             "actors": _actors(),
             "keywords": objective.mission.keywords.all(),
             "history": _history(objective),
             "can_edit": can_edit_plan(request.user),
+            "objective_indicators": monitoring_sel.indicators_for_objective(objective),
         },
     )
 
@@ -209,7 +223,18 @@ def comune_list(request: HttpRequest) -> HttpResponse:
 def comune_detail(request: HttpRequest, codice_istat: str) -> HttpResponse:
     comune = get_object_or_404(terr_sel.comune_detail(), codice_istat=codice_istat)
     pnrr = area_pnrr_context(request, comuni=[comune], list_query=f"comune={comune.codice_istat}")
-    return render(request, "web/comune_detail.html", {"nav": "comuni", "comune": comune, "pnrr": pnrr})
+    indicators = monitoring_sel.indicators_for_comune(comune)
+    return render(
+        request,
+        "web/comune_detail.html",
+        {
+            "nav": "comuni",
+            "comune": comune,
+            "pnrr": pnrr,
+            "objective_indicators": indicators,
+            "where": area_where(pnrr, comune.codice_istat),
+        },
+    )
 
 
 def zone_detail(request: HttpRequest, slug: str) -> HttpResponse:
@@ -217,27 +242,14 @@ def zone_detail(request: HttpRequest, slug: str) -> HttpResponse:
     comuni = list(terr_sel.comuni_list(zone=slug))
     pnrr = area_pnrr_context(request, comuni=comuni, list_query=f"zona={zone.slug}")
     return render(
-        request, "web/zone_detail.html", {"nav": "zone", "zone": zone, "comuni": comuni, "pnrr": pnrr}
+        request,
+        "web/zone_detail.html",
+        {"nav": "zone", "zone": zone, "comuni": comuni, "pnrr": pnrr, "where": area_where(pnrr, zone.slug)},
     )
 
 
 def zone_list(request: HttpRequest) -> HttpResponse:
     return render(request, "web/zone_list.html", {"nav": "zone", "zones": terr_sel.zones_with_totals()})
-
-
-def territory_map(request: HttpRequest) -> HttpResponse:
-    zones = list(terr_sel.zones_with_totals())
-    selected = next((z for z in zones if z.slug == request.GET.get("zona")), None)
-    return render(
-        request,
-        "web/map.html",
-        {
-            "nav": "mappa",
-            "zones": zones,
-            "selected_zone": selected,
-            "map_zones": [{"slug": z.slug, "name": z.name} for z in zones],
-        },
-    )
 
 
 # Back office ------------------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from decimetro.core.permissions import can_edit_plan
 from decimetro.pnrr import selectors as pnrr_sel
 from decimetro.pnrr.models import FUNDING_SOURCES, Component, ImplementingBody, Measure, Project, Provenance
 from decimetro.territory.models import Comune, Zone
+from decimetro.web.dashboards import project_payments_chart
 
 CREDIT = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"  # noqa: RUF001 (the credit as Italia Domani spells it)
 PAGE_SIZE = 25
@@ -243,6 +244,7 @@ def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "funding": _funding_rows(project),
             "payments": payments,
             "latest_payment": latest,
+            "payments_chart": project_payments_chart(payments),
             "latest_share": round(latest.paid_share * 100, 1)
             if latest and latest.paid_share is not None
             else None,

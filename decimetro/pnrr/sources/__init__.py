@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -81,7 +82,7 @@ class SourceFile:
     def rows(self, progress: Callable[[float], None] | None = None) -> Iterator[Any]:
         """Typed rows and RowErrors; `progress(fraction)` gets the share of bytes read now and then."""
         with open(self.path, "rb") as raw:
-            lines = _decoded_lines(raw, self.path)
+            lines = _text_lines(raw, self.path)
             for n, item in enumerate(self.parser.parse(lines, name=self.name), start=1):
                 if progress is not None and n % 5000 == 0:
                     progress(raw.tell() / self.size if self.size else 1.0)
@@ -90,9 +91,32 @@ class SourceFile:
             progress(1.0)
 
 
+def _binary(raw: BinaryIO, path: Path) -> BinaryIO:
+    return gzip.GzipFile(fileobj=raw, mode="rb") if path.name.endswith(".gz") else raw  # type: ignore[return-value]
+
+
+def _text_lines(raw: BinaryIO, path: Path) -> Iterator[str]:
+    """The file's lines as text, decoded by chunks (fast). On a decoding error the file is read again line by
+    line (`_decoded_lines`) so that the error names its exact line."""
+    line = 0
+    try:
+        text = io.TextIOWrapper(_binary(raw, path), encoding="utf-8", newline="")  # noqa: SIM115 - see below
+        for line, data in enumerate(text, start=1):
+            yield data.removeprefix("\ufeff") if line == 1 else data
+        text.detach()  # the caller closes `raw`
+    except UnicodeDecodeError:
+        with open(path, "rb") as again:
+            for n, data in enumerate(_decoded_lines(again, path), start=1):
+                if n > line:  # the lines not given yet, up to the bad one (where BadFile is raised)
+                    yield data
+        raise BadFile(path.name, "codifica errata: non è UTF-8", line=line + 1) from None
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        raise BadFile(path.name, f"file gzip troncato o danneggiato ({exc})", line=line + 1) from exc
+
+
 def _decoded_lines(raw: BinaryIO, path: Path) -> Iterator[str]:
     """The file's lines as text, decoded one by one so that an encoding error names its exact line."""
-    binary: Iterable[bytes] = gzip.GzipFile(fileobj=raw, mode="rb") if path.name.endswith(".gz") else raw
+    binary: Iterable[bytes] = _binary(raw, path)
     line = 0
     try:
         for line, data in enumerate(binary, start=1):

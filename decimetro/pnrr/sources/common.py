@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import csv
 import re
+from operator import itemgetter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -58,10 +59,34 @@ class FieldError(ValueError):
 
 
 # Field converters: each takes the raw mapping and a column name, raises FieldError --------------------------
+#
+# Most columns repeat a handful of values (dates, codes, amounts like "0.00"): the converters of those columns
+# remember what a raw value became, so that each distinct value is checked once per process. Only successes
+# are remembered (every result is immutable) and the memories are bounded.
+
+_MISS: Any = object()
+_MEMO_MAX = 200_000
+
+
+def _memo(convert: Callable[[str, str], T]) -> Callable[[dict[str, str], str], T]:
+    """`convert(value, column)` → a converter of `raw[column]` that remembers its successes by raw value."""
+    memory: dict[str, T] = {}
+
+    def converter(raw: dict[str, str], column: str) -> T:
+        value = raw[column]
+        result = memory.get(value, _MISS)
+        if result is _MISS:
+            result = convert(value, column)
+            if len(memory) < _MEMO_MAX:
+                memory[value] = result
+        return result
+
+    converter.__doc__ = convert.__doc__
+    return converter
 
 
 def text(raw: dict[str, str], column: str) -> str:
-    return (raw[column] or "").strip()
+    return raw[column].strip()
 
 
 def required(raw: dict[str, str], column: str) -> str:
@@ -73,54 +98,97 @@ def required(raw: dict[str, str], column: str) -> str:
 
 def cup(raw: dict[str, str], column: str) -> str:
     """A CUP is 15 letters or digits. It is upper-cased: one universe row writes `G17h03000130001`."""
-    value = text(raw, column)
-    if not value:
-        raise FieldError(column, "CUP mancante")
+    value = raw[column].strip()
     if not CUP_RE.match(value):
+        if not value:
+            raise FieldError(column, "CUP mancante")
         raise FieldError(column, f"CUP malformato «{value}» (attesi 15 caratteri alfanumerici)")
     return value.upper()
 
 
-def submeasure_code(raw: dict[str, str], column: str) -> str:
-    value = text(raw, column)
+@_memo
+def submeasure_code(value: str, column: str) -> str:
+    value = value.strip()
     if not SUBMEASURE_RE.match(value):
         raise FieldError(column, f"codice submisura malformato «{value}»")
     return value
 
 
-def istat(raw: dict[str, str], column: str) -> str:
+@_memo
+def istat(value: str, column: str) -> str:
     """A 6-digit ISTAT comune code, or empty for places that are not a comune (national, region-wide…)."""
-    value = text(raw, column)
+    value = value.strip()
     if value and not ISTAT_RE.match(value):
         raise FieldError(column, f"codice ISTAT malformato «{value}» (attese 6 cifre)")
     return value
 
 
-def small_code(raw: dict[str, str], column: str) -> str:
+@_memo
+def small_code(value: str, column: str) -> str:
     """Region / province / comune codes written as integers (`3`, `15`, `146`, `0`)."""
-    value = text(raw, column)
+    value = value.strip()
     if value and not value.isdigit():
         raise FieldError(column, f"codice non numerico «{value}»")
     return str(int(value)) if value else ""
 
 
-_AMOUNTS: dict[str, Decimal] = {}  # text → parsed amount (Decimal is immutable); amounts repeat a lot
-_AMOUNTS_MAX = 200_000
+class _BadAmount(ValueError):
+    pass
+
+
+class _AmountMemory(dict[str, Decimal | None]):
+    """Raw text → parsed amount (Decimal is immutable); amounts repeat a lot. A text met for the first time is
+    parsed by `__missing__`, which raises `_BadAmount` (no column known here) when it is not an amount."""
+
+    def __missing__(self, value: str) -> Decimal | None:
+        stripped = value.strip()
+        if not stripped:
+            parsed = None
+        elif AMOUNT_RE.match(stripped):
+            parsed = Decimal(stripped).quantize(CENT)
+        else:
+            raise _BadAmount(stripped)
+        if len(self) < _MEMO_MAX:
+            self[value] = parsed
+        return parsed
+
+
+_AMOUNTS = _AmountMemory()
 
 
 def amount(raw: dict[str, str], column: str) -> Decimal | None:
     """An amount in euro with `.` decimals (`42576.00`). Empty means unknown (None)."""
-    value = (raw[column] or "").strip()
-    if not value:
-        return None
-    parsed = _AMOUNTS.get(value)
-    if parsed is None:
-        if not AMOUNT_RE.match(value):
-            raise FieldError(column, f"importo malformato «{value}»")
-        parsed = Decimal(value).quantize(CENT)
-        if len(_AMOUNTS) < _AMOUNTS_MAX:
-            _AMOUNTS[value] = parsed
-    return parsed
+    try:
+        return _AMOUNTS[raw[column]]
+    except _BadAmount as exc:
+        raise FieldError(column, f"importo malformato «{exc}»") from None
+
+
+class AmountColumns:
+    """`{field: amount(raw, column)}` for a fixed mapping of field → column, in one call per row."""
+
+    def __init__(self, columns: dict[str, str]) -> None:
+        self.columns = columns
+        self.fields = tuple(columns)
+        self.getter = itemgetter(*columns.values())
+        assert len(columns) > 1, "itemgetter of one column gives a value, not a tuple"
+
+    def __call__(self, raw: dict[str, str]) -> dict[str, Decimal | None]:
+        try:
+            return dict(zip(self.fields, map(_AMOUNTS.__getitem__, self.getter(raw)), strict=True))
+        except _BadAmount:  # name the (first) bad column
+            return {field: amount(raw, column) for field, column in self.columns.items()}
+
+
+class TextColumns:
+    """`{field: text(raw, column)}` for a fixed mapping of field → column, in one call per row."""
+
+    def __init__(self, columns: dict[str, str]) -> None:
+        self.fields = tuple(columns)
+        self.columns = tuple(columns.values())
+
+    def __call__(self, raw: dict[str, str]) -> dict[str, str]:
+        return dict(zip(self.fields, [raw[c].strip() for c in self.columns], strict=True))
 
 
 def amount_it(raw: dict[str, str], column: str) -> Decimal | None:
@@ -145,8 +213,9 @@ def number(raw: dict[str, str], column: str) -> Decimal | None:
         raise FieldError(column, f"numero malformato «{value}»") from None
 
 
-def iso_date(raw: dict[str, str], column: str) -> date | None:
-    value = text(raw, column)
+@_memo
+def iso_date(value: str, column: str) -> date | None:
+    value = value.strip()
     if not value:
         return None
     try:
@@ -168,8 +237,9 @@ def year(raw: dict[str, str], column: str) -> int | None:
     return int(value)
 
 
-def yes_no(raw: dict[str, str], column: str) -> bool | None:
-    value = text(raw, column).lower()
+@_memo
+def yes_no(value: str, column: str) -> bool | None:
+    value = value.strip().lower()
     if not value:
         return None
     if value in {"sì", "si", "yes", "1", "true"}:
@@ -179,9 +249,10 @@ def yes_no(raw: dict[str, str], column: str) -> bool | None:
     raise FieldError(column, f"valore Sì/No atteso, trovato «{value}»")
 
 
-def fiscal_code(raw: dict[str, str], column: str) -> str:
+@_memo
+def fiscal_code(value: str, column: str) -> str:
     """The source lost the leading zeros of numeric fiscal codes (`833360738`): put them back (11 digits)."""
-    value = text(raw, column).upper()
+    value = value.strip().upper()
     if value.isdigit() and len(value) < 11:
         return value.zfill(11)
     return value
@@ -225,7 +296,7 @@ def parse_rows(
                 message = f"numero di campi errato (attesi {len(columns)})"
                 yield RowError(line, "", message, _clean(header, row))
                 continue
-            raw = dict(zip(header, row, strict=True))
+            raw = dict(zip(header, row))  # noqa: B905 - the width is checked above
             try:
                 yield build(raw)
             except FieldError as exc:
@@ -271,3 +342,25 @@ class StructureRef:
     def derived_measure_code(self) -> str:
         """`M1C1I1.02.00` → `M1C1I1.02`: true for every row of every file we have."""
         return self.measure_code or self.submeasure_code.rsplit(".", 1)[0]
+
+
+class StructureColumns:
+    """Reads a `StructureRef` from fixed columns (field → column, `submeasure_code` first). Rows of a file
+    share a few hundred structures: each distinct one is checked and built once, then shared."""
+
+    def __init__(self, **columns: str) -> None:
+        assert next(iter(columns)) == "submeasure_code"
+        self.columns = columns
+        self.getter = itemgetter(*columns.values())
+        self.memory: dict[Any, StructureRef] = {}
+
+    def __call__(self, raw: dict[str, str]) -> StructureRef:
+        key = self.getter(raw)
+        ref = self.memory.get(key)
+        if ref is None:
+            values = {field: raw[column].strip() for field, column in self.columns.items()}
+            values["submeasure_code"] = submeasure_code(raw, self.columns["submeasure_code"])
+            ref = StructureRef(**values)
+            if len(self.memory) < _MEMO_MAX:
+                self.memory[key] = ref
+        return ref

@@ -58,7 +58,7 @@ AMOUNT_COLUMNS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is twice as slow to build
 class PaymentRow:
     cup: str
     local_code: str
@@ -75,19 +75,22 @@ class PaymentRow:
         return self.extracted_on
 
 
+_STRUCTURE = c.StructureColumns(
+    submeasure_code="codice_univoco_submisura", submeasure_name="descrizione_submisura"
+)
+_AMOUNTS = c.AmountColumns(AMOUNT_COLUMNS)
+
+
 def build(raw: dict[str, str]) -> PaymentRow:
     extracted = c.iso_date(raw, "data_di_estrazione")
     if extracted is None:
         raise c.FieldError("data_di_estrazione", "data di estrazione mancante")
     return PaymentRow(
-        cup=c.cup(raw, "cup"),
-        local_code=c.text(raw, "codice_locale_progetto"),
-        structure=c.StructureRef(
-            submeasure_code=c.submeasure_code(raw, "codice_univoco_submisura"),
-            submeasure_name=c.text(raw, "descrizione_submisura"),
-        ),
-        amounts={field: c.amount(raw, col) for field, col in AMOUNT_COLUMNS.items()},
-        extracted_on=extracted,
+        c.cup(raw, "cup"),
+        raw["codice_locale_progetto"].strip(),
+        _STRUCTURE(raw),
+        _AMOUNTS(raw),
+        extracted,
     )
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from decimetro.pnrr.sources import common as c
-from decimetro.pnrr.sources.places import UNIVERSE, PlaceRow, build_place
+from decimetro.pnrr.sources.places import UNIVERSE, PlaceColumns, PlaceRow
 
 KIND = "localizzazioni_universo"
 LABEL = "Localizzazioni universo ReGiS"
@@ -40,8 +40,7 @@ NAMES = {
 }
 
 
-def build(raw: dict[str, str]) -> PlaceRow:
-    return build_place(raw, dataset=UNIVERSE, names=NAMES)
+build: Callable[[dict[str, str]], PlaceRow] = PlaceColumns(dataset=UNIVERSE, names=NAMES)
 
 
 def parse(stream: Iterable[str], name: str = "file") -> Iterator[PlaceRow | c.RowError]:

@@ -3,10 +3,10 @@ COD_ISTAT_COMUNE."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from decimetro.pnrr.sources import common as c
-from decimetro.pnrr.sources.places import VALIDATED, PlaceRow, build_place
+from decimetro.pnrr.sources.places import VALIDATED, PlaceColumns, PlaceRow
 
 KIND = "localizzazioni_validate"
 LABEL = "Localizzazioni validate"
@@ -41,8 +41,7 @@ NAMES = {
 }
 
 
-def build(raw: dict[str, str]) -> PlaceRow:
-    return build_place(raw, dataset=VALIDATED, names=NAMES)
+build: Callable[[dict[str, str]], PlaceRow] = PlaceColumns(dataset=VALIDATED, names=NAMES)
 
 
 def parse(stream: Iterable[str], name: str = "file") -> Iterator[PlaceRow | c.RowError]:

@@ -103,7 +103,7 @@ COLUMNS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: a frozen dataclass is twice as slow to build
 class ProjectRow:
     cup: str
     local_code: str
@@ -124,28 +124,33 @@ class ProjectRow:
         return self.updated_on
 
 
+_STRUCTURE = c.StructureColumns(
+    submeasure_code="Codice Univoco Submisura",
+    submeasure_name="Descrizione Submisura",
+    measure_code="Codice Univoco Misura",
+    measure_name="Descrizione Misura",
+    measure_id="ID Misura",
+    submeasure_id="ID Submisura",
+    cid_code="Codice CID",
+    component_name="Descrizione Componente",
+    mission_name="Descrizione Missione",
+    administration="Amministrazione Titolare",
+)
+_TEXTS = c.TextColumns(TEXT_COLUMNS)
+_AMOUNTS = c.AmountColumns(AMOUNT_COLUMNS)
+
+
 def build(raw: dict[str, str]) -> ProjectRow:
     return ProjectRow(
-        cup=c.cup(raw, "CUP"),
-        local_code=c.text(raw, "Codice Locale Progetto"),
-        structure=c.StructureRef(
-            submeasure_code=c.submeasure_code(raw, "Codice Univoco Submisura"),
-            submeasure_name=c.text(raw, "Descrizione Submisura"),
-            measure_code=c.text(raw, "Codice Univoco Misura"),
-            measure_name=c.text(raw, "Descrizione Misura"),
-            measure_id=c.text(raw, "ID Misura"),
-            submeasure_id=c.text(raw, "ID Submisura"),
-            cid_code=c.text(raw, "Codice CID"),
-            component_name=c.text(raw, "Descrizione Componente"),
-            mission_name=c.text(raw, "Descrizione Missione"),
-            administration=c.text(raw, "Amministrazione Titolare"),
-        ),
-        texts={field: c.text(raw, col) for field, col in TEXT_COLUMNS.items()},
-        amounts={field: c.amount(raw, col) for field, col in AMOUNT_COLUMNS.items()},
-        body_name=c.text(raw, "Soggetto attuatore"),
-        body_fiscal_code=c.fiscal_code(raw, "Codice fiscale soggetto attuatore"),
-        existing_project=c.yes_no(raw, "Flag progetti in essere"),
-        updated_on=c.iso_date(raw, "Data aggiornamento"),
+        c.cup(raw, "CUP"),
+        raw["Codice Locale Progetto"].strip(),
+        _STRUCTURE(raw),
+        _TEXTS(raw),
+        _AMOUNTS(raw),
+        raw["Soggetto attuatore"].strip(),
+        c.fiscal_code(raw, "Codice fiscale soggetto attuatore"),
+        c.yes_no(raw, "Flag progetti in essere"),
+        c.iso_date(raw, "Data aggiornamento"),
     )
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
@@ -14,3 +15,12 @@ class Command(BaseCommand):
         call_command("territory_load", stdout=self.stdout)
         # The bundled PNRR extract for the territory; files already imported (same checksum) are skipped.
         call_command("pnrr_import", bundled=True, skip_imported=True, stdout=self.stdout)
+        # The measure → objective crosswalk (only if empty: staff edits stay), then suggestions if none exist.
+        call_command("linking_crosswalk_load", if_missing=True, stdout=self.stdout)
+        call_command("linking_suggest", if_missing=True, stdout=self.stdout)
+        # The organisations of the actors: the Ente and one per comune of the territory (idempotent).
+        call_command("organisations_setup", stdout=self.stdout)
+        # Development only (never in production, never in tests where DEBUG is off): demo accounts, one per
+        # persona, with their passwords printed here.
+        if settings.DEBUG and not getattr(settings, "PRODUCTION", False):
+            call_command("demo_users", stdout=self.stdout)

@@ -1,0 +1,344 @@
+"""The PNRR component classifier: TF-IDF (word 1-2-grams + character 3-5-grams) and a multinomial logistic
+regression with balanced class weights.
+
+The artefact is data only, never code: `model.npz` (vocabularies, idf, coefficients; read with
+`allow_pickle=False`) and `manifest.json` (format and model version, creation time, seed, checksums of the
+training files, parameters, metrics). Inference is re-implemented here from those arrays (sparse TF-IDF, one
+matrix product, softmax), so loading a model never runs code from the file, and a file that was altered after
+training (checksum in the manifest) or that does not have the expected arrays is refused with `ModelError`.
+
+The mission scores are the sums of its components' probabilities, so the three lists agree with each other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import tempfile
+import zipfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+
+from decimetro.linking.text import analyse
+
+FORMAT_VERSION = 1
+MODEL_NAME = "component-classifier"
+MODEL_FILE = "model.npz"
+MANIFEST_FILE = "manifest.json"
+MAX_VOCAB_TERM = 64  # characters; the longest word bigram kept
+ARRAYS = ("classes", "word_vocab", "word_idf", "char_vocab", "char_idf", "char_weight", "coef", "intercept")
+
+
+class ModelError(Exception):
+    """No usable model: missing, from another format version, altered, or malformed."""
+
+
+@dataclass(frozen=True)
+class Params:
+    seed: int = 20260101
+    c: float = 10.0  # inverse regularisation strength of the logistic regression
+    min_df: int = 2  # a feature must appear in at least this many training texts
+    char_weight: float = 1.0  # the character block's weight next to the word block (each L2-normalised)
+    structure_weight: float = 3.0  # sample weight of the structure and milestone texts (long, official)
+    measure_balance: float = 0.0  # 0: none; 1: every measure of a component weighs the same in training
+    max_iter: int = 300
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seed": self.seed,
+            "c": self.c,
+            "min_df": self.min_df,
+            "char_weight": self.char_weight,
+            "structure_weight": self.structure_weight,
+            "measure_balance": self.measure_balance,
+            "max_iter": self.max_iter,
+        }
+
+
+# Features --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Vectorizer:
+    """Two TF-IDF blocks (sublinear tf, smooth idf, L2 per block), vocabularies sorted alphabetically."""
+
+    word_vocab: list[str]
+    word_idf: np.ndarray
+    char_vocab: list[str]
+    char_idf: np.ndarray
+    char_weight: float = 1.0
+    _word_index: dict[str, int] = field(init=False, repr=False)
+    _char_index: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._word_index = {t: i for i, t in enumerate(self.word_vocab)}
+        self._char_index = {t: i for i, t in enumerate(self.char_vocab)}
+
+    @property
+    def n_features(self) -> int:
+        return len(self.word_vocab) + len(self.char_vocab)
+
+    @classmethod
+    def fit(cls, analysed: Sequence[tuple[list[str], list[str]]], *, min_df: int, char_weight: float) -> Vectorizer:
+        n = len(analysed)
+        word_df: Counter[str] = Counter()
+        char_df: Counter[str] = Counter()
+        for word_feats, char_feats in analysed:
+            word_df.update(set(word_feats))
+            char_df.update(set(char_feats))
+        word_vocab = sorted(t for t, d in word_df.items() if d >= min_df and len(t) <= MAX_VOCAB_TERM)
+        char_vocab = sorted(t for t, d in char_df.items() if d >= min_df)
+        return cls(
+            word_vocab=word_vocab,
+            word_idf=_idf([word_df[t] for t in word_vocab], n),
+            char_vocab=char_vocab,
+            char_idf=_idf([char_df[t] for t in char_vocab], n),
+            char_weight=char_weight,
+        )
+
+    def transform(self, analysed: Sequence[tuple[list[str], list[str]]]) -> sparse.csr_matrix:
+        word = _tfidf([a[0] for a in analysed], self._word_index, self.word_idf)
+        char = _tfidf([a[1] for a in analysed], self._char_index, self.char_idf)
+        if self.char_weight != 1.0:
+            char = char * self.char_weight
+        return sparse.hstack([word, char], format="csr", dtype=np.float64)
+
+    def transform_texts(self, texts: Iterable[str]) -> sparse.csr_matrix:
+        return self.transform([analyse(t) for t in texts])
+
+
+def _idf(df: list[int], n: int) -> np.ndarray:
+    return np.log((1.0 + n) / (1.0 + np.asarray(df, dtype=np.float64))) + 1.0
+
+
+def _tfidf(docs: Sequence[list[str]], index: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
+    indptr = [0]
+    indices: list[int] = []
+    values: list[float] = []
+    for features in docs:
+        counts: Counter[int] = Counter()
+        for f in features:
+            j = index.get(f)
+            if j is not None:
+                counts[j] += 1
+        row = sorted(counts.items())
+        weights = [(1.0 + math.log(tf)) * float(idf[j]) for j, tf in row]
+        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
+        indices.extend(j for j, _ in row)
+        values.extend(w / norm for w in weights)
+        indptr.append(len(indices))
+    return sparse.csr_matrix(
+        (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
+        shape=(len(docs), len(index)),
+    )
+
+
+# The model -------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Prediction:
+    mission: list[tuple[str, float]]
+    component: list[tuple[str, float]]
+    component_scores: dict[str, float]
+
+
+@dataclass
+class ComponentModel:
+    classes: list[str]
+    vectorizer: Vectorizer
+    coef: np.ndarray  # (n_classes, n_features) float32
+    intercept: np.ndarray  # (n_classes,) float32
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+    def probabilities(self, texts: Sequence[str]) -> np.ndarray:
+        """(n_texts, n_classes) probabilities, rows summing to 1."""
+        x = self.vectorizer.transform_texts(texts)
+        return self.probabilities_from_features(x)
+
+    def probabilities_from_features(self, x: sparse.csr_matrix) -> np.ndarray:
+        scores = np.asarray(x @ self.coef.T.astype(np.float64)) + self.intercept.astype(np.float64)
+        scores -= scores.max(axis=1, keepdims=True)
+        np.exp(scores, out=scores)
+        scores /= scores.sum(axis=1, keepdims=True)
+        return scores
+
+    def predict(self, texts: Sequence[str]) -> list[str]:
+        probs = self.probabilities(texts)
+        return [self.classes[i] for i in probs.argmax(axis=1)]
+
+    def classify(self, text: str, *, limit: int = 3) -> Prediction:
+        probs = self.probabilities([text])[0]
+        components = {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
+        missions: dict[str, float] = {}
+        for c, p in components.items():
+            missions[c[:2]] = missions.get(c[:2], 0.0) + p
+        return Prediction(
+            mission=_top(missions, limit),
+            component=_top(components, limit),
+            component_scores=components,
+        )
+
+    # Persistence ------------------------------------------------------------------------------------------
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {
+            "classes": np.asarray(self.classes, dtype="<U8"),
+            "word_vocab": np.asarray(self.vectorizer.word_vocab, dtype=f"<U{MAX_VOCAB_TERM}"),
+            "word_idf": self.vectorizer.word_idf.astype(np.float64),
+            "char_vocab": np.asarray(self.vectorizer.char_vocab, dtype="<U8"),
+            "char_idf": self.vectorizer.char_idf.astype(np.float64),
+            "char_weight": np.asarray([self.vectorizer.char_weight], dtype=np.float64),
+            "coef": self.coef.astype(np.float32),
+            "intercept": self.intercept.astype(np.float32),
+        }
+
+
+def _top(scores: dict[str, float], limit: int) -> list[tuple[str, float]]:
+    ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+    return [(code, min(1.0, max(0.0, round(score, 6)))) for code, score in ranked]
+
+
+def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
+    """A .npz whose bytes depend only on the arrays (fixed entry dates, fixed order): same model, same file."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        for name in ARRAYS:
+            entry = io.BytesIO()
+            np.lib.format.write_array(entry, np.ascontiguousarray(arrays[name]), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, entry.getvalue())
+    return buffer.getvalue()
+
+
+def model_dir(base: Path | str | None = None) -> Path:
+    """`<DECIMETRO_MODEL_DIR>/component-classifier` (the setting defaults to var/models)."""
+    if base is None:
+        from django.conf import settings
+
+        base = settings.DECIMETRO_MODEL_DIR
+    return Path(base) / MODEL_NAME
+
+
+def save(model: ComponentModel, directory: Path, *, manifest: dict[str, Any]) -> dict[str, Any]:
+    """Write model.npz and manifest.json atomically (a temporary directory renamed into place)."""
+    payload = npz_bytes(model.arrays())
+    digest = hashlib.sha256(payload).hexdigest()
+    manifest = {
+        "name": MODEL_NAME,
+        "format_version": FORMAT_VERSION,
+        "model_version": digest[:12],
+        "model_sha256": digest,
+        "created": datetime.now(UTC).replace(microsecond=0).isoformat(),
+        "classes": list(model.classes),
+        "n_features": model.vectorizer.n_features,
+        **manifest,
+    }
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
+    (tmp / MODEL_FILE).write_bytes(payload)
+    (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    old = directory.with_name(f".{directory.name}-old")
+    if directory.exists():
+        os.replace(directory, old)
+    os.replace(tmp, directory)
+    if old.exists():
+        for child in old.iterdir():
+            child.unlink()
+        old.rmdir()
+    model.manifest = manifest
+    return manifest
+
+
+def load(directory: Path) -> ComponentModel:
+    """Read and check an artefact. Raises ModelError (never anything else) when it is unusable."""
+    manifest_path = directory / MANIFEST_FILE
+    model_path = directory / MODEL_FILE
+    if not manifest_path.is_file() or not model_path.is_file():
+        raise ModelError(f"nessun modello in {directory}: eseguire `manage.py linking_train`")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ModelError(f"{manifest_path}: manifest illeggibile ({exc})") from exc
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise ModelError(f"{manifest_path}: versione del formato non supportata")
+    payload = model_path.read_bytes()
+    if hashlib.sha256(payload).hexdigest() != manifest.get("model_sha256"):
+        raise ModelError(f"{model_path}: l'impronta SHA-256 non corrisponde al manifest (file alterato)")
+    try:
+        with np.load(io.BytesIO(payload), allow_pickle=False) as npz:
+            if sorted(npz.files) != sorted(ARRAYS):
+                raise ModelError(f"{model_path}: array attesi {', '.join(ARRAYS)}")
+            arrays = {name: npz[name] for name in ARRAYS}
+    except ModelError:
+        raise
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ModelError(f"{model_path}: file del modello non valido ({exc})") from exc
+    return _from_arrays(arrays, manifest, str(model_path))
+
+
+def _from_arrays(arrays: dict[str, np.ndarray], manifest: dict[str, Any], name: str) -> ComponentModel:
+    for key in ("classes", "word_vocab", "char_vocab"):
+        if arrays[key].dtype.kind != "U" or arrays[key].ndim != 1:
+            raise ModelError(f"{name}: «{key}» deve essere un vettore di testi")
+    for key in ("word_idf", "char_idf", "char_weight", "coef", "intercept"):
+        if arrays[key].dtype.kind != "f" or not np.all(np.isfinite(arrays[key])):
+            raise ModelError(f"{name}: «{key}» deve contenere numeri finiti")
+    classes = [str(c) for c in arrays["classes"]]
+    n_w, n_c = len(arrays["word_vocab"]), len(arrays["char_vocab"])
+    if (
+        arrays["word_idf"].shape != (n_w,)
+        or arrays["char_idf"].shape != (n_c,)
+        or arrays["coef"].shape != (len(classes), n_w + n_c)
+        or arrays["intercept"].shape != (len(classes),)
+        or arrays["char_weight"].shape != (1,)
+        or len(classes) < 2
+    ):
+        raise ModelError(f"{name}: dimensioni degli array incoerenti")
+    char_weight = float(arrays["char_weight"][0])
+    vectorizer = Vectorizer(
+        word_vocab=[str(t) for t in arrays["word_vocab"]],
+        word_idf=arrays["word_idf"].astype(np.float64),
+        char_vocab=[str(t) for t in arrays["char_vocab"]],
+        char_idf=arrays["char_idf"].astype(np.float64),
+        char_weight=char_weight,
+    )
+    return ComponentModel(
+        classes=classes,
+        vectorizer=vectorizer,
+        coef=arrays["coef"].astype(np.float32),
+        intercept=arrays["intercept"].astype(np.float32),
+        manifest=manifest,
+    )
+
+
+_CACHE: dict[str, tuple[float, ComponentModel]] = {}
+
+
+def load_current(base: Path | str | None = None) -> ComponentModel:
+    """The installed model, cached per process and reloaded when its manifest changes."""
+    directory = model_dir(base)
+    manifest_path = directory / MANIFEST_FILE
+    try:
+        mtime = manifest_path.stat().st_mtime
+    except OSError:
+        _CACHE.pop(str(directory), None)
+        raise ModelError(f"nessun modello in {directory}: eseguire `manage.py linking_train`") from None
+    cached = _CACHE.get(str(directory))
+    if cached and cached[0] == mtime:
+        return cached[1]
+    model = load(directory)
+    _CACHE[str(directory)] = (mtime, model)
+    return model

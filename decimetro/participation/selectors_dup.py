@@ -1,0 +1,88 @@
+"""Reads of the DUP alignment: the DUP objectives of an organisation, the coverage matrix of a Comune and of the
+whole territory, and which comuni cover a plan objective (for the map)."""
+
+from __future__ import annotations
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from decimetro.participation.models import DupObjective, Organisation, OrganisationKind
+from decimetro.plan.models import Edition, Objective
+from decimetro.territory.models import Comune
+
+
+def dup_organisation(key: str) -> Organisation | None:
+    """ "ente" → the Ente's organisation; a codice ISTAT → that Comune's organisation (or None)."""
+    qs = Organisation.objects.select_related("comune")
+    if key == "ente":
+        return qs.filter(kind=OrganisationKind.ENTE).order_by("pk").first()
+    return qs.filter(kind=OrganisationKind.COMUNE, comune__codice_istat=key).first()
+
+
+def dup_key(organisation: Organisation) -> str:
+    return "ente" if organisation.kind == OrganisationKind.ENTE else organisation.comune.codice_istat  # type: ignore[union-attr]
+
+
+def dup_objectives_of(organisation: Organisation) -> QuerySet[DupObjective]:
+    return (
+        DupObjective.objects.filter(organisation=organisation)
+        .prefetch_related(
+            Prefetch("plan_objectives", queryset=Objective.objects.order_by("mission__number", "number"))
+        )
+        .order_by("code")
+    )
+
+
+def organisation_matrix(edition: Edition, organisation: Organisation) -> QuerySet[Objective]:
+    """Every plan objective, each with `covering`: the organisation's DUP objectives that serve it."""
+    return (
+        Objective.objects.filter(edition=edition)
+        .select_related("mission")
+        .prefetch_related(
+            Prefetch(
+                "dup_objectives",
+                queryset=DupObjective.objects.filter(organisation=organisation).order_by("code"),
+                to_attr="covering",
+            )
+        )
+        .order_by("mission__number", "number")
+    )
+
+
+def territory_matrix(edition: Edition) -> QuerySet[Objective]:
+    """Every plan objective with `comuni_count` (comuni whose DUP serves it) and `ente_covers`."""
+    ente_dup = DupObjective.objects.filter(
+        organisation__kind=OrganisationKind.ENTE, plan_objectives=OuterRef("pk")
+    )
+    return (
+        Objective.objects.filter(edition=edition)
+        .select_related("mission")
+        .annotate(
+            comuni_count=Count(
+                "dup_objectives__organisation",
+                filter=Q(dup_objectives__organisation__kind=OrganisationKind.COMUNE),
+                distinct=True,
+            ),
+            ente_covers=Exists(ente_dup),
+        )
+        .order_by("mission__number", "number")
+    )
+
+
+def comuni_covering(objective: Objective) -> QuerySet[Comune]:
+    return (
+        Comune.objects.filter(organisation__dup_objectives__plan_objectives=objective)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def comuni_dup_summary(edition: Edition) -> QuerySet[Comune]:
+    """Every comune with `dup_count` (its DUP objectives) and `covered_count` (plan objectives they serve)."""
+    return Comune.objects.annotate(
+        dup_count=Count("organisation__dup_objectives", distinct=True),
+        covered_count=Count(
+            "organisation__dup_objectives__plan_objectives",
+            filter=Q(organisation__dup_objectives__plan_objectives__edition=edition),
+            distinct=True,
+        ),
+    ).order_by("name")

@@ -1,0 +1,178 @@
+"""Writes of the project verification reports: an organisation's editor/admin files, edits and deletes its
+organisation's reports; Ente staff hide (or show again) any report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from decimetro.core.audit import audit_record
+from decimetro.participation.models import GroundStatus, VerificationPhoto, VerificationReport
+from decimetro.participation.permissions import ensure_ente_staff, is_member_writer_of, organisation_of
+from decimetro.participation.uploads import IMAGE_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, check_upload
+from decimetro.pnrr.models import Project
+
+
+def may_file_report(user: Any) -> bool:
+    """Any editor/admin of an (active) organisation."""
+    return is_member_writer_of(user, organisation_of(user))
+
+
+def may_change_report(user: Any, report: VerificationReport) -> bool:
+    return is_member_writer_of(user, report.organisation)
+
+
+def _snapshot(r: VerificationReport) -> dict[str, Any]:
+    return {
+        "project": r.project_id,
+        "organisation": r.organisation.name,
+        "status": r.status,
+        "seen_on": r.seen_on,
+        "note": r.note,
+        "hidden": r.hidden,
+        "hidden_reason": r.hidden_reason,
+        "photos": [p.original_name for p in r.photos.all()] if r.pk else [],
+    }
+
+
+def _validate(
+    *, status: str, seen_on: date, note: str, photos: Sequence[Any], existing_photos: int = 0
+) -> None:
+    errors: dict[str, list[str]] = {}
+    if status not in GroundStatus.values:
+        errors["status"] = [_("Scelta non valida.")]
+    if seen_on > timezone.localdate():
+        errors["seen_on"] = [_("La data del sopralluogo non può essere futura.")]
+    if len(photos) + existing_photos > MAX_PHOTOS:
+        errors["photos"] = [_("Al massimo %(n)d foto per verifica.") % {"n": MAX_PHOTOS}]
+    else:
+        for photo in photos:
+            try:
+                check_upload(photo, allowed=IMAGE_TYPES, max_bytes=MAX_PHOTO_BYTES)
+            except ValidationError as exc:
+                errors.setdefault("photos", []).extend(exc.messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+def _store_photos(report: VerificationReport, photos: Sequence[Any], stored: list[str]) -> None:
+    for photo in photos:
+        p = VerificationPhoto(report=report, original_name=str(photo.name)[-200:])
+        p.image.save(str(photo.name), photo, save=False)
+        stored.append(p.image.name)
+        p.save()
+
+
+def _cleanup(stored: list[str]) -> None:
+    storage = VerificationPhoto._meta.get_field("image").storage
+    for name in stored:
+        storage.delete(name)
+
+
+def report_create(
+    *, by: Any, project: Project, status: str, seen_on: date, note: str = "", photos: Sequence[Any] = ()
+) -> VerificationReport:
+    if not may_file_report(by):
+        raise PermissionDenied(_("Solo i redattori di un'organizzazione possono inviare una verifica."))
+    _validate(status=status, seen_on=seen_on, note=note, photos=photos)
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            report = VerificationReport.objects.create(
+                project=project,
+                organisation=organisation_of(by),
+                author=by,
+                status=status,
+                seen_on=seen_on,
+                note=note.strip(),
+            )
+            _store_photos(report, photos, stored)
+            audit_record(
+                by=by, action="verification.create", target=report, before=None, after=_snapshot(report)
+            )
+    except BaseException:
+        _cleanup(stored)
+        raise
+    return report
+
+
+def report_update(
+    *,
+    by: Any,
+    report: VerificationReport,
+    status: str,
+    seen_on: date,
+    note: str = "",
+    photos: Sequence[Any] = (),
+    remove_photo_ids: Sequence[int] = (),
+) -> VerificationReport:
+    if not may_change_report(by, report):
+        raise PermissionDenied(_("Puoi modificare solo le verifiche della tua organizzazione."))
+    keep = report.photos.exclude(pk__in=list(remove_photo_ids)).count()
+    _validate(status=status, seen_on=seen_on, note=note, photos=photos, existing_photos=keep)
+    stored: list[str] = []
+    removed: list[str] = []
+    try:
+        with transaction.atomic():
+            locked = (
+                VerificationReport.objects.select_for_update()
+                .select_related("organisation")
+                .get(pk=report.pk)
+            )
+            before = _snapshot(locked)
+            locked.status, locked.seen_on, locked.note = status, seen_on, note.strip()
+            locked.save()
+            for photo in locked.photos.filter(pk__in=list(remove_photo_ids)):
+                removed.append(photo.image.name)
+                photo.delete()
+            _store_photos(locked, photos, stored)
+            audit_record(
+                by=by, action="verification.update", target=locked, before=before, after=_snapshot(locked)
+            )
+    except BaseException:
+        _cleanup(stored)
+        raise
+    _cleanup(removed)
+    return locked
+
+
+def report_delete(*, by: Any, report: VerificationReport) -> None:
+    if not may_change_report(by, report):
+        raise PermissionDenied(_("Puoi eliminare solo le verifiche della tua organizzazione."))
+    with transaction.atomic():
+        locked = VerificationReport.objects.select_related("organisation").get(pk=report.pk)
+        files = [p.image.name for p in locked.photos.all()]
+        audit_record(by=by, action="verification.delete", target=locked, before=_snapshot(locked), after=None)
+        locked.delete()
+    _cleanup(files)
+
+
+def report_set_hidden(
+    *, by: Any, report: VerificationReport, hidden: bool, reason: str = ""
+) -> VerificationReport:
+    """Ente staff hide a report from the public page (a reason is required), or show it again."""
+    ensure_ente_staff(by)
+    if hidden and not reason.strip():
+        raise ValidationError({"reason": [_("Indica il motivo per cui la verifica viene nascosta.")]})
+    with transaction.atomic():
+        locked = (
+            VerificationReport.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        )
+        before = {"hidden": locked.hidden, "hidden_reason": locked.hidden_reason}
+        locked.hidden = hidden
+        locked.hidden_reason = reason.strip() if hidden else ""
+        locked.save(update_fields=["hidden", "hidden_reason", "updated_at"])
+        audit_record(
+            by=by,
+            action="verification.hide" if hidden else "verification.show",
+            target=locked,
+            before=before,
+            after={"hidden": locked.hidden, "hidden_reason": locked.hidden_reason},
+        )
+    return locked

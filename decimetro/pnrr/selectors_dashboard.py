@@ -1,0 +1,337 @@
+"""Reads for the dashboards (objective, mission and home pages): totals, progress over time, distribution over
+comuni and zones, milestones of the measures involved, and the "data as of" date of the PNRR data.
+
+Every function asks for what it returns in a fixed number of queries, whatever the number of projects or
+comuni. Amounts are the part of each project attributed to the comuni of the loaded territory under the
+allocation rule of `pnrr.selectors` (default: equal split among the project's places; the part of places that
+are not a comune of the territory is reported as `not_attributed`, not dropped). Payments are allocated in the
+same proportion as the funding.
+
+Funding is `fin_totale` (all sources, as the payments file reports `paid_total` against it); the PNRR part
+`fin_pnrr` is reported beside it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.db.models import Max, QuerySet
+from django.utils import timezone
+
+from decimetro.pnrr.models import ImportRun, Milestone, PaymentSnapshot, Place, Project
+from decimetro.pnrr.selectors import (
+    CENT,
+    DEFAULT_ALLOCATION_RULE,
+    AllocationRule,
+    _allocate,
+    own_places,
+    projects_for_list,
+)
+from decimetro.territory.models import Zone
+
+ZERO = Decimal("0")
+STALE_AFTER_DAYS = 60
+
+
+# Data freshness ---------------------------------------------------------------------------------------------
+
+
+def pnrr_data_as_of() -> date | None:
+    """The "data as of" date of the PNRR data: the latest release date among the successful imports
+    (`ImportRun` with status ok or partial). None when nothing has been imported. One query."""
+    return ImportRun.objects.filter(
+        status__in=[ImportRun.Status.OK, ImportRun.Status.PARTIAL], release_date__isnull=False
+    ).aggregate(d=Max("release_date"))["d"]
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How old the PNRR data are. `stale` when the latest release is more than STALE_AFTER_DAYS days old."""
+
+    as_of: date | None
+    today: date
+
+    @property
+    def days(self) -> int | None:
+        return None if self.as_of is None else (self.today - self.as_of).days
+
+    @property
+    def stale(self) -> bool:
+        return self.days is not None and self.days > STALE_AFTER_DAYS
+
+    @property
+    def limit(self) -> int:
+        return STALE_AFTER_DAYS
+
+
+def freshness(as_of: date | None, *, today: date | None = None) -> Freshness:
+    return Freshness(as_of=as_of, today=today or timezone.localdate())
+
+
+# Per-project territory amounts ------------------------------------------------------------------------------
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_EVEN)
+
+
+@dataclass
+class ProjectAmounts:
+    """One project's amounts attributed to the territory (under the rule), and its latest payments."""
+
+    funded: Decimal = ZERO  # fin_totale share
+    funded_pnrr: Decimal = ZERO  # fin_pnrr share
+    paid: Decimal = ZERO  # paid_total of the latest snapshot, same share
+    not_attributed: Decimal = ZERO  # fin_totale share that goes to no comune of the territory
+    fraction: Decimal = ZERO  # share of the project attributed to the territory (0..1)
+    comuni: dict[int, Decimal] = field(default_factory=dict)  # comune id → fin_totale share
+
+
+@dataclass
+class Area:
+    key: str  # ISTAT code of a comune or slug of a zone
+    name: str
+    funded: Decimal = ZERO
+    paid: Decimal = ZERO
+    projects: int = 0
+    zone: str = ""  # for comuni: the zone's slug
+
+
+@dataclass
+class ProgressPoint:
+    day: date
+    funded: Decimal
+    paid: Decimal
+
+    @property
+    def share(self) -> float | None:
+        return float(self.paid / self.funded * 100) if self.funded else None
+
+
+@dataclass
+class Totals:
+    projects: int = 0
+    funded: Decimal = ZERO
+    funded_pnrr: Decimal = ZERO
+    paid: Decimal = ZERO
+    not_attributed: Decimal = ZERO
+
+    @property
+    def paid_share(self) -> float | None:
+        """Paid as a percentage of funded (None when nothing is funded)."""
+        return round(float(self.paid / self.funded * 100), 1) if self.funded else None
+
+    def add(self, a: ProjectAmounts) -> None:
+        self.projects += 1
+        self.funded += a.funded
+        self.funded_pnrr += a.funded_pnrr
+        self.paid += a.paid
+        self.not_attributed += a.not_attributed
+
+    def rounded(self) -> Totals:
+        return Totals(
+            projects=self.projects,
+            funded=_q(self.funded),
+            funded_pnrr=_q(self.funded_pnrr),
+            paid=_q(self.paid),
+            not_attributed=_q(self.not_attributed),
+        )
+
+
+@dataclass
+class ProjectSetData:
+    """Everything the dashboards need about a set of projects."""
+
+    rule: AllocationRule
+    amounts: dict[int, ProjectAmounts]
+    snapshots: dict[int, list[tuple[date, Decimal | None, Decimal | None]]]  # project → (day, fin, paid)
+    comuni: dict[int, tuple[str, str, str]]  # comune id → (ISTAT code, name, zone slug)
+
+    def totals(self, project_ids: Iterable[int] | None = None) -> Totals:
+        t = Totals()
+        for pid in self.amounts if project_ids is None else project_ids:
+            if pid in self.amounts:
+                t.add(self.amounts[pid])
+        return t.rounded()
+
+    def progress(self, project_ids: Iterable[int] | None = None) -> list[ProgressPoint]:
+        """One point per payments release date: for each project its latest snapshot on or before that
+        date (paid 0 and the project's current funding when it has none yet), allocated to the territory."""
+        ids = [p for p in (self.amounts if project_ids is None else project_ids) if p in self.amounts]
+        days = sorted({d for p in ids for d, _f, _p in self.snapshots.get(p, [])})
+        points = []
+        for day in days:
+            funded = paid = ZERO
+            for pid in ids:
+                a = self.amounts[pid]
+                latest = None
+                for snap in self.snapshots.get(pid, []):
+                    if snap[0] <= day:
+                        latest = snap
+                if latest is None:
+                    funded += a.funded
+                    continue
+                _d, fin, pay = latest
+                funded += (fin * a.fraction) if fin is not None else a.funded
+                paid += (pay or ZERO) * a.fraction
+            points.append(ProgressPoint(day=day, funded=_q(funded), paid=_q(paid)))
+        return points
+
+    def by_comune(self, project_ids: Iterable[int] | None = None) -> list[Area]:
+        """Funded and paid per comune of the territory (only comuni with a project), largest first."""
+        areas: dict[int, Area] = {}
+        for pid in self.amounts if project_ids is None else project_ids:
+            a = self.amounts.get(pid)
+            if a is None:
+                continue
+            for cid, share in a.comuni.items():
+                code, name, zone = self.comuni[cid]
+                area = areas.setdefault(cid, Area(key=code, name=name, zone=zone))
+                area.funded += share
+                area.paid += share / a.funded * a.paid if a.funded else ZERO
+                area.projects += 1
+        for area in areas.values():
+            area.funded, area.paid = _q(area.funded), _q(area.paid)
+        return sorted(areas.values(), key=lambda x: (-x.funded, x.name))
+
+    def by_zone(self, zones: list[Zone], project_ids: Iterable[int] | None = None) -> list[Area]:
+        """Funded and paid per zona omogenea (every zone, also those with nothing), in the zones' order."""
+        ids = list(self.amounts if project_ids is None else project_ids)
+        out = {z.slug: Area(key=z.slug, name=z.name) for z in zones}
+        counted: dict[str, set[int]] = defaultdict(set)
+        for c in self.by_comune(ids):
+            if c.zone in out:
+                out[c.zone].funded += c.funded
+                out[c.zone].paid += c.paid
+        for pid in ids:
+            a = self.amounts.get(pid)
+            if a is None:
+                continue
+            for cid in a.comuni:
+                counted[self.comuni[cid][2]].add(pid)
+        for slug, area in out.items():
+            area.projects = len(counted.get(slug, ()))
+        return list(out.values())
+
+
+def project_set_data(
+    projects: QuerySet[Project], *, rule: AllocationRule | str = DEFAULT_ALLOCATION_RULE
+) -> ProjectSetData:
+    """The territory amounts, latest payments and snapshots of `projects` (a queryset; it is used as a
+    subquery). Three queries whatever the number of projects."""
+    rule = AllocationRule(rule)
+    ids = projects.order_by().values("pk")
+    base = {
+        pk: (fin or ZERO, pnrr or ZERO)
+        for pk, fin, pnrr in Project.objects.filter(pk__in=ids).values_list("pk", "fin_totale", "fin_pnrr")
+    }
+    places: dict[int, list[tuple[int | None, str, int | None]]] = defaultdict(list)
+    comuni: dict[int, tuple[str, str, str]] = {}
+    rows = Place.objects.filter(own_places(), project_id__in=ids).values_list(
+        "project_id",
+        "comune_id",
+        "istat_code",
+        "comune__population_resident",
+        "comune__codice_istat",
+        "comune__name",
+        "comune__zone__slug",
+    )
+    for pid, cid, istat, pop, code, name, zone in rows:
+        # A place counts as a comune for the rule only when it is a comune of the territory.
+        places[pid].append((cid, istat if cid else "", pop))
+        if cid:
+            comuni[cid] = (code, name, zone or "")
+    snapshots: dict[int, list[tuple[date, Decimal | None, Decimal | None]]] = defaultdict(list)
+    for pid, day, fin, paid in (
+        PaymentSnapshot.objects.filter(project_id__in=ids)
+        .order_by("project_id", "release_date")
+        .values_list("project_id", "release_date", "fin_totale", "paid_total")
+    ):
+        snapshots[pid].append((day, fin, paid))
+    amounts: dict[int, ProjectAmounts] = {}
+    for pid, (fin, pnrr) in base.items():
+        a = ProjectAmounts()
+        project_places = places.get(pid, [])
+        in_territory = {c for c, _i, _p in project_places if c}
+        if project_places and in_territory:
+            share, _na, _fb = _allocate(Decimal(1), project_places, in_territory, rule)
+            a.fraction = min(Decimal(share), Decimal(1))
+            for cid in in_territory:
+                part, _na, _fb = _allocate(Decimal(1), project_places, {cid}, rule)
+                a.comuni[cid] = fin * part
+        a.funded = fin * a.fraction
+        a.funded_pnrr = pnrr * a.fraction
+        a.not_attributed = fin - a.funded if rule != AllocationRule.FULL else ZERO
+        last = snapshots.get(pid)
+        if last:
+            a.paid = (last[-1][2] or ZERO) * a.fraction
+        amounts[pid] = a
+    return ProjectSetData(rule=rule, amounts=amounts, snapshots=dict(snapshots), comuni=comuni)
+
+
+def projects_of_components(*, codes: Iterable[str]) -> QuerySet[Project]:
+    """The projects of these PNRR components (declared by the project's sub-measure) with at least one place
+    in a comune of the loaded territory."""
+    located = Place.objects.filter(own_places(), comune__isnull=False).values("project_id")
+    return projects_for_list().filter(submeasure__measure__component__code__in=list(codes), pk__in=located)
+
+
+def component_of_projects(projects: QuerySet[Project]) -> dict[int, str]:
+    """project id → its declared PNRR component code. One query."""
+    return dict(projects.order_by().values_list("pk", "submeasure__measure__component__code"))
+
+
+# Milestones -------------------------------------------------------------------------------------------------
+
+QUARTER_END = {"Q1": (3, 31), "Q2": (6, 30), "Q3": (9, 30), "Q4": (12, 31)}
+
+
+@dataclass
+class MilestoneRow:
+    milestone: Milestone
+    measures: list[str]
+    due: date | None  # last day of the due quarter (or of the year when the quarter is unknown)
+    past_due: bool
+
+    @property
+    def status(self) -> str:
+        return "past" if self.past_due else ("upcoming" if self.due else "unknown")
+
+
+def due_date(quarter: str, year: int | None) -> date | None:
+    if not year:
+        return None
+    month, day = QUARTER_END.get((quarter or "").strip().upper(), (12, 31))
+    return date(year, month, day)
+
+
+def milestones_of_projects(projects: QuerySet[Project], *, today: date | None = None) -> list[MilestoneRow]:
+    """The milestones and targets of the measures of `projects`, by due date, each once, with the measures
+    it belongs to and its status by date: "past" when the last day of its due quarter is before today,
+    "upcoming" otherwise (the open data do not say whether it was met). Two queries."""
+    today = today or timezone.localdate()
+    measures = projects.order_by().values("submeasure__measure_id")
+    through = Milestone.submeasures.through
+    links = through.objects.filter(submeasure__measure_id__in=measures).values_list(
+        "milestone_id", "submeasure__measure__code"
+    )
+    codes: dict[int, set[str]] = defaultdict(set)
+    for mid, code in links:
+        codes[mid].add(code)
+    rows = []
+    for m in Milestone.objects.filter(pk__in=list(codes)).order_by("year", "quarter", "code"):
+        due = due_date(m.quarter, m.year)
+        rows.append(
+            MilestoneRow(
+                milestone=m, measures=sorted(codes[m.pk]), due=due, past_due=due is not None and due < today
+            )
+        )
+    return rows
+
+
+def zones() -> list[Zone]:
+    return list(Zone.objects.all())

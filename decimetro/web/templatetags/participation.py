@@ -1,0 +1,39 @@
+"""Small participation boxes included in pages owned by other parts of the site (objective, mission, project):
+one template tag each, so those pages' views need no change."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+
+from decimetro.participation import selectors_consultations as cons_sel
+from decimetro.participation.permissions import is_ente_staff, organisation_of
+from decimetro.participation.services_verification import may_file_report
+
+register = template.Library()
+
+
+@register.inclusion_tag("web/participation/_open_consultations.html")
+def open_consultations(*, objective: Any = None, mission: Any = None, project: Any = None) -> dict[str, Any]:
+    return {"open_consultations": cons_sel.open_consultations_on(objective=objective, mission=mission, project=project)}
+
+
+@register.inclusion_tag("web/participation/_project_verifications.html", takes_context=True)
+def project_verifications(context: template.Context, project: Any) -> dict[str, Any]:
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    staff = is_ente_staff(user)
+    organisation = organisation_of(user)
+    can_file = may_file_report(user)
+    return {
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+        "project": project,
+        "reports": list(cons_sel.reports_for_project(project, include_hidden=staff)),
+        "open_consultations": cons_sel.open_consultations_on(project=project),
+        "can_file": can_file,
+        "is_staff": staff,
+        "my_org_id": organisation.pk if organisation else None,
+        "show_actions": staff or can_file,
+    }

@@ -1,0 +1,369 @@
+"""Web GIS pages: the full-page choropleth map (state in the URL), its data as GeoJSON and CSV, the comparison
+of two comuni or zones, the "where it stands" block of the comune and zone pages, and the `/salute/` health
+view (the ceiling of the page benchmark)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from decimetro.plan.models import Objective
+from decimetro.pnrr import selectors as pnrr_sel
+from decimetro.pnrr import selectors_map as sm
+from decimetro.pnrr.models import Component, Measure, Mission
+from decimetro.territory import selectors as terr_sel
+from decimetro.territory.models import Comune, Zone
+from decimetro.web.charts import PNRR_SOURCE, chart
+
+# Web parameter (Italian) → API parameter (English). The page form uses the Italian names; the script asks
+# the API with the English ones.
+MAP_PARAMS = {
+    "metrica": "metric",
+    "ripartizione": "rule",
+    "missione": "mission",
+    "componente": "component",
+    "misura": "measure",
+    "obiettivo": "objective",
+    "zona": "zone",
+    "attore": "actor",
+}
+LEVELS = {"comuni": _("Comuni"), "zone": _("Zone omogenee (somma dei comuni)")}
+
+
+def map_state(params: QueryDict) -> dict[str, str]:
+    """The cleaned state of the map from a query string (unknown values → defaults)."""
+    state = {p: (params.get(p) or "").strip()[:50] for p in MAP_PARAMS}
+    if state["metrica"] not in sm.METRICS:
+        state["metrica"] = sm.DEFAULT_METRIC
+    if state["ripartizione"] not in pnrr_sel.AllocationRule.values:
+        state["ripartizione"] = pnrr_sel.AllocationRule(pnrr_sel.DEFAULT_ALLOCATION_RULE).value
+    if state["attore"] not in dict(sm.actor_choices()):
+        state["attore"] = ""
+    state["livello"] = params.get("livello") if params.get("livello") in LEVELS else "comuni"
+    return state
+
+
+def map_data_for(state: dict[str, str]) -> sm.MapData:
+    filters = sm.MapFilters(
+        mission=state["missione"],
+        component=state["componente"],
+        measure=state["misura"],
+        objective=state["obiettivo"],
+        zone=state["zona"],
+        actor=state["attore"],
+    )
+    return sm.map_data(filters=filters, metric=state["metrica"], rule=state["ripartizione"])
+
+
+def _query(state: dict[str, str]) -> str:
+    q = QueryDict(mutable=True)
+    for k, v in state.items():
+        if v and not (k == "livello" and v == "comuni"):
+            q[k] = v
+    return q.urlencode()
+
+
+def territory_map(request: HttpRequest) -> HttpResponse:
+    state = map_state(request.GET)
+    data = map_data_for(state)
+    payload = sm.map_payload(data)
+    query = _query(state)
+    rows = sorted(payload["zones" if state["livello"] == "zone" else "comuni"], key=lambda a: a["name"])
+    return render(
+        request,
+        "web/map.html",
+        {
+            "nav": "mappa",
+            "state": state,
+            "data": data,
+            "payload": payload,
+            "rows": rows,
+            "metrics": [(k, str(v)) for k, v in sm.METRICS.items()],
+            "rules": pnrr_sel.AllocationRule.choices,
+            "levels": [(k, str(v)) for k, v in LEVELS.items()],
+            "missions": Mission.objects.order_by("code"),
+            "components": Component.objects.order_by("code"),
+            "measures": Measure.objects.only("code", "name").order_by("code"),
+            "objectives": Objective.objects.filter(edition__is_current=True)
+            .only("code", "title")
+            .order_by("mission__number", "number"),
+            "zones": Zone.objects.order_by("kind", "name"),
+            "actors": sm.actor_choices(),
+            "actor_rule": sm.ACTOR_RULE,
+            "payment_rule": sm.PAYMENT_RULE,
+            "rule_note": sm.RULE_NOTES[data.rule],
+            "breaks_method": sm.BREAKS_METHOD,
+            "classes": _classes(payload, state["livello"]),
+            "query": query,
+            "geojson_url": f"{reverse('web:map_geojson')}?{query}",
+            "csv_url": f"{reverse('web:map_csv')}?{query}",
+            "map_zones": [{"slug": z["key"], "name": z["name"]} for z in payload["zones"]],
+            "selected_zone": next((z for z in payload["zones"] if z["key"] == state["zona"]), None),
+        },
+    )
+
+
+def _classes(payload: dict[str, Any], level: str) -> list[dict[str, Any]]:
+    """The legend: one row per class (from, to) for the server-rendered legend."""
+    breaks = payload["zone_breaks" if level == "zone" else "breaks"]
+    return [{"index": i, "low": breaks[i], "high": breaks[i + 1]} for i in range(len(breaks) - 1)]
+
+
+def map_geojson(request: HttpRequest) -> HttpResponse:
+    """The current map state as a GeoJSON FeatureCollection: the comuni with their geometry and values."""
+    state = map_state(request.GET)
+    payload = sm.map_payload(map_data_for(state))
+    geometry = {
+        c.codice_istat: c.geometry for c in terr_sel.comuni_of_territory().only("codice_istat", "geometry")
+    }
+    features = [
+        {"type": "Feature", "id": a["key"], "geometry": geometry.get(a["key"]), "properties": a}
+        for a in payload["comuni"]
+    ]
+    doc = {
+        "type": "FeatureCollection",
+        "features": features,
+        **{k: v for k, v in payload.items() if k != "comuni"},
+        "attribution": f"{sm.ATTRIBUTION}; © ISTAT, elaborazione openpolis (CC BY 4.0)",
+    }
+    response = HttpResponse(
+        json.dumps(doc, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":")),
+        content_type="application/geo+json",
+    )
+    response["Content-Disposition"] = 'attachment; filename="mappa_pnrr.geojson"'
+    return response
+
+
+CSV_HEADER = [
+    "livello",
+    "codice",
+    "nome",
+    "zona",
+    "residenti",
+    "progetti",
+    "importo_pnrr_eur",
+    "importo_pnrr_per_residente_eur",
+    "pagato_eur",
+    "finanziato_eur",
+    "avanzamento_pagamenti_pct",
+    "progetti_ogni_1000_residenti",
+    "valore_metrica",
+    "classe",
+]
+
+
+def map_csv(request: HttpRequest) -> HttpResponse:
+    """The current map state as CSV (UTF-8, comma, dot decimals): first line the credit and the rule, then a
+    row per comune, per zone and for the territory."""
+    state = map_state(request.GET)
+    payload = sm.map_payload(map_data_for(state))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            f"{sm.ATTRIBUTION}. {_t('Metrica')}: {payload['metric_label']}. "
+            f"{_t('Regola di attribuzione')}: {payload['rule_label']}. "
+            f"{_t('Filtri')}: {json.dumps(payload['filters'], ensure_ascii=False)}. "
+            f"{_t('Pagamenti al')}: {payload['payments_as_of'] or '—'}."
+        ]
+    )
+    writer.writerow(CSV_HEADER)
+
+    def row(level: str, a: dict[str, Any]) -> list[Any]:
+        return [
+            level,
+            a["key"],
+            a["name"],
+            a.get("zone") or "",
+            a["population"] if a["population"] is not None else "",
+            a["projects"],
+            f"{a['funding']:.2f}",
+            "" if a["funding_per_resident"] is None else f"{a['funding_per_resident']:.2f}",
+            f"{a['paid']:.2f}",
+            f"{a['funded']:.2f}",
+            "" if a["payment_progress"] is None else a["payment_progress"],
+            "" if a["projects_per_1000"] is None else a["projects_per_1000"],
+            "" if a["value"] is None else a["value"],
+            "" if a["class_index"] is None else a["class_index"] + 1,
+        ]
+
+    for a in payload["comuni"]:
+        writer.writerow(row("comune", a))
+    for a in payload["zones"]:
+        writer.writerow(row("zona", a))
+    t = payload["totals"]
+    writer.writerow(
+        [
+            "territorio",
+            "",
+            t["name"],
+            "",
+            t["population"] or "",
+            t["projects"],
+            f"{t['funding']:.2f}",
+            "" if t["funding_per_resident"] is None else f"{t['funding_per_resident']:.2f}",
+            "",
+            "",
+            "" if t["payment_progress"] is None else t["payment_progress"],
+            "" if t["projects_per_1000"] is None else t["projects_per_1000"],
+            "",
+            "",
+        ]
+    )
+    writer.writerow(
+        [
+            "non_attribuito",
+            "",
+            _t("Importo non attribuibile a nessun comune"),
+            "",
+            "",
+            "",
+            f"{t['not_attributed']:.2f}",
+        ]
+    )
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="mappa_pnrr.csv"'
+    return response
+
+
+# Comune and zone pages: where it stands, missions mix -----------------------------------------------------
+
+
+def area_standing_context(
+    *, data: sm.MapData, key: str, totals: pnrr_sel.AreaTotals, chart_id: str = "missions-mix"
+) -> dict[str, Any]:
+    """The "where it stands" block: funding per resident against the metropolitan median, payment progress,
+    projects, and the missions mix as a chart with its table (from `totals`, already computed)."""
+    standing = sm.area_standing(data=data, key=key) or {}
+    mix = chart(
+        chart_id,
+        kind="hbar",
+        title=_t("Importo PNRR attribuito per missione"),
+        labels=[f"{m.code} {m.name}" for m in totals.by_mission],
+        datasets=[{"label": _t("Importo PNRR attribuito"), "data": [m.amount for m in totals.by_mission]}],
+        unit="€",
+        source=PNRR_SOURCE,
+        as_of=data.payments_as_of,
+        how_to_read=_t(
+            "Ogni barra è la parte dell'importo PNRR dei progetti localizzati qui, per missione (%(rule)s)."
+        )
+        % {"rule": totals.rule_label},
+        label_header=_t("Missione"),
+    )
+    return {
+        "standing": standing,
+        "area": standing.get("area"),
+        "mix": mix,
+        "data": data,
+        "rule_note": sm.RULE_NOTES[data.rule],
+        "payment_rule": sm.PAYMENT_RULE,
+    }
+
+
+def _area_for(key: str) -> tuple[str, str, list[Comune], str] | None:
+    """(kind, name, comuni, url) of a comune (ISTAT code) or a zone (slug), or None."""
+    key = (key or "").strip()[:50]
+    if not key:
+        return None
+    comune = terr_sel.comune_detail().defer("geometry").filter(codice_istat=key).first()
+    if comune is not None:
+        return "comune", comune.name, [comune], reverse("web:comune", args=[comune.codice_istat])
+    zone = Zone.objects.filter(slug=key).first()
+    if zone is not None:
+        comuni = list(terr_sel.comuni_list(zone=zone.slug))
+        return "zona", zone.name, comuni, reverse("web:zone", args=[zone.slug])
+    return None
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two comuni or zones side by side: `?a=<ISTAT code|zone slug>&b=…`."""
+    rule = pnrr_sel.AllocationRule(
+        request.GET.get("ripartizione")
+        if request.GET.get("ripartizione") in pnrr_sel.AllocationRule.values
+        else pnrr_sel.DEFAULT_ALLOCATION_RULE
+    )
+    keys = {"a": (request.GET.get("a") or "").strip()[:50], "b": (request.GET.get("b") or "").strip()[:50]}
+    found = {k: _area_for(v) for k, v in keys.items()}
+    errors = [k for k, v in keys.items() if v and found[k] is None]
+    sides: list[dict[str, Any]] = []
+    if all(found.values()):
+        data = sm.map_data(rule=rule, metric="funding_per_resident")
+        for side, key in keys.items():
+            kind, name, comuni, url = found[side]  # type: ignore[misc]
+            totals = pnrr_sel.area_totals(comuni=comuni, rule=rule)
+            sides.append(
+                {
+                    "side": side,
+                    "key": key,
+                    "kind": kind,
+                    "name": name,
+                    "url": url,
+                    "totals": totals,
+                    **area_standing_context(data=data, key=key, totals=totals, chart_id=f"missions-{side}"),
+                }
+            )
+    missions = sorted({m.code: m.name for s in sides for m in s["totals"].by_mission}.items())
+    mix_chart = None
+    if len(sides) == 2:
+        amounts = [{m.code: m.amount for m in s["totals"].by_mission} for s in sides]
+        mix_chart = chart(
+            "compare-missions",
+            kind="bar",
+            title=_t("Importo PNRR per residente, per missione"),
+            labels=[f"{code} {name}" for code, name in missions],
+            datasets=[
+                {
+                    "label": s["name"],
+                    "data": [
+                        (amounts[i].get(code, 0) / s["totals"].population) if s["totals"].population else None
+                        for code, _name in missions
+                    ],
+                }
+                for i, s in enumerate(sides)
+            ],
+            unit="€",
+            source=PNRR_SOURCE,
+            as_of=sides[0]["data"].payments_as_of,
+            how_to_read=_t("Euro PNRR attribuiti per residente in ciascuna missione (%(rule)s).")
+            % {"rule": str(rule.label)},
+            label_header=_t("Missione"),
+        )
+    choices_comuni = Comune.objects.filter(pk__in=terr_sel.comuni_of_territory()).only("codice_istat", "name")
+    return render(
+        request,
+        "web/compare.html",
+        {
+            "nav": "mappa",
+            "keys": keys,
+            "errors": errors,
+            "sides": sides,
+            "mix_chart": mix_chart,
+            "rule": rule,
+            "rules": pnrr_sel.AllocationRule.choices,
+            "comuni": choices_comuni.order_by("name"),
+            "zones": Zone.objects.order_by("kind", "name"),
+            "rule_note": sm.RULE_NOTES[rule],
+        },
+        status=404 if errors else 200,
+    )
+
+
+def salute(request: HttpRequest) -> HttpResponse:
+    """Health check and the ceiling of the page benchmark: no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def area_where(pnrr: dict[str, Any], key: str) -> dict[str, Any]:
+    """The "where it stands" block of a comune (ISTAT code) or zone (slug) page, under the page's rule
+    (`pnrr` is the context of `views_pnrr.area_pnrr_context`). Three queries."""
+    data = sm.map_data(rule=pnrr["rule"], metric="funding_per_resident")
+    return area_standing_context(data=data, key=key, totals=pnrr["totals"])

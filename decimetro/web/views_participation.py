@@ -1,0 +1,824 @@
+"""Participation pages: consultations (public and Ente back office), project verification reports, DUP
+alignment (matrices, map, exports, editing). Views are thin: permission first, then services/selectors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import mimetypes
+from collections.abc import Iterable, Iterator
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.views.decorators.http import require_http_methods, require_POST
+
+from decimetro.participation import selectors_consultations as cons_sel
+from decimetro.participation import selectors_dup as dup_sel
+from decimetro.participation.models import (
+    Consultation,
+    DupObjective,
+    Observation,
+    ObservationStatus,
+    Organisation,
+    OrganisationKind,
+    VerificationPhoto,
+    VerificationReport,
+)
+from decimetro.participation.permissions import (
+    can_write_for_organisation,
+    is_ente_staff,
+    is_member_writer_of,
+    organisation_of,
+)
+from decimetro.participation.services_consultations import (
+    ConsultationNotOpen,
+    consultation_close,
+    consultation_create,
+    consultation_update,
+    may_submit_observation,
+    observation_answer,
+    observation_moderate,
+    observation_submit,
+)
+from decimetro.participation.services_dup import (
+    CSV_COLUMNS,
+    DupCsvError,
+    dup_import_csv,
+    dup_objective_create,
+    dup_objective_delete,
+    dup_objective_update,
+)
+from decimetro.participation.services_verification import (
+    may_change_report,
+    may_file_report,
+    report_create,
+    report_delete,
+    report_set_hidden,
+    report_update,
+)
+from decimetro.plan import selectors as plan_sel
+from decimetro.plan.models import Edition, Objective
+from decimetro.pnrr.models import Project
+from decimetro.territory.models import Comune
+from decimetro.web.forms_participation import (
+    PHOTO_HELP,
+    AnswerForm,
+    ConsultationForm,
+    DupCsvForm,
+    DupObjectiveForm,
+    HideForm,
+    ModerationForm,
+    ObservationForm,
+    VerificationForm,
+)
+
+DUP_CREDIT = (
+    "Fonte: Città metropolitana di Milano, Piano strategico metropolitano; "
+    "DUP dei Comuni come registrati in Decimetro dai Comuni stessi"
+)
+
+
+def _edition() -> Edition:
+    edition = plan_sel.current_edition()
+    if edition is None:
+        raise Http404("Nessuna edizione del piano caricata.")
+    return edition
+
+
+def _ensure_ente_staff(request: HttpRequest) -> None:
+    if not is_ente_staff(request.user):
+        raise PermissionDenied
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form (field errors on their fields when the form has them)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+# Consultations: public ---------------------------------------------------------------------------------------
+
+
+def consultation_list(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    consultations = list(cons_sel.consultations_public())
+    groups: dict[str, list[Consultation]] = {"open": [], "scheduled": [], "closed": []}
+    for c in consultations:
+        groups[c.state_on(today)].append(c)
+    return render(
+        request,
+        "web/participation/consultation_list.html",
+        {"nav": "partecipazione", "groups": groups, "can_manage": is_ente_staff(request.user)},
+    )
+
+
+def _consultation_page(
+    request: HttpRequest, consultation: Consultation, *, form: ObservationForm | None = None, status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    state = consultation.state_on(timezone.localdate())
+    entitled = may_submit_observation(request.user, consultation)
+    own: list[Observation] = []
+    organisation = organisation_of(request.user)
+    if organisation is not None:
+        own = list(consultation.observations.filter(organisation=organisation).order_by("created_at"))
+    return render(
+        request,
+        "web/participation/consultation_detail.html",
+        {
+            "nav": "partecipazione",
+            "consultation": consultation,
+            "state": state,
+            "entitled": entitled,
+            "form": form if form is not None else (ObservationForm() if entitled and state == "open" else None),
+            "own_observations": own,
+            "can_manage": is_ente_staff(request.user),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = get_object_or_404(cons_sel.consultation_public_detail(), pk=pk)
+    return _consultation_page(request, consultation)
+
+
+@login_required
+@require_POST
+def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = get_object_or_404(cons_sel.consultation_public_detail(), pk=pk)
+    if not may_submit_observation(request.user, consultation):
+        raise PermissionDenied
+    form = ObservationForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _consultation_page(request, consultation, form=form, status=400)
+    try:
+        observation_submit(
+            by=request.user,
+            consultation=consultation,
+            text=form.cleaned_data["text"],
+            attachment=form.cleaned_data.get("attachment"),
+            proposal_kind=form.cleaned_data.get("proposal_kind") or "",
+            proposal=form.cleaned_data.get("proposal") or "",
+        )
+    except ConsultationNotOpen as exc:
+        return _consultation_page(request, consultation, status=403, error=str(exc))
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return _consultation_page(request, consultation, form=form, status=400)
+    messages.success(request, _t("Osservazione inviata: sarà pubblicata dopo la moderazione dell'Ente."))
+    return redirect("web:consultation", pk=consultation.pk)
+
+
+def observation_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    """The attachment: public once the observation is published; before, only its organisation and the Ente."""
+    obs = get_object_or_404(Observation.objects.select_related("organisation"), pk=pk)
+    visible = (
+        obs.status == ObservationStatus.PUBLISHED
+        or is_ente_staff(request.user)
+        or organisation_of(request.user) == obs.organisation
+    )
+    if not obs.attachment or not visible:
+        raise Http404
+    return _file_response(obs.attachment, obs.attachment_name, as_attachment=True)
+
+
+def _file_response(field: Any, name: str, *, as_attachment: bool) -> FileResponse:
+    try:
+        handle = field.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
+    response = FileResponse(handle, as_attachment=as_attachment, filename=name or None, content_type=content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response
+
+
+# Consultations: Ente back office -------------------------------------------------------------------------------
+
+
+@login_required
+def consultation_admin_list(request: HttpRequest) -> HttpResponse:
+    _ensure_ente_staff(request)
+    today = timezone.localdate()
+    consultations = list(cons_sel.consultations_admin().order_by("-opens_on", "-pk"))
+    for c in consultations:
+        c.state = c.state_on(today)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "web/participation/consultation_admin_list.html",
+        {"nav": "partecipazione", "consultations": consultations},
+    )
+
+
+def _consultation_subject(data: dict[str, Any]) -> Any:
+    kind = data.get("subject_kind")
+    if kind == "project":
+        return Project.objects.filter(pk=data.get("project")).first()
+    return data.get(kind) if kind in ("objective", "mission") else None
+
+
+def _consultation_save(request: HttpRequest, form: ConsultationForm, consultation: Consultation | None) -> Consultation | None:
+    data = form.cleaned_data
+    subject = _consultation_subject(data)
+    if subject is None and data.get("subject_kind") == "project":
+        form.add_error("project", _t("Nessun progetto con questo numero."))
+        return None
+    kwargs = {
+        "by": request.user,
+        "title": data["title"],
+        "text": data["text"],
+        "subject": subject,
+        "opens_on": data["opens_on"],
+        "closes_on": data["closes_on"],
+        "audience": data["audience"],
+        "organisations": data.get("audience_organisations") or [],
+        "kinds": data.get("audience_kinds") or [],
+    }
+    try:
+        if consultation is None:
+            return consultation_create(**kwargs)
+        return consultation_update(consultation=consultation, **kwargs)
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_create_view(request: HttpRequest) -> HttpResponse:
+    _ensure_ente_staff(request)
+    edition = _edition()
+    initial: dict[str, Any] = {"audience": "all", "subject_kind": "objective", "opens_on": timezone.localdate()}
+    for kind in ("objective", "mission", "project"):
+        if request.GET.get(kind):
+            initial["subject_kind"] = kind
+            initial[kind] = request.GET[kind]
+    form = ConsultationForm(request.POST or None, edition=edition, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = _consultation_save(request, form, None)
+        if saved is not None:
+            messages.success(request, _t("Consultazione creata."))
+            return redirect("web:consultation_manage", pk=saved.pk)
+    return render(
+        request,
+        "web/participation/consultation_form.html",
+        {"nav": "partecipazione", "form": form, "consultation": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    consultation = get_object_or_404(Consultation, pk=pk)
+    edition = _edition()
+    subject_kind = "objective" if consultation.objective_id else "mission" if consultation.mission_id else "project"
+    initial = {
+        "title": consultation.title,
+        "text": consultation.text,
+        "subject_kind": subject_kind,
+        "objective": consultation.objective_id,
+        "mission": consultation.mission_id,
+        "project": consultation.project_id,
+        "opens_on": consultation.opens_on,
+        "closes_on": consultation.closes_on,
+        "audience": consultation.audience,
+        "audience_organisations": list(consultation.audience_organisations.values_list("pk", flat=True)),
+        "audience_kinds": consultation.audience_kinds,
+    }
+    form = ConsultationForm(request.POST or None, edition=edition, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = _consultation_save(request, form, consultation)
+        if saved is not None:
+            messages.success(request, _t("Consultazione aggiornata."))
+            return redirect("web:consultation_manage", pk=saved.pk)
+    return render(
+        request,
+        "web/participation/consultation_form.html",
+        {"nav": "partecipazione", "form": form, "consultation": consultation},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def consultation_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    consultation = get_object_or_404(Consultation, pk=pk)
+    consultation_close(by=request.user, consultation=consultation)
+    messages.success(request, _t("Consultazione chiusa: non accetta più osservazioni."))
+    return redirect("web:consultation_manage", pk=pk)
+
+
+@login_required
+def consultation_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    consultation = get_object_or_404(cons_sel.consultations_admin(), pk=pk)
+    return render(
+        request,
+        "web/participation/consultation_manage.html",
+        {
+            "nav": "partecipazione",
+            "consultation": consultation,
+            "state": consultation.state_on(timezone.localdate()),
+            "observations": cons_sel.observations_for_moderation(consultation),
+            "status_choices": ModerationForm.base_fields["status"].choices,  # type: ignore[attr-defined]
+        },
+    )
+
+
+@login_required
+@require_POST
+def observation_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    obs = get_object_or_404(Observation, pk=pk)
+    form = ModerationForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_t("Scelta non valida."))
+        observation_moderate(
+            by=request.user, observation=obs, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _t("Moderazione registrata."))
+    return redirect(f"{reverse('web:consultation_manage', args=[obs.consultation_id])}#oss-{obs.pk}")
+
+
+@login_required
+@require_POST
+def observation_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    obs = get_object_or_404(Observation, pk=pk)
+    form = AnswerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_t("Scrivi la risposta."))
+        observation_answer(by=request.user, observation=obs, answer=form.cleaned_data["answer"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _t("Risposta registrata."))
+    return redirect(f"{reverse('web:consultation_manage', args=[obs.consultation_id])}#oss-{obs.pk}")
+
+
+# Project verification reports ----------------------------------------------------------------------------------
+
+
+def _report_form_page(
+    request: HttpRequest, *, project: Project, form: VerificationForm, report: VerificationReport | None, status: int
+) -> HttpResponse:
+    return render(
+        request,
+        "web/participation/verification_form.html",
+        {"nav": "progetti", "project": project, "form": form, "report": report, "photo_help": PHOTO_HELP},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verification_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    if not may_file_report(request.user):
+        raise PermissionDenied
+    form = VerificationForm(request.POST or None, initial={"seen_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            report_create(
+                by=request.user,
+                project=project,
+                status=form.cleaned_data["status"],
+                seen_on=form.cleaned_data["seen_on"],
+                note=form.cleaned_data["note"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _t("Verifica registrata."))
+            return redirect(f"{reverse('web:project', args=[project.pk])}#verifiche")
+    return _report_form_page(request, project=project, form=form, report=None, status=400 if form.is_bound else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verification_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(VerificationReport.objects.select_related("organisation", "project"), pk=pk)
+    if not may_change_report(request.user, report):
+        raise PermissionDenied
+    form = VerificationForm(
+        request.POST or None, initial={"status": report.status, "seen_on": report.seen_on, "note": report.note}
+    )
+    if request.method == "POST" and form.is_valid():
+        remove = [int(x) for x in request.POST.getlist("remove_photo") if x.isdigit()]
+        try:
+            report_update(
+                by=request.user,
+                report=report,
+                status=form.cleaned_data["status"],
+                seen_on=form.cleaned_data["seen_on"],
+                note=form.cleaned_data["note"],
+                photos=request.FILES.getlist("photos"),
+                remove_photo_ids=remove,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _t("Verifica aggiornata."))
+            return redirect(f"{reverse('web:project', args=[report.project_id])}#verifiche")
+    return _report_form_page(
+        request, project=report.project, form=form, report=report, status=400 if form.is_bound else 200
+    )
+
+
+@login_required
+@require_POST
+def verification_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(VerificationReport.objects.select_related("organisation"), pk=pk)
+    if not may_change_report(request.user, report):
+        raise PermissionDenied
+    project_id = report.project_id
+    report_delete(by=request.user, report=report)
+    messages.success(request, _t("Verifica eliminata."))
+    return redirect(f"{reverse('web:project', args=[project_id])}#verifiche")
+
+
+@login_required
+@require_POST
+def verification_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    report = get_object_or_404(VerificationReport, pk=pk)
+    hide = request.POST.get("hidden", "1") == "1"
+    form = HideForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        report_set_hidden(by=request.user, report=report, hidden=hide, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _t("Verifica nascosta.") if hide else _t("Verifica di nuovo visibile."))
+    return redirect(f"{reverse('web:project', args=[report.project_id])}#verifiche")
+
+
+def verification_photo(request: HttpRequest, pk: int) -> FileResponse:
+    photo = get_object_or_404(VerificationPhoto.objects.select_related("report__organisation"), pk=pk)
+    report = photo.report
+    if report.hidden and not (is_ente_staff(request.user) or organisation_of(request.user) == report.organisation):
+        raise Http404
+    return _file_response(photo.image, photo.original_name, as_attachment=False)
+
+
+# DUP alignment -------------------------------------------------------------------------------------------------
+
+
+def _selected_objective(request: HttpRequest, edition: Edition) -> Objective | None:
+    code = (request.GET.get("obiettivo") or "").strip().upper()[:10]
+    if not code:
+        return None
+    return Objective.objects.filter(edition=edition, code=code).select_related("mission").first()
+
+
+def dup_territory(request: HttpRequest) -> HttpResponse:
+    edition = _edition()
+    objectives = list(dup_sel.territory_matrix(edition))
+    selected = _selected_objective(request, edition)
+    covering = list(dup_sel.comuni_covering(selected)) if selected else []
+    comuni = list(dup_sel.comuni_dup_summary(edition))
+    total_comuni = len(comuni)
+    return render(
+        request,
+        "web/participation/dup_territory.html",
+        {
+            "nav": "dup",
+            "edition": edition,
+            "objectives": objectives,
+            "covered_count": sum(1 for o in objectives if o.comuni_count),  # type: ignore[attr-defined]
+            "selected": selected,
+            "covering": covering,
+            "covering_codes": [c.codice_istat for c in covering],
+            "comuni": comuni,
+            "total_comuni": total_comuni,
+            "comuni_with_dup": sum(1 for c in comuni if c.dup_count),  # type: ignore[attr-defined]
+            "credit": DUP_CREDIT,
+            "manage_url": _manage_url(request.user),
+        },
+    )
+
+
+def _manage_url(user: Any) -> str | None:
+    organisation = organisation_of(user)
+    if organisation is not None and organisation.kind in (OrganisationKind.COMUNE, OrganisationKind.ENTE):
+        if is_member_writer_of(user, organisation):
+            return reverse("web:dup_manage", args=[dup_sel.dup_key(organisation)])
+    if is_ente_staff(user):
+        return reverse("web:dup_manage", args=["ente"])
+    return None
+
+
+def _public_owner(key: str) -> tuple[Organisation | None, str, Comune | None]:
+    """The organisation behind a DUP page (None if the comune has no account yet), its label, its comune."""
+    if key == "ente":
+        organisation = dup_sel.dup_organisation("ente")
+        if organisation is None:
+            raise Http404
+        return organisation, organisation.name, None
+    comune = get_object_or_404(Comune, codice_istat=key)
+    return dup_sel.dup_organisation(key), _t("Comune di %(name)s") % {"name": comune.name}, comune
+
+
+def dup_detail(request: HttpRequest, key: str) -> HttpResponse:
+    edition = _edition()
+    organisation, label, comune = _public_owner(key)
+    matrix = list(dup_sel.organisation_matrix(edition, organisation)) if organisation else []
+    if organisation is None:
+        matrix = list(plan_sel.objectives_for(edition).order_by("mission__number", "number"))
+        for o in matrix:
+            o.covering = []  # type: ignore[attr-defined]
+    dup_objectives = list(dup_sel.dup_objectives_of(organisation)) if organisation else []
+    return render(
+        request,
+        "web/participation/dup_detail.html",
+        {
+            "nav": "dup",
+            "key": key,
+            "label": label,
+            "comune": comune,
+            "organisation": organisation,
+            "matrix": matrix,
+            "covered_count": sum(1 for o in matrix if o.covering),  # type: ignore[attr-defined]
+            "dup_objectives": dup_objectives,
+            "can_edit": organisation is not None and can_write_for_organisation(request.user, organisation),
+            "credit": DUP_CREDIT,
+        },
+    )
+
+
+# Exports
+
+
+def _territory_rows(edition: Edition) -> Iterator[list[Any]]:
+    yield ["codice_obiettivo", "obiettivo", "missione", "comuni_che_lo_coprono", "comuni", "coperto_dall_ente"]
+    covering: dict[int, list[str]] = {}
+    for objective_id, name in (
+        DupObjective.plan_objectives.through.objects.filter(dupobjective__organisation__kind=OrganisationKind.COMUNE)
+        .values_list("objective_id", "dupobjective__organisation__comune__name")
+        .distinct()
+        .order_by("dupobjective__organisation__comune__name")
+    ):
+        covering.setdefault(objective_id, []).append(name)
+    for o in dup_sel.territory_matrix(edition):
+        names = list(dict.fromkeys(covering.get(o.pk, [])))
+        yield [o.code, o.title, o.mission.code, o.comuni_count, "; ".join(names), "sì" if o.ente_covers else "no"]  # type: ignore[attr-defined]
+
+
+def _organisation_rows(edition: Edition, organisation: Organisation | None) -> Iterator[list[Any]]:
+    yield ["codice_obiettivo", "obiettivo", "missione", "coperto", "obiettivi_dup"]
+    if organisation is None:
+        for o in plan_sel.objectives_for(edition).order_by("mission__number", "number"):
+            yield [o.code, o.title, o.mission.code, "no", ""]
+        return
+    for o in dup_sel.organisation_matrix(edition, organisation):
+        covering = o.covering  # type: ignore[attr-defined]
+        yield [o.code, o.title, o.mission.code, "sì" if covering else "no", "; ".join(f"{d.code} {d.title}" for d in covering)]
+
+
+EXPORT_FORMATS = ("csv", "xlsx")
+
+
+def _export(rows: Iterable[list[Any]], *, fmt: str, filename: str, title: str) -> HttpResponse:
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerow([DUP_CREDIT])
+        writer.writerow([title])
+        for row in rows:
+            writer.writerow(row)
+        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    else:
+        from openpyxl import Workbook
+
+        workbook = Workbook(write_only=True)
+        sheet = workbook.create_sheet("DUP")
+        sheet.append([title])
+        for row in rows:
+            sheet.append(row)
+        sheet.append([])
+        sheet.append([DUP_CREDIT])
+        out = io.BytesIO()
+        workbook.save(out)
+        response = HttpResponse(
+            out.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        )
+    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    return response
+
+
+def dup_territory_export(request: HttpRequest, fmt: str) -> HttpResponse:
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    edition = _edition()
+    return _export(
+        _territory_rows(edition),
+        fmt=fmt,
+        filename="dup-copertura-territorio",
+        title=_t("Copertura degli obiettivi del piano nei DUP dei comuni"),
+    )
+
+
+def dup_detail_export(request: HttpRequest, key: str, fmt: str) -> HttpResponse:
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    edition = _edition()
+    organisation, label, _comune = _public_owner(key)
+    return _export(
+        _organisation_rows(edition, organisation),
+        fmt=fmt,
+        filename=f"dup-copertura-{key}",
+        title=_t("Copertura degli obiettivi del piano nel DUP: %(who)s") % {"who": label},
+    )
+
+
+def dup_csv_template(request: HttpRequest) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    writer.writerow(["SO.1", "Una città più verde", "9", "2025", "2027", "M1.1 M1.2"])
+    response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="dup-modello.csv"'
+    return response
+
+
+# DUP editing
+
+
+def _writable_owner(request: HttpRequest, key: str) -> Organisation:
+    organisation = dup_sel.dup_organisation(key)
+    if organisation is None:
+        raise Http404
+    if not can_write_for_organisation(request.user, organisation):
+        raise PermissionDenied
+    return organisation
+
+
+@login_required
+def dup_manage_home(request: HttpRequest) -> HttpResponse:
+    wanted = (request.GET.get("k") or "").strip()[:10]
+    if wanted and is_ente_staff(request.user) and dup_sel.dup_organisation(wanted) is not None:
+        return redirect("web:dup_manage", key=wanted)
+    url = _manage_url(request.user)
+    if url is None:
+        raise PermissionDenied
+    return redirect(url)
+
+
+def _manage_page(
+    request: HttpRequest,
+    organisation: Organisation,
+    *,
+    form: DupObjectiveForm | None = None,
+    csv_form: DupCsvForm | None = None,
+    csv_problems: list[Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    edition = _edition()
+    key = dup_sel.dup_key(organisation)
+    return render(
+        request,
+        "web/participation/dup_manage.html",
+        {
+            "nav": "dup",
+            "key": key,
+            "organisation": organisation,
+            "dup_objectives": dup_sel.dup_objectives_of(organisation),
+            "form": form or DupObjectiveForm(edition=edition),
+            "csv_form": csv_form or DupCsvForm(),
+            "csv_problems": csv_problems or [],
+            "csv_columns": CSV_COLUMNS,
+            "comuni": Organisation.objects.filter(kind=OrganisationKind.COMUNE).select_related("comune").order_by("name")
+            if is_ente_staff(request.user)
+            else [],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dup_manage(request: HttpRequest, key: str) -> HttpResponse:
+    organisation = _writable_owner(request, key)
+    if request.method == "GET":
+        return _manage_page(request, organisation)
+    form = DupObjectiveForm(request.POST, edition=_edition())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dup_objective_create(
+                by=request.user,
+                organisation=organisation,
+                code=data["code"],
+                title=data["title"],
+                dup_mission=data["dup_mission"],
+                year_from=data["year_from"],
+                year_to=data["year_to"],
+                plan_objectives=data["plan_objectives"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _t("Obiettivo del DUP %(code)s aggiunto.") % {"code": data["code"]})
+            return redirect("web:dup_manage", key=key)
+    return _manage_page(request, organisation, form=form, status=400)
+
+
+def _dup_objective_of(request: HttpRequest, key: str, pk: int) -> DupObjective:
+    organisation = _writable_owner(request, key)
+    # A DUP objective is found only under its own organisation: a forged pk of another comune is a 404.
+    return get_object_or_404(
+        DupObjective.objects.select_related("organisation").prefetch_related("plan_objectives"),
+        pk=pk,
+        organisation=organisation,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dup_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    dup_objective = _dup_objective_of(request, key, pk)
+    initial = {
+        "code": dup_objective.code,
+        "title": dup_objective.title,
+        "dup_mission": dup_objective.dup_mission,
+        "year_from": dup_objective.year_from,
+        "year_to": dup_objective.year_to,
+        "plan_objectives": [o.pk for o in dup_objective.plan_objectives.all()],
+    }
+    form = DupObjectiveForm(request.POST or None, edition=_edition(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            dup_objective_update(
+                by=request.user,
+                dup_objective=dup_objective,
+                code=data["code"],
+                title=data["title"],
+                dup_mission=data["dup_mission"],
+                year_from=data["year_from"],
+                year_to=data["year_to"],
+                plan_objectives=data["plan_objectives"],
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _t("Obiettivo del DUP %(code)s aggiornato.") % {"code": data["code"]})
+            return redirect("web:dup_manage", key=key)
+    return render(
+        request,
+        "web/participation/dup_edit.html",
+        {"nav": "dup", "key": key, "form": form, "dup_objective": dup_objective},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def dup_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    dup_objective = _dup_objective_of(request, key, pk)
+    dup_objective_delete(by=request.user, dup_objective=dup_objective)
+    messages.success(request, _t("Obiettivo del DUP %(code)s eliminato.") % {"code": dup_objective.code})
+    return redirect("web:dup_manage", key=key)
+
+
+@login_required
+@require_POST
+def dup_import(request: HttpRequest, key: str) -> HttpResponse:
+    organisation = _writable_owner(request, key)
+    csv_form = DupCsvForm(request.POST, request.FILES)
+    if not csv_form.is_valid():
+        return _manage_page(request, organisation, csv_form=csv_form, status=400)
+    upload = csv_form.cleaned_data["file"]
+    try:
+        result = dup_import_csv(by=request.user, organisation=organisation, data=upload.read())
+    except DupCsvError as exc:
+        return _manage_page(request, organisation, csv_form=csv_form, csv_problems=exc.problems, status=400)
+    messages.success(
+        request,
+        _t("File %(name)s importato: %(created)d obiettivi aggiunti, %(updated)d aggiornati.")
+        % {"name": upload.name, "created": result.created, "updated": result.updated},
+    )
+    return redirect("web:dup_manage", key=key)

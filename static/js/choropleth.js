@@ -1,0 +1,336 @@
+/* Decimetro Web GIS: the choropleth map of /territorio/mappa/ (Leaflet, no tile server: works offline).
+ *
+ * - Geometry is fetched ONCE from data-geojson (/api/v1/territory/comuni.geojson: strong ETag + gzip, so the
+ *   browser revalidates it with a 304); the values come separately: first from the page itself
+ *   (<script id="map-payload">), then from data-values (/api/v1/territory/map) when the filters change.
+ * - The state is the form #map-filters (Italian names, e.g. ?metrica=projects&missione=M1); each control's
+ *   data-api names the API parameter. On change: history.replaceState with the new query, fetch the values,
+ *   restyle, redraw legend (#map-legend), the status line (#map-selection), the totals, the tables and the
+ *   download links (#download-geojson, #download-csv). The page reads the URL on load (server side).
+ * - Classes: the breaks of the payload (quantiles, 5 classes, stated in the legend).
+ * - Level "zone": every comune takes the colour of its zona omogenea's value (sum of its comuni); the tooltip
+ *   names the zone and a click opens the zone page. Level "comuni": click opens the comune page.
+ * - Tooltips: class "comune-tooltip", name in <strong> and the value.
+ * - Tables (#map-values, #map-zones-table): header buttons sort them (aria-sort).
+ * - When drawn, #map gets data-loaded="1"; after each refresh data-state="<query>" (browser tests wait for it).
+ */
+(function () {
+  "use strict";
+
+  /* Sequential, colour-blind safe (ColorBrewer YlGnBu, 5 classes); grey for "no value". */
+  var PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
+  var NO_VALUE = "#e6e6e6";
+  var ATTRIBUTION = "© ISTAT, elaborazione openpolis; Fonte: Italia Domani";
+  var lang = (document.documentElement.lang || "it").slice(0, 2) === "en" ? "en-GB" : "it-IT";
+
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function fmt(value, unit, digits) {
+    if (value === null || value === undefined) return "—";
+    var d = digits == null ? (unit === "€" ? 2 : unit === "%" ? 1 : 2) : digits;
+    var text = new Intl.NumberFormat(lang, { maximumFractionDigits: d, minimumFractionDigits: 0 }).format(value);
+    if (unit === "%") return text + "%";
+    return unit ? text + " " + unit : text;
+  }
+
+  function colours(n) {
+    /* n classes (1..5) spread over the palette. */
+    if (n >= PALETTE.length) return PALETTE.slice();
+    if (n <= 1) return [PALETTE[2]];
+    var out = [];
+    for (var i = 0; i < n; i++) out.push(PALETTE[Math.round(i * (PALETTE.length - 1) / (n - 1))]);
+    return out;
+  }
+
+  function choropleth(id) {
+    var el = document.getElementById(id);
+    if (!el) return null;
+    var labels = el.dataset;
+    var form = document.getElementById("map-filters");
+    var payload = JSON.parse(document.getElementById("map-payload").textContent);
+    var map = L.map(id, { zoomSnap: 0.25, attributionControl: true });
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution(ATTRIBUTION);
+    var layer = null;
+    var byComune = {};
+    var byZone = {};
+    var request = 0;
+
+    function level() {
+      var f = form && form.elements.livello;
+      return f && f.value === "zone" ? "zone" : "comuni";
+    }
+
+    function index() {
+      byComune = {};
+      byZone = {};
+      payload.comuni.forEach(function (a) { byComune[a.key] = a; });
+      payload.zones.forEach(function (z) { byZone[z.key] = z; });
+    }
+
+    function areaOf(feature) {
+      var c = byComune[feature.properties.codice_istat];
+      if (level() === "zone") return c && c.zone ? byZone[c.zone] || null : null;
+      return c || null;
+    }
+
+    function breaks() { return level() === "zone" ? payload.zone_breaks : payload.breaks; }
+
+    function colourOf(area) {
+      if (!area || area.class_index === null || area.class_index === undefined) return NO_VALUE;
+      return colours(Math.max(breaks().length - 1, 1))[area.class_index];
+    }
+
+    function style(feature) {
+      var area = areaOf(feature);
+      var fill = colourOf(area);
+      if (level() === "zone") return { color: fill === NO_VALUE ? "#ffffff" : fill, weight: 0.6, fillColor: fill, fillOpacity: 0.85 };
+      return { color: "#555555", weight: 0.6, fillColor: fill, fillOpacity: 0.85 };
+    }
+
+    function tooltip(l) {
+      var area = areaOf(l.feature);
+      var name = l.feature.properties.name;
+      if (level() === "zone") {
+        name = area ? area.name : (l.feature.properties.zona_omogenea || name);
+        name += " (" + (labels.labelZone || "zona") + ")";
+      }
+      var value = area ? area.value : null;
+      return "<strong>" + esc(name) + "</strong><br>" + esc(payload.metric_label) + ": " +
+        (value === null ? esc(labels.labelNoValue || "nessun valore") : esc(fmt(value, payload.unit)));
+    }
+
+    function href(feature) {
+      var code = feature.properties.codice_istat;
+      if (level() === "zone") {
+        var c = byComune[code];
+        return c && c.zone ? labels.zoneUrl.replace("zona-slug", encodeURIComponent(c.zone)) : null;
+      }
+      return labels.comuneUrl.replace("000000", encodeURIComponent(code));
+    }
+
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () {
+      var div = L.DomUtil.create("div", "legend");
+      div.id = "map-legend";
+      L.DomEvent.disableClickPropagation(div);
+      L.DomEvent.disableScrollPropagation(div);
+      return div;
+    };
+    legend.addTo(map);
+
+    function drawLegend() {
+      var div = document.getElementById("map-legend");
+      var b = breaks();
+      var pal = colours(Math.max(b.length - 1, 1));
+      var html = "<strong>" + esc(payload.metric_label) + "</strong><ul>";
+      for (var i = 0; i + 1 < b.length; i++) {
+        html += '<li data-class="' + i + '"><i aria-hidden="true" style="background:' + pal[i] + '"></i>' +
+          esc(fmt(b[i], payload.unit)) + " – " + esc(fmt(b[i + 1], payload.unit)) + "</li>";
+      }
+      html += '<li><i aria-hidden="true" style="background:' + NO_VALUE + '"></i>' + esc(labels.labelNoValue || "nessun valore") + "</li>";
+      html += "</ul><span class=\"small\">" + esc(labels.labelClasses || "") + "</span>";
+      div.innerHTML = html;
+      var text = document.getElementById("legend-text");
+      if (text) {
+        var items = "";
+        for (var j = 0; j + 1 < b.length; j++) {
+          items += "<li>" + (j + 1) + ": " + esc(fmt(b[j], payload.unit)) + " – " + esc(fmt(b[j + 1], payload.unit)) + "</li>";
+        }
+        text.innerHTML = items;
+      }
+    }
+
+    function drawTotals() {
+      var t = payload.totals;
+      var units = { projects: "", funding: "€", funding_per_resident: "€", median_funding_per_resident: "€", payment_progress: "%", not_attributed: "€" };
+      document.querySelectorAll("#map-totals [data-total]").forEach(function (dd) {
+        var key = dd.dataset.total;
+        dd.textContent = fmt(t[key], units[key], key === "projects" ? 0 : null);
+      });
+      var note = document.querySelector('#map-notes [data-note="rule"]');
+      if (note && payload.notes && payload.notes.length) note.textContent = payload.notes[0];
+    }
+
+    function drawSelection() {
+      var status = document.getElementById("map-selection");
+      if (!status) return;
+      var parts = ["<strong>" + esc(payload.metric_label) + "</strong>", esc(payload.rule_label)];
+      Object.keys(payload.filters).forEach(function (k) {
+        var v = payload.filters[k];
+        if (k === "zone" && byZone[v]) v = byZone[v].name;
+        parts.push('<span class="badge bg-light text-dark border">' + esc(k) + ": " + esc(v) + "</span>");
+      });
+      status.innerHTML = parts.join(" · ");
+    }
+
+    function cell(v, unit, digits) { return '<td class="text-end">' + esc(fmt(v, unit, digits)) + "</td>"; }
+
+    function drawTables() {
+      var rows = payload.comuni.map(function (a) {
+        var zone = a.zone && byZone[a.zone] ? byZone[a.zone].name : "—";
+        return '<tr data-key="' + esc(a.key) + '"><th scope="row"><a href="' + esc(labels.comuneUrl.replace("000000", encodeURIComponent(a.key))) + '">' + esc(a.name) + "</a></th><td>" + esc(zone) + "</td>" +
+          cell(a.value, payload.unit) + cell(a.projects, "", 0) + cell(a.funding, "", 2) + cell(a.funding_per_resident, "", 2) +
+          cell(a.payment_progress, "", 1) + cell(a.class_index === null ? null : a.class_index + 1, "", 0) + "</tr>";
+      });
+      document.querySelector("#map-values tbody").innerHTML = rows.join("");
+      var zrows = payload.zones.map(function (z) {
+        return '<tr data-key="' + esc(z.key) + '"><th scope="row"><a href="' + esc(labels.zoneUrl.replace("zona-slug", encodeURIComponent(z.key))) + '">' + esc(z.name) + "</a></th>" +
+          cell(z.value, payload.unit) + cell(z.projects, "", 0) + cell(z.funding, "", 2) + cell(z.funding_per_resident, "", 2) +
+          cell(z.payment_progress, "", 1) + '<td><a href="?zona=' + encodeURIComponent(z.key) + '"' + (payload.filters.zone === z.key ? ' aria-current="true"' : "") + ">" + esc((labels.labelOnly || "") + " " + z.name) + "</a></td></tr>";
+      });
+      document.querySelector("#map-zones-table tbody").innerHTML = zrows.join("");
+      document.querySelectorAll("table[data-sortable] th[aria-sort]").forEach(function (th) {
+        var table = th.closest("table");
+        if (table.dataset.sortKey) sortTable(table, table.dataset.sortKey, table.dataset.sortDir, table.dataset.sortNumeric === "1");
+      });
+    }
+
+    function sortTable(table, key, dir, numeric) {
+      var source = table.id === "map-zones-table" ? payload.zones : payload.comuni;
+      var byKey = {};
+      source.forEach(function (a) { byKey[a.key] = a; });
+      var body = table.querySelector("tbody");
+      var rows = Array.prototype.slice.call(body.rows);
+      rows.sort(function (r1, r2) {
+        var a = byKey[r1.dataset.key], b = byKey[r2.dataset.key];
+        var x = key === "zone_name" ? (a.zone && byZone[a.zone] ? byZone[a.zone].name : "") : a[key];
+        var y = key === "zone_name" ? (b.zone && byZone[b.zone] ? byZone[b.zone].name : "") : b[key];
+        if (x === null || x === undefined) return 1;
+        if (y === null || y === undefined) return -1;
+        var c = numeric ? x - y : String(x).localeCompare(String(y), lang);
+        return dir === "descending" ? -c : c;
+      });
+      rows.forEach(function (r) { body.appendChild(r); });
+      table.querySelectorAll("thead th").forEach(function (th) { th.removeAttribute("aria-sort"); });
+      var button = table.querySelector('button[data-sort="' + key + '"]');
+      if (button) button.closest("th").setAttribute("aria-sort", dir);
+      table.dataset.sortKey = key;
+      table.dataset.sortDir = dir;
+      table.dataset.sortNumeric = numeric ? "1" : "0";
+    }
+
+    document.querySelectorAll("table[data-sortable] button[data-sort]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var table = button.closest("table");
+        var th = button.closest("th");
+        var numeric = button.hasAttribute("data-numeric");
+        var current = th.getAttribute("aria-sort");
+        var dir = current === "ascending" ? "descending" : current === "descending" ? "ascending" : (numeric ? "descending" : "ascending");
+        sortTable(table, button.dataset.sort, dir, numeric);
+      });
+    });
+
+    function webQuery() {
+      var params = new URLSearchParams();
+      Array.prototype.forEach.call(form.elements, function (f) {
+        if (!f.name || !f.value) return;
+        if (f.name === "livello" && f.value === "comuni") return;
+        params.set(f.name, f.value);
+      });
+      return params;
+    }
+
+    function apiQuery() {
+      var params = new URLSearchParams();
+      Array.prototype.forEach.call(form.elements, function (f) {
+        if (f.dataset.api && f.value) params.set(f.dataset.api, f.value);
+      });
+      return params;
+    }
+
+    function drawDownloads(query) {
+      var g = document.getElementById("download-geojson");
+      var c = document.getElementById("download-csv");
+      if (g) g.href = labels.geojsonDownload + "?" + query;
+      if (c) c.href = labels.csvDownload + "?" + query;
+    }
+
+    function redraw() {
+      index();
+      if (layer) {
+        layer.setStyle(style);
+        layer.eachLayer(function (l) { l.setTooltipContent(tooltip(l)); });
+      }
+      drawLegend();
+      drawSelection();
+      drawTotals();
+    }
+
+    function refresh() {
+      var query = webQuery().toString();
+      var url = new URL(window.location.href);
+      url.search = query;
+      window.history.replaceState(null, "", url);
+      drawDownloads(query);
+      var mine = ++request;
+      el.setAttribute("aria-busy", "true");
+      return fetch(labels.values + "?" + apiQuery().toString(), { headers: { Accept: "application/json" } })
+        .then(function (r) {
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.json();
+        })
+        .then(function (data) {
+          if (mine !== request) return;
+          payload = data;
+          redraw();
+          drawTables();
+          el.removeAttribute("aria-busy");
+          el.dataset.state = query;
+        })
+        .catch(function (err) { showError(err); });
+    }
+
+    function showError(err) {
+      el.dataset.error = "1";
+      el.removeAttribute("aria-busy");
+      var msg = document.createElement("p");
+      msg.className = "alert alert-danger m-3";
+      msg.setAttribute("role", "alert");
+      msg.textContent = labels.labelError || "Errore nel caricamento della mappa.";
+      el.appendChild(msg);
+      if (window.console) console.error(err);
+    }
+
+    if (form) {
+      form.addEventListener("change", function () { refresh(); });
+      form.addEventListener("submit", function (e) { e.preventDefault(); refresh(); });
+    }
+
+    index();
+    fetch(labels.geojson, { headers: { Accept: "application/geo+json" } })
+      .then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      })
+      .then(function (fc) {
+        layer = L.geoJSON(fc, {
+          style: style,
+          onEachFeature: function (f, l) {
+            l.bindTooltip("", { sticky: true, className: "comune-tooltip" });
+            l.setTooltipContent(tooltip(l));
+            l.on("click", function () {
+              var target = href(f);
+              if (target) window.location.href = target;
+            });
+          }
+        }).addTo(map);
+        if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
+        redraw();
+        el.dataset.loaded = "1";
+        el.dataset.state = webQuery().toString();
+      })
+      .catch(showError);
+    return map;
+  }
+
+  window.Decimetro = window.Decimetro || {};
+  window.Decimetro.choropleth = choropleth;
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.getElementById("map") && document.getElementById("map-payload")) choropleth("map");
+  });
+})();

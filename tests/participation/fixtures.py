@@ -1,0 +1,186 @@
+"""Shared fixtures of the participation tests (consultations, verification reports, DUP): import them with
+`from tests.participation.fixtures import *` in a test module."""
+
+from __future__ import annotations
+
+import datetime
+import io
+import zipfile
+from typing import Any
+
+import factory
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from decimetro.core.models import AuditEntry
+from decimetro.participation.models import (
+    Audience,
+    Consultation,
+    DupObjective,
+    Observation,
+    Organisation,
+    VerificationPhoto,
+    VerificationReport,
+)
+from decimetro.plan.models import Objective
+from tests.factories import ProjectFactory
+
+__all__ = [
+    "ConsultationFactory",
+    "DupObjectiveFactory",
+    "ObservationFactory",
+    "VerificationReportFactory",
+    "PERSONAS",
+    "db_state",
+    "docx_bytes",
+    "jpg_bytes",
+    "media_root",
+    "pdf_bytes",
+    "persona_client",
+    "png_bytes",
+    "upload",
+    "world",
+]
+
+PERSONAS = ("ente_admin", "comune_a_editor", "comune_b_editor", "association_user", "anonymous")
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
+
+
+def pdf_bytes() -> bytes:
+    return PDF
+
+
+def png_bytes() -> bytes:
+    return PNG
+
+
+def jpg_bytes() -> bytes:
+    return JPG
+
+
+def docx_bytes() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<document/>")
+    return out.getvalue()
+
+
+def upload(name: str, content: bytes, content_type: str = "application/octet-stream") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consultation
+
+    title = factory.Sequence(lambda n: f"Consultazione {n}")
+    text = "Che cosa ne pensate?"
+    opens_on = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=1))
+    closes_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=10))
+    audience = Audience.ALL
+    objective = factory.LazyFunction(lambda: Objective.objects.order_by("pk").first())
+
+
+class ObservationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Observation
+
+    consultation = factory.SubFactory(ConsultationFactory)
+    text = factory.Sequence(lambda n: f"Osservazione {n}")
+
+
+class VerificationReportFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = VerificationReport
+
+    status = "in_progress"
+    seen_on = datetime.date(2026, 1, 10)
+    note = "Cantiere aperto"
+
+
+class DupObjectiveFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = DupObjective
+
+    code = factory.Sequence(lambda n: f"SO.{n}")
+    title = factory.Sequence(lambda n: f"Obiettivo del DUP {n}")
+    year_from = 2025
+    year_to = 2027
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def world(plan, media_root, ente_admin, comune_a_editor, comune_b_editor, association_user):
+    """One of everything, owned by the personas: an open consultation (audience: all) with a pending observation
+    of Comune A, a project with a verification report of Comune A, a DUP objective of Comune A."""
+    org_a = comune_a_editor.membership.organisation
+    org_b = comune_b_editor.membership.organisation
+    objective = Objective.objects.order_by("pk").first()
+    consultation = ConsultationFactory(objective=objective, created_by=ente_admin)
+    observation = ObservationFactory(consultation=consultation, organisation=org_a, author=comune_a_editor)
+    project = ProjectFactory()
+    report = VerificationReportFactory(project=project, organisation=org_a, author=comune_a_editor)
+    dup = DupObjectiveFactory(organisation=org_a)
+    dup.plan_objectives.set([objective])
+    dup_b = DupObjectiveFactory(organisation=org_b)
+    return {
+        "ente": ente_admin.membership.organisation,
+        "org_a": org_a,
+        "org_b": org_b,
+        "association": association_user.membership.organisation,
+        "objective": objective,
+        "consultation": consultation,
+        "observation": observation,
+        "project": project,
+        "report": report,
+        "dup": dup,
+        "dup_b": dup_b,
+        "users": {
+            "ente_admin": ente_admin,
+            "comune_a_editor": comune_a_editor,
+            "comune_b_editor": comune_b_editor,
+            "association_user": association_user,
+            "anonymous": None,
+        },
+    }
+
+
+@pytest.fixture
+def persona_client(client, world):
+    def make(persona: str) -> Any:
+        user = world["users"][persona]
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+def db_state() -> dict[str, Any]:
+    """Every row of the participation tables and the audit log: equal before/after ⇒ nothing changed."""
+    return {
+        model.__name__: list(model.objects.order_by("pk").values())
+        for model in (
+            Consultation,
+            Observation,
+            VerificationReport,
+            VerificationPhoto,
+            DupObjective,
+            DupObjective.plan_objectives.through,
+            Consultation.audience_organisations.through,
+            Organisation,
+            AuditEntry,
+        )
+    }
