@@ -1,5 +1,95 @@
 """API routes of the linking app (registered in decimetro/api/main.py)."""
 
-from ninja import Router
+from __future__ import annotations
 
+import logging
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema, Status
+from pydantic import field_validator
+from pydantic_core import PydanticCustomError
+
+from decimetro.linking.classify import MAX_TEXT_CHARS, ModelError, classify_text
+
+logger = logging.getLogger(__name__)
 router = Router()
+
+
+class ClassifyIn(Schema):
+    text: str = Field(
+        description=(
+            f"Testo da classificare (nota, titolo e sintesi di un progetto, oggetto di un bando): non vuoto, "
+            f"al massimo {MAX_TEXT_CHARS} caratteri. Oltre il limite, o se vuoto, la risposta è 422."
+        ),
+        examples=[
+            "Riqualificazione energetica della scuola primaria e installazione di pannelli fotovoltaici"
+        ],
+    )
+
+    @field_validator("text")
+    @classmethod
+    def _check_text(cls, value: str) -> str:
+        if not value.strip():
+            raise PydanticCustomError("text_empty", "il testo è vuoto: scrivere il testo da classificare")
+        if len(value) > MAX_TEXT_CHARS:
+            raise PydanticCustomError(
+                "text_too_long",
+                "il testo è troppo lungo: {length} caratteri, al massimo {limit}",
+                {"length": len(value), "limit": MAX_TEXT_CHARS},
+            )
+        return value
+
+
+class ScoreOut(Schema):
+    code: str
+    score: float = Field(ge=0, le=1)
+
+
+class ClassifyOut(Schema):
+    mission: list[ScoreOut] = Field(description="Missioni PNRR (M1…M6), le 3 più probabili")
+    component: list[ScoreOut] = Field(description="Componenti PNRR (M1C1…M6C2), le 3 più probabili")
+    objectives: list[ScoreOut] = Field(description="Obiettivi strategici del piano (es. M2.5), i 3 migliori")
+    model_version: str = Field(description="Versione del modello (prime 12 cifre della sua impronta SHA-256)")
+
+
+class ErrorOut(Schema):
+    detail: str
+
+
+@router.post(
+    "/classify",
+    response={200: ClassifyOut, 503: ErrorOut},
+    summary="Classifica un testo: missione, componente PNRR e obiettivi del piano",
+    description=(
+        "Sola lettura: non scrive nulla. Punteggi in [0, 1], in ordine decrescente, 3 per elenco. "
+        "Missione e componente vengono dal classificatore addestrato sui testi etichettati del PNRR "
+        "(Fonte: Italia Domani, CC BY 4.0); gli obiettivi combinano la componente prevista, la somiglianza "
+        f"del testo e le corrispondenze misura-obiettivo. Testo vuoto o più lungo di {MAX_TEXT_CHARS} "
+        "caratteri: 422. Nessun modello addestrato: 503."
+    ),
+)
+def classify(request: HttpRequest, payload: ClassifyIn):
+    try:
+        result = classify_text(payload.text)
+    except ModelError as exc:
+        logger.warning("linking classify: %s", exc)
+        return Status(
+            503,
+            {
+                "detail": "Classificatore non disponibile: nessun modello addestrato utilizzabile "
+                "(eseguire `manage.py linking_train`)."
+            },
+        )
+
+    def scores(pairs: list[tuple[str, float]]) -> list[dict[str, object]]:
+        return [{"code": code, "score": score} for code, score in pairs]
+
+    return Status(
+        200,
+        {
+            "mission": scores(result.mission),
+            "component": scores(result.component),
+            "objectives": scores(result.objectives),
+            "model_version": result.model_version,
+        },
+    )

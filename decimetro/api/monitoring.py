@@ -1,6 +1,7 @@
 """API routes of the monitoring app (registered in decimetro/api/main.py): indicators with their status.
 
-Values are decimal strings ("71.4000"); dates ISO. The status rule: monitoring.status.STATUS_RULE.
+Values are decimal strings without trailing zeros ("71.4"); dates ISO.
+The status rule: monitoring.status.STATUS_RULE.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ninja import Query, Router, Schema
 
 from decimetro.monitoring import selectors
 from decimetro.monitoring.models import Indicator
-from decimetro.monitoring.status import STATUS_RULE
+from decimetro.monitoring.status import STATUS_RULE, plain_decimal
 
 router = Router()
 MAX_LIMIT = 500
@@ -66,6 +67,11 @@ class IndicatorDetailOut(IndicatorOut):
     status_rule: str
 
 
+def _num(value: Decimal | None) -> Decimal | None:
+    """Without trailing zeros, the same on every database: 20.0000 → "20", 12.5000 → "12.5"."""
+    return None if value is None else Decimal(plain_decimal(value))
+
+
 def _indicator(ind: Indicator) -> dict[str, Any]:
     status = ind.status  # type: ignore[attr-defined]
     return {
@@ -77,19 +83,19 @@ def _indicator(ind: Indicator) -> dict[str, Any]:
         "objective": ind.objective.code,
         "mission": ind.objective.mission.code,
         "comune": ind.comune.codice_istat if ind.comune else None,
-        "baseline_value": ind.baseline_value,
+        "baseline_value": _num(ind.baseline_value),
         "baseline_date": ind.baseline_date,
-        "target_value": ind.target_value,
+        "target_value": _num(ind.target_value),
         "target_date": ind.target_date,
         "polarity": ind.polarity,
         "frequency": ind.frequency,
-        "last_value": ind.last_value,  # type: ignore[attr-defined]
+        "last_value": _num(ind.last_value),  # type: ignore[attr-defined]
         "last_date": ind.last_date,  # type: ignore[attr-defined]
         "next_due": status.next_due,
         "status": status.status,
         "status_label": status.label,
-        "progress": None if status.progress is None else round(status.progress, 4),
-        "expected_progress": None if status.expected is None else round(status.expected, 4),
+        "progress": None if status.progress is None else _num(round(status.progress, 4)),
+        "expected_progress": None if status.expected is None else _num(round(status.expected, 4)),
         "url": reverse("web:indicator", args=[ind.pk]),
     }
 
@@ -138,7 +144,7 @@ def get_indicator(request: HttpRequest, indicator_id: int) -> dict[str, Any]:
         **_indicator(ind),
         "description": ind.description,
         "values": [
-            {"date": v.date, "value": v.value, "source": v.source, "note": v.note}
+            {"date": v.date, "value": _num(v.value), "source": v.source, "note": v.note}
             for v in ind.value_list  # type: ignore[attr-defined]
         ],
         "status_rule": str(STATUS_RULE),

@@ -89,7 +89,9 @@ class Vectorizer:
         return len(self.word_vocab) + len(self.char_vocab)
 
     @classmethod
-    def fit(cls, analysed: Sequence[tuple[list[str], list[str]]], *, min_df: int, char_weight: float) -> Vectorizer:
+    def fit(
+        cls, analysed: Sequence[tuple[list[str], list[str]]], *, min_df: int, char_weight: float
+    ) -> Vectorizer:
         n = len(analysed)
         word_df: Counter[str] = Counter()
         char_df: Counter[str] = Counter()
@@ -210,7 +212,7 @@ def _top(scores: dict[str, float], limit: int) -> list[tuple[str, float]]:
 
 
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
-    """A .npz whose bytes depend only on the arrays (fixed entry dates, fixed order): same model, same file."""
+    """A .npz whose bytes depend only on the arrays (fixed entry dates and order): same model, same file."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for name in ARRAYS:
@@ -249,7 +251,9 @@ def save(model: ComponentModel, directory: Path, *, manifest: dict[str, Any]) ->
     directory.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{directory.name}-", dir=directory.parent))
     (tmp / MODEL_FILE).write_bytes(payload)
-    (tmp / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    (tmp / MANIFEST_FILE).write_text(
+        json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     old = directory.with_name(f".{directory.name}-old")
     if directory.exists():
         os.replace(directory, old)

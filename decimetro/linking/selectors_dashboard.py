@@ -36,13 +36,13 @@ class Suggestions:
 
 
 def suggested_links(*, objective: Objective, limit: int = SUGGESTIONS_SHOWN) -> Suggestions:
-    """The suggested (not yet decided) links of this objective, best score first, and how many there are.
-    Two queries."""
+    """The suggested (not yet decided) links of this objective, best score first (at most `limit`), and how
+    many there are. Two queries."""
     qs = ProjectObjectiveLink.objects.filter(objective=objective, status=LinkStatus.SUGGESTED)
     links = list(
         qs.select_related("project__submeasure__measure__component").order_by("-score", "project_id")[:limit]
     )
-    return Suggestions(links=links, total=len(links) if len(links) < limit else qs.count())
+    return Suggestions(links=links, total=qs.count())
 
 
 @dataclass
@@ -106,9 +106,13 @@ def objectives_overview(*, objectives: Iterable[Objective]) -> ObjectivesOvervie
         .annotate(n=Count("pk", filter=Q(status=LinkStatus.SUGGESTED)))
     )
     all_projects = {p for ps in confirmed.values() for p in ps}
-    data = project_set_data(Project.objects.filter(pk__in=links.filter(status=LinkStatus.CONFIRMED).values("project_id")))
+    data = project_set_data(
+        Project.objects.filter(pk__in=links.filter(status=LinkStatus.CONFIRMED).values("project_id"))
+    )
     rows = [
-        ObjectiveRow(objective=o, totals=data.totals(confirmed.get(o.pk, set())), suggested=suggested.get(o.pk, 0))
+        ObjectiveRow(
+            objective=o, totals=data.totals(confirmed.get(o.pk, set())), suggested=suggested.get(o.pk, 0)
+        )
         for o in objective_list
     ]
     return ObjectivesOverview(rows=rows, data=data, project_ids=all_projects)

@@ -184,17 +184,17 @@ def _suggest_one(
                 )
             )
     for oid, (origin, score) in wanted.items():
-        link = existing.get(oid)
-        if link is None:
+        current = existing.get(oid)
+        if current is None:
             new_links.append(
                 ProjectObjectiveLink(
                     project=project, objective_id=oid, origin=origin, status=LinkStatus.SUGGESTED, score=score
                 )
             )
             summary.created += 1
-        elif link.origin != origin or link.score != score:
-            link.origin, link.score = origin, score
-            link.save(update_fields=["origin", "score"])
+        elif current.origin != origin or current.score != score:
+            current.origin, current.score = origin, score
+            current.save(update_fields=["origin", "score"])
             summary.updated += 1
             continue
         else:

@@ -11,6 +11,7 @@ those learns to read codes, not words, and its in-domain score means nothing for
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -19,9 +20,9 @@ MAX_ANALYSED_CHARS = 5000  # longer texts are cut: the milestone descriptions ar
 
 _LEAKAGE_PATTERNS = (
     # PNRR codes: M1C1, M5 C3, M2C4I2.1, M1C1I1.02.00, M1C1-12 (milestone), M1C1R1.9
-    r"\bM\s?\d{1,2}\s?C\s?\d{1,2}(?:\s?[-–]\s?\d+|\s?[IR]\s?\d+(?:\.\d+)*)?",
-    # "Missione 5", "Componente 3", "Investimento 1.2", "Riforma 3.1", "Misura 2.1.3", "Sub-investimento 1.3.1",
-    # "Sub-misura 2", "Linea di intervento 1.1": the word and its number
+    r"\bM\s?\d{1,2}\s?C\s?\d{1,2}(?:\s?[-\u2013]\s?\d+|\s?[IR]\s?\d+(?:\.\d+)*)?",
+    # "Missione 5", "Componente 3", "Investimento 1.2", "Riforma 3.1", "Misura 2.1.3",
+    # "Sub-investimento 1.3.1", "Sub-misura 2", "Linea di intervento 1.1": the word and its number
     r"\b(?:missione|componente|sub[\s-]?investimento|investimento|riforma|sub[\s-]?misura|misura"
     r"|linea\s+di\s+(?:intervento|investimento)|intervento)\s*(?:n\.?\s*)?\d+(?:\.\d+)*(?:\s?[a-z]\b)?",
     # the mission alone: "M1", "M6"
@@ -59,12 +60,12 @@ def dedup_key(text: str) -> str:
 def word_features(tokens: list[str]) -> Iterator[str]:
     """Unigrams and bigrams."""
     yield from tokens
-    for a, b in zip(tokens, tokens[1:], strict=False):
+    for a, b in itertools.pairwise(tokens):
         yield f"{a} {b}"
 
 
 def char_features(tokens: list[str], low: int = 3, high: int = 5) -> Iterator[str]:
-    """Character n-grams inside word boundaries (like scikit-learn's `char_wb`), each word padded by spaces."""
+    """Character n-grams inside word boundaries (as scikit-learn's `char_wb`), each word padded by spaces."""
     for token in tokens:
         padded = f" {token} "
         size = len(padded)

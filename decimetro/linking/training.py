@@ -63,7 +63,9 @@ def sample_weights(examples: Sequence[Example], params: Params) -> np.ndarray:
         # within a component, a measure with many texts weighs (n_measure)^-balance each, renormalised so
         # the component keeps its balanced total
         per_measure = Counter((ex.component, ex.measure) for ex in examples)
-        raw = np.array([per_measure[(ex.component, ex.measure)] ** -params.measure_balance for ex in examples])
+        raw = np.array(
+            [per_measure[(ex.component, ex.measure)] ** -params.measure_balance for ex in examples]
+        )
         for component in counts:
             mask = np.array([ex.component == component for ex in examples])
             raw[mask] *= mask.sum() / raw[mask].sum()
@@ -102,7 +104,9 @@ def metrics(true: Sequence[str], pred: Sequence[str]) -> dict[str, Any]:
     return {
         "n": len(true),
         "accuracy": round(float(accuracy_score(true, pred)), 4),
-        "macro_f1": round(float(f1_score(true, pred, labels=sorted(set(true)), average="macro", zero_division=0)), 4),
+        "macro_f1": round(
+            float(f1_score(true, pred, labels=sorted(set(true)), average="macro", zero_division=0)), 4
+        ),
         "per_class_f1": {c: round(float(f), 4) for c, f in zip(labels, per_class, strict=True)},
         "support": {c: support.get(c, 0) for c in labels},
         "labels": labels,
@@ -119,7 +123,7 @@ def evaluate_predictions(examples: Sequence[Example], predicted: Sequence[str]) 
 
 
 def evaluate(model: ComponentModel, data: Dataset) -> dict[str, Any]:
-    """Component metrics from the top component; mission metrics from the top mission (summed probabilities)."""
+    """Component metrics from the top component; mission metrics from the top mission (summed probs)."""
     probs = model.probabilities_from_features(model.vectorizer.transform(data.analysed))
     return _evaluate_probs(data, probs, model.classes)
 
@@ -153,8 +157,11 @@ def majority_baseline(train: Dataset, test: Dataset) -> dict[str, Any]:
     return evaluate_predictions(test.examples, [top] * len(test))
 
 
-def fit_alternative(train: Dataset, test: Dataset, params: Params, *, ensemble_with: ComponentModel | None = None):
-    """Complement naive Bayes on the same TF-IDF features; with `ensemble_with`, the mean of both probabilities.
+def fit_alternative(
+    train: Dataset, test: Dataset, params: Params, *, ensemble_with: ComponentModel | None = None
+):
+    """Complement naive Bayes on the same TF-IDF features; with `ensemble_with`, also the mean of the two
+    models' probabilities.
 
     Returns (metrics of CNB alone, metrics of the ensemble or None).
     """
@@ -212,7 +219,9 @@ def load_dataset(files: Sequence[DataFile]) -> Dataset:
     return Dataset.of(dedup(read_texts(files)))
 
 
-def train_artefact(*, files: Sequence[DataFile], params: Params, directory: Path, data_label: str) -> TrainResult:
+def train_artefact(
+    *, files: Sequence[DataFile], params: Params, directory: Path, data_label: str
+) -> TrainResult:
     """Train on the held-out split's training part, measure on its test part, save model + manifest.
 
     Same files and params → the same model.npz, byte for byte (the manifest's `model_sha256`).

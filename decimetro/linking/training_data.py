@@ -14,7 +14,6 @@ plan's components are the 16 of missions 1-6 and no validated project carries M7
 from __future__ import annotations
 
 import hashlib
-import random
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -109,7 +108,9 @@ def read_texts(files: Iterable[DataFile]) -> Iterator[LabelledText]:
                 continue
             measure = ref.derived_measure_code
             if df.kind == SOURCE_PROJECTS:
-                yield LabelledText(_join(row.texts["title"], row.texts["synthesis"]), component, measure, df.kind)
+                yield LabelledText(
+                    _join(row.texts["title"], row.texts["synthesis"]), component, measure, df.kind
+                )
             elif df.kind == SOURCE_STRUCTURE:
                 if measure not in seen_measures:
                     seen_measures.add(measure)
@@ -191,9 +192,3 @@ def group_split(
     train = [i for i, ex in enumerate(examples) if ex.measure not in held]
     test = [i for i, ex in enumerate(examples) if ex.measure in held]
     return train, test
-
-
-def shuffled(indices: Sequence[int], seed: int) -> list[int]:
-    out = list(indices)
-    random.Random(seed).shuffle(out)
-    return out

@@ -150,6 +150,7 @@ class ProjectSetData:
     amounts: dict[int, ProjectAmounts]
     snapshots: dict[int, list[tuple[date, Decimal | None, Decimal | None]]]  # project → (day, fin, paid)
     comuni: dict[int, tuple[str, str, str]]  # comune id → (ISTAT code, name, zone slug)
+    components: dict[int, str] = field(default_factory=dict)  # project id → declared PNRR component code
 
     def totals(self, project_ids: Iterable[int] | None = None) -> Totals:
         t = Totals()
@@ -225,10 +226,13 @@ def project_set_data(
     subquery). Three queries whatever the number of projects."""
     rule = AllocationRule(rule)
     ids = projects.order_by().values("pk")
-    base = {
-        pk: (fin or ZERO, pnrr or ZERO)
-        for pk, fin, pnrr in Project.objects.filter(pk__in=ids).values_list("pk", "fin_totale", "fin_pnrr")
-    }
+    base: dict[int, tuple[Decimal, Decimal]] = {}
+    components: dict[int, str] = {}
+    for pk, fin, pnrr, component in Project.objects.filter(pk__in=ids).values_list(
+        "pk", "fin_totale", "fin_pnrr", "submeasure__measure__component__code"
+    ):
+        base[pk] = (fin or ZERO, pnrr or ZERO)
+        components[pk] = component
     places: dict[int, list[tuple[int | None, str, int | None]]] = defaultdict(list)
     comuni: dict[int, tuple[str, str, str]] = {}
     rows = Place.objects.filter(own_places(), project_id__in=ids).values_list(
@@ -270,7 +274,9 @@ def project_set_data(
         if last:
             a.paid = (last[-1][2] or ZERO) * a.fraction
         amounts[pid] = a
-    return ProjectSetData(rule=rule, amounts=amounts, snapshots=dict(snapshots), comuni=comuni)
+    return ProjectSetData(
+        rule=rule, amounts=amounts, snapshots=dict(snapshots), comuni=comuni, components=components
+    )
 
 
 def projects_of_components(*, codes: Iterable[str]) -> QuerySet[Project]:
@@ -278,11 +284,6 @@ def projects_of_components(*, codes: Iterable[str]) -> QuerySet[Project]:
     in a comune of the loaded territory."""
     located = Place.objects.filter(own_places(), comune__isnull=False).values("project_id")
     return projects_for_list().filter(submeasure__measure__component__code__in=list(codes), pk__in=located)
-
-
-def component_of_projects(projects: QuerySet[Project]) -> dict[int, str]:
-    """project id → its declared PNRR component code. One query."""
-    return dict(projects.order_by().values_list("pk", "submeasure__measure__component__code"))
 
 
 # Milestones -------------------------------------------------------------------------------------------------

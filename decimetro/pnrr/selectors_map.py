@@ -400,6 +400,10 @@ def map_data(
             if c.population_resident:
                 zone.population = (zone.population or 0) + c.population_resident
 
+    if f.zone and f.zone not in zones:  # an unknown zone is no filter (as an unknown actor)
+        f = replace(f, zone="")
+        for area in [*areas.values(), *zones.values()]:
+            area.in_filter = True
     statement, params = _aggregate_sql(f, rule)
     located = 0
     not_attributed: Any = 0
@@ -477,7 +481,7 @@ def area_standing(*, data: MapData, key: str) -> dict[str, Any] | None:
     }
 
 
-# The JSON document of a map state (API, GeoJSON, CSV, page) --------------------------------------------
+# The JSON document of a map state (API, GeoJSON, CSV, page) -------------------------------------------------
 
 ATTRIBUTION = (
     "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0); Fonte: ISTAT (CC BY 4.0)"  # noqa: RUF001

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import time
+from operator import itemgetter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -310,6 +311,8 @@ def write_rejects(path: Path, errors: Iterable[RowError]) -> None:
 # Values of these field types (str, bool, int or None, as the parsers make them) go to the driver as they are;
 # dates and decimals go through the backend's adapters; anything else through `get_db_prep_save`.
 _PLAIN_TYPES = {
+    "AutoField",
+    "BigAutoField",
     "CharField",
     "TextField",
     "BooleanField",
@@ -338,19 +341,30 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
 
 
 def _prepare(
-    model: type[models.Model], fields: list[str], rows: Iterable[tuple[Any, ...]]
+    model: type[models.Model], fields: list[str], rows: list[tuple[Any, ...]]
 ) -> list[tuple[Any, ...]]:
-    """Rows (values in `fields` order) converted the way the ORM would for a save."""
-    preps = [(i, prep) for i, f in enumerate(fields) if (prep := _preparer(_field(model, f)))]
-    if not preps:
-        return [tuple(r) for r in rows]
-    out = []
-    for r in rows:
-        values = list(r)
-        for i, prep in preps:
-            values[i] = prep(values[i])
-        out.append(tuple(values))
-    return out
+    """Rows (values in `fields` order) converted the way the ORM would for a save. Column by column: a column
+    repeats few dates or codes, each distinct value is converted once."""
+    preps = {i: prep for i, f in enumerate(fields) if (prep := _preparer(_field(model, f)))}
+    if not preps or not rows:
+        return rows
+    columns = list(zip(*rows, strict=True))
+    for i, prep in preps.items():
+        memory: dict[Any, Any] = {}
+
+        def convert(value: Any, prep: Callable[[Any], Any] = prep, memory: dict[Any, Any] = memory) -> Any:
+            if value is None:
+                return None
+            try:
+                return memory[value]
+            except KeyError:
+                memory[value] = converted = prep(value)
+                return converted
+            except TypeError:  # not hashable
+                return prep(value)
+
+        columns[i] = tuple(map(convert, columns[i]))
+    return list(zip(*columns, strict=True))
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
@@ -480,7 +494,7 @@ def _update(
             driver.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {listed} FROM {table} LIMIT 0")  # noqa: S608
         for i in range(0, len(rows), CHUNK):
             chunk = rows[i : i + CHUNK]
-            values = _prepare(model, fields, (r[:-1] for r in chunk))
+            values = _prepare(model, fields, [r[:-1] for r in chunk])
             params = [(*v, r[-1]) for v, r in zip(values, chunk, strict=True)]
             if postgres:
                 with driver.copy(f"COPY {temp} ({listed}) FROM STDIN") as copy:
@@ -745,7 +759,18 @@ def _write_projects(
     sub_pks = _ensure_structure(r.structure for r in rows)
     body_pks = _bodies(rows)
     wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for r in rows:
+    if fields == PROJECT_FIELDS:  # the common case, without a mapping per row
+        texts, amounts = itemgetter(*projects.TEXT_COLUMNS), itemgetter(*projects.AMOUNT_COLUMNS)
+        for r in rows:
+            wanted[(r.cup, r.local_code, sub_pks[r.structure.submeasure_code])] = (
+                *texts(r.texts),
+                *amounts(r.amounts),
+                body_pks.get(r.body_fiscal_code),
+                r.existing_project,
+                r.updated_on,
+                Provenance.VALIDATED,
+            )
+    for r in rows if fields != PROJECT_FIELDS else ():
         values = {
             **r.texts,
             **r.amounts,
@@ -775,7 +800,7 @@ def _ensure_projects(
     validated places is `validated`; a universe project named by validated places is promoted."""
     rows = list(rows)
     sub_pks = _ensure_structure(r.structure for r in rows)
-    keys = {_project_key(r, sub_pks) for r in rows}
+    keys = {(r.cup, r.local_code, sub_pks[r.structure.submeasure_code]) for r in rows}
     current: dict[ProjectKey, tuple[int, str]] = {
         (cup, local, sub): (pk, prov)
         for pk, cup, local, sub, prov in _values(
@@ -827,7 +852,7 @@ def _write_places(
     comuni = dict(Comune.objects.values_list("codice_istat", "pk"))
     wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for r in rows:
-        pk = project_pks[_project_key(r, sub_pks)]
+        pk = project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]]
         wanted[(pk, dataset, *r.place_key)] = (  # PLACE_FIELDS order
             r.region_name,
             r.province_name,
@@ -862,8 +887,11 @@ def _write_payments(
 ) -> tuple[Outcome, dict[str, int]]:
     """One snapshot per project per release date: the same release twice changes nothing."""
     project_pks, sub_pks, extra = _ensure_projects(rows, provenance=Provenance.UNIVERSE)
+    amounts = itemgetter(*PAYMENT_FIELDS)
     wanted = {
-        (project_pks[_project_key(r, sub_pks)], r.extracted_on): tuple(r.amounts[f] for f in PAYMENT_FIELDS)
+        (project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]], r.extracted_on): amounts(
+            r.amounts
+        )
         for r in rows
     }
     dates = {r.extracted_on for r in rows}

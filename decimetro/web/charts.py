@@ -53,7 +53,7 @@ from urllib.parse import quote
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-PNRR_SOURCE = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"
+PNRR_SOURCE = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"  # noqa: RUF001
 KINDS = ("bar", "hbar", "line", "stacked")
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 
@@ -92,7 +92,7 @@ def _csv_text(label_header: str, labels: Sequence[str], datasets: list[dict[str,
 
 
 def chart(
-    id: str,  # noqa: A002 - the HTML id, named as in HTML
+    id: str,
     *,
     kind: str,
     title: str,

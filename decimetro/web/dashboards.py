@@ -71,7 +71,7 @@ def how_areas() -> str:
 
 
 def _money_chart(
-    id: str,  # noqa: A002
+    id: str,
     *,
     title: str,
     labels: list[str],
@@ -97,7 +97,7 @@ def _money_chart(
     )
 
 
-def progress_chart(id: str, points: list[dash.ProgressPoint], *, title: str) -> dict[str, Any]:  # noqa: A002
+def progress_chart(id: str, points: list[dash.ProgressPoint], *, title: str) -> dict[str, Any]:
     return _money_chart(
         id,
         kind="line",
@@ -197,7 +197,9 @@ def _components_summary(
     ]
 
 
-def _objectives_context(overview: link_sel.ObjectivesOverview, *, prefix: str, as_of: date | None) -> dict[str, Any]:
+def _objectives_context(
+    overview: link_sel.ObjectivesOverview, *, prefix: str, as_of: date | None
+) -> dict[str, Any]:
     by_funding = overview.by_funding
     by_progress = overview.by_progress
     top_funding = by_funding[:TOP_OBJECTIVES]
@@ -227,7 +229,9 @@ def _objectives_context(overview: link_sel.ObjectivesOverview, *, prefix: str, a
             kind="hbar",
             title=_("Obiettivi per avanzamento (pagato sul finanziato)"),
             labels=[r.objective.code for r in top_progress],
-            datasets=[{"label": _("Pagato sul finanziato"), "data": [r.totals.paid_share for r in top_progress]}],
+            datasets=[
+                {"label": _("Pagato sul finanziato"), "data": [r.totals.paid_share for r in top_progress]}
+            ],
             unit="%",
             as_of=as_of,
             how_to_read=how_links + _("La barra è la quota del finanziamento già pagata."),
@@ -247,8 +251,7 @@ def _projects_dashboard(
 ) -> dict[str, Any]:
     as_of = data_as_of()
     data = dash.project_set_data(projects_qs)
-    component_of = dash.component_of_projects(projects_qs)
-    summary = _components_summary(data, components, component_of)
+    summary = _components_summary(data, components, data.components)
     if per_component_progress:
         for row in summary:
             row["chart"] = progress_chart(
@@ -271,7 +274,10 @@ def _projects_dashboard(
             funded=[r["totals"].funded for r in summary],
             paid=[r["totals"].paid for r in summary],
             as_of=as_of,
-            how=_("Progetti assegnati alla componente dichiarata nei dati PNRR, con almeno un luogo nel territorio. ")
+            how=_(
+                "Progetti assegnati alla componente dichiarata nei dati PNRR, con almeno un luogo nel "
+                "territorio. "
+            )
             + how_funded(),
             label_header=_("Componente"),
         ),
@@ -298,26 +304,24 @@ def home_dashboard(
 ) -> dict[str, Any]:
     """The home page's dashboard over every component of the plan. Fixed number of queries."""
     projects_qs = dash.projects_of_components(codes=[c.code for c in components])
-    ctx = _projects_dashboard(projects_qs, components, objectives, prefix="home", per_component_progress=False)
+    ctx = _projects_dashboard(
+        projects_qs, components, objectives, prefix="home", per_component_progress=False
+    )
     by_mission: dict[int, list[dict[str, Any]]] = {}
     for row in ctx["components_summary"]:
         by_mission.setdefault(row["component"].mission_id, []).append(row)
-    mission_rows = []
+    mission_rows: list[tuple[Mission, Decimal, Decimal]] = []
     for m in missions:
         rows = by_mission.get(m.pk, [])
-        mission_rows.append(
-            {
-                "mission": m,
-                "funded": sum((r["totals"].funded for r in rows), Decimal("0")),
-                "paid": sum((r["totals"].paid for r in rows), Decimal("0")),
-            }
-        )
+        funded = sum((r["totals"].funded for r in rows), Decimal("0"))
+        paid = sum((r["totals"].paid for r in rows), Decimal("0"))
+        mission_rows.append((m, funded, paid))
     ctx["missions_chart"] = _money_chart(
         "home-missions",
         title=_("Finanziato e pagato per missione del piano"),
-        labels=[r["mission"].code for r in mission_rows],
-        funded=[r["funded"] for r in mission_rows],
-        paid=[r["paid"] for r in mission_rows],
+        labels=[m.code for m, _f, _p in mission_rows],
+        funded=[f for _m, f, _p in mission_rows],
+        paid=[p for _m, _f, p in mission_rows],
         as_of=ctx["as_of"],
         how=_("Somma delle componenti PNRR di ogni missione. ") + how_funded(),
         label_header=_("Missione"),

@@ -11,10 +11,28 @@ from decimetro.core.models import User
 from decimetro.participation.models import BodyKind, Organisation, Role
 from decimetro.web.forms import DescribedErrorsMixin
 
+TEXT_INPUTS = {"text", "email", "password", "date", "search", "number", "url", "tel"}
+
+
+def _style(form: forms.Form) -> None:
+    """Bootstrap Italia's full-width inputs."""
+    for field in form.fields.values():
+        if getattr(field.widget, "input_type", None) in TEXT_INPUTS or isinstance(
+            field.widget, forms.Textarea
+        ):
+            field.widget.attrs.setdefault("class", "form-control")
+
+
+class StyledForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
+
+
 ACTIVE_CHOICES = [("", _("tutti")), ("1", _("attivi")), ("0", _("disattivati"))]
 
 
-class UserFilterForm(forms.Form):
+class UserFilterForm(StyledForm):
     q = forms.CharField(label=_("Cerca"), required=False, max_length=100)
     organisation = forms.ModelChoiceField(
         label=_("Organizzazione"),
@@ -32,7 +50,7 @@ class UserFilterForm(forms.Form):
         field.queryset = Organisation.objects.order_by("kind", "name")
 
 
-class InvitationForm(DescribedErrorsMixin):
+class InvitationForm(DescribedErrorsMixin, StyledForm):
     email = forms.EmailField(label=_("Email della persona invitata"), max_length=254)
     organisation = forms.ModelChoiceField(
         label=_("Organizzazione"), queryset=Organisation.objects.none(), empty_label=None
@@ -59,7 +77,7 @@ class RoleForm(DescribedErrorsMixin):
         field.queryset = Organisation.objects.filter(active=True).order_by("kind", "name")
 
 
-class OrganisationForm(DescribedErrorsMixin):
+class OrganisationForm(DescribedErrorsMixin, StyledForm):
     name = forms.CharField(label=_("Nome"), max_length=200)
     body_kind = forms.ChoiceField(label=_("Tipo"), choices=BodyKind.choices, initial=BodyKind.OTHER)
     fiscal_code = forms.CharField(
@@ -73,7 +91,7 @@ class OrganisationForm(DescribedErrorsMixin):
     active = forms.BooleanField(label=_("Attiva"), required=False, initial=True)
 
 
-class InvitationAcceptForm(DescribedErrorsMixin):
+class InvitationAcceptForm(DescribedErrorsMixin, StyledForm):
     full_name = forms.CharField(label=_("Nome e cognome"), max_length=150, required=False)
     username = forms.CharField(
         label=_("Nome utente"),
@@ -99,7 +117,7 @@ class InvitationAcceptForm(DescribedErrorsMixin):
         return data
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(StyledForm):
     actor = forms.ModelChoiceField(
         label=_("Utente"), queryset=User.objects.none(), required=False, empty_label=_("tutti")
     )

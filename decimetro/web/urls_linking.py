@@ -9,5 +9,7 @@ urlpatterns: list[URLPattern] = [
     path("gestione/collegamenti/ricalcola/", views_linking.links_recompute, name="link_recompute"),
     path("gestione/collegamenti/<int:pk>/", views_linking.link_decide, name="link_decide"),
     path("gestione/corrispondenze/", views_linking.crosswalk, name="crosswalk"),
-    path("gestione/corrispondenze/<int:pk>/rimuovi/", views_linking.crosswalk_remove, name="crosswalk_remove"),
+    path(
+        "gestione/corrispondenze/<int:pk>/rimuovi/", views_linking.crosswalk_remove, name="crosswalk_remove"
+    ),
 ]

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -129,7 +130,10 @@ def user_invite(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request,
                 _t("Invito inviato a %(email)s (valido fino al %(until)s).")
-                % {"email": invitation.email, "until": invitation.expires_at.strftime("%d/%m/%Y")},
+                % {
+                    "email": invitation.email,
+                    "until": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y"),
+                },
             )
             return redirect("web:users")
     return render(request, "web/accounts/users.html", _users_context(request, form), status=400)
@@ -232,6 +236,7 @@ def organisations(request: HttpRequest) -> HttpResponse:
 def organisation_create(request: HttpRequest) -> HttpResponse:
     _admin_only(request)
     form = OrganisationForm(request.POST or None)
+    del form.fields["active"]  # a new organisation is active
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -68,7 +68,8 @@ def _link_or_404(pk: int | str) -> ProjectObjectiveLink:
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
     return get_object_or_404(
-        ProjectObjectiveLink.objects.select_related("objective__mission", "project__submeasure__measure"), pk=pk
+        ProjectObjectiveLink.objects.select_related("objective__mission", "project__submeasure__measure"),
+        pk=pk,
     )
 
 
@@ -207,11 +208,9 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         measure = Measure.objects.filter(code=(request.POST.get("misura") or "").strip().upper()).first()
-        objective = (
-            Objective.objects.filter(
-                edition=plan_sel.current_edition(), code=(request.POST.get("obiettivo") or "").strip().upper()
-            ).first()
-        )
+        objective = Objective.objects.filter(
+            edition=plan_sel.current_edition(), code=(request.POST.get("obiettivo") or "").strip().upper()
+        ).first()
         note = (request.POST.get("nota") or "").strip()
         if measure is None:
             errors.append(_("Misura: scegliere una misura PNRR esistente."))

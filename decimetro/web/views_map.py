@@ -77,7 +77,7 @@ def territory_map(request: HttpRequest) -> HttpResponse:
     data = map_data_for(state)
     payload = sm.map_payload(data)
     query = _query(state)
-    rows = sorted(payload["zones" if state["livello"] == "zone" else "comuni"], key=lambda a: a["name"])
+    zones = list(Zone.objects.order_by("kind", "name"))
     return render(
         request,
         "web/map.html",
@@ -86,7 +86,6 @@ def territory_map(request: HttpRequest) -> HttpResponse:
             "state": state,
             "data": data,
             "payload": payload,
-            "rows": rows,
             "metrics": [(k, str(v)) for k, v in sm.METRICS.items()],
             "rules": pnrr_sel.AllocationRule.choices,
             "levels": [(k, str(v)) for k, v in LEVELS.items()],
@@ -96,7 +95,7 @@ def territory_map(request: HttpRequest) -> HttpResponse:
             "objectives": Objective.objects.filter(edition__is_current=True)
             .only("code", "title")
             .order_by("mission__number", "number"),
-            "zones": Zone.objects.order_by("kind", "name"),
+            "zones": zones,
             "actors": sm.actor_choices(),
             "actor_rule": sm.ACTOR_RULE,
             "payment_rule": sm.PAYMENT_RULE,
@@ -106,7 +105,7 @@ def territory_map(request: HttpRequest) -> HttpResponse:
             "query": query,
             "geojson_url": f"{reverse('web:map_geojson')}?{query}",
             "csv_url": f"{reverse('web:map_csv')}?{query}",
-            "map_zones": [{"slug": z["key"], "name": z["name"]} for z in payload["zones"]],
+            "map_zones": [{"slug": z.slug, "name": z.name} for z in zones],
             "selected_zone": next((z for z in payload["zones"] if z["key"] == state["zona"]), None),
         },
     )
@@ -235,7 +234,7 @@ def map_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# Comune and zone pages: where it stands, missions mix -----------------------------------------------------
+# Comune and zone pages: where it stands, missions mix -------------------------------------------------------
 
 
 def area_standing_context(

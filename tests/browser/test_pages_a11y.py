@@ -131,26 +131,11 @@ def test_comune_page(site, page, requests_log):
 
 
 def test_map_page(site, page, requests_log, artifacts_dir):
+    """The choropleth map page (legend, tooltip, filters, zones layer: tests/browser/test_map.py)."""
     page.goto(site + "/territorio/mappa/")
     page.wait_for_selector('#map[data-loaded="1"]')
-    legend = page.locator("#map-legend")
-    assert legend.is_visible()
-    legend_text = legend.inner_text()
-    zones = list(territory_zone_names())
-    assert len(zones) == 8
-    for name in zones:
-        assert name in legend_text, f"zone {name!r} missing from the legend: {legend_text!r}"
-
-    paths = page.locator("#map path.leaflet-interactive")
-    assert paths.count() == 133
-    # Hover a comune in the middle of the list (its polygon's centre is inside the visible map).
-    paths.nth(60).hover()
-    tooltip = page.locator(".comune-tooltip")
-    tooltip.wait_for(state="visible")
-    names = set(Comune.objects.values_list("name", flat=True))
-    shown = tooltip.locator("strong").inner_text().strip()
-    assert shown in names
-
+    assert page.locator("#map-legend").is_visible()
+    assert page.locator("#map path.leaflet-interactive").count() == 133
     assert_accessible(page)
     page.screenshot(path=str(artifacts_dir / "map.png"), full_page=True)
     assert not page.js_errors, page.js_errors

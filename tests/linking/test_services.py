@@ -139,7 +139,7 @@ def test_decisions_survive_a_new_round_of_suggestions(linked, staff_user):
     assert (confirmed.status, confirmed.decided_by) == (LinkStatus.CONFIRMED, staff_user)
     assert (rejected.status, rejected.decided_by) == (LinkStatus.REJECTED, staff_user)
     assert summary.kept_decisions == 2
-    # The rejected objective is not suggested again; the project keeps 1 rejected + 3 fresh suggestions at most.
+    # The rejected objective is not suggested again (one row: the rejected one).
     assert ProjectObjectiveLink.objects.filter(project=linked.casa, objective__code="M6.1").count() == 1
     # The tram's stale M3.1 crosswalk suggestion lost its crosswalk origin (re-ranked or withdrawn).
     now = dict(
@@ -150,11 +150,28 @@ def test_decisions_survive_a_new_round_of_suggestions(linked, staff_user):
     assert "M3.1" in stale
     assert now.get("M3.1") != LinkOrigin.CROSSWALK
     assert now["M3.2"] == LinkOrigin.CROSSWALK
-    if "M3.1" not in now:
-        assert LinkEvent.objects.filter(
-            project=linked.tram, objective__code="M3.1", action=LinkAction.WITHDRAWN
-        ).exists()
+    withdrawn = LinkEvent.objects.filter(
+        project=linked.tram, objective__code="M3.1", action=LinkAction.WITHDRAWN
+    ).exists()
+    assert now.get("M3.1") == LinkOrigin.MODEL or ("M3.1" not in now and withdrawn)
     assert AuditEntry.objects.filter(action="linking.suggest_all", actor=staff_user).exists()
+
+
+def test_a_stale_suggestion_is_withdrawn_with_a_history_row(linked):
+    # A suggestion the ranking would no longer make (another mission, no crosswalk): replaced.
+    stale = ProjectObjectiveLink.objects.create(
+        project=linked.cloud,
+        objective=Objective.objects.get(code="M6.4"),
+        origin=LinkOrigin.MODEL,
+        status=LinkStatus.SUGGESTED,
+        score=0.99,
+    )
+    summary = link_svc.links_suggest_all(by=None)
+    assert summary.withdrawn == 1
+    assert not ProjectObjectiveLink.objects.filter(pk=stale.pk).exists()
+    event = LinkEvent.objects.get(project=linked.cloud, objective__code="M6.4")
+    assert (event.action, event.score) == (LinkAction.WITHDRAWN, 0.99)
+    assert ProjectObjectiveLink.objects.filter(project=linked.cloud, status=LinkStatus.SUGGESTED).count() == 3
 
 
 def test_link_suggest_for_project_replaces_only_its_suggestions(linked, staff_user):

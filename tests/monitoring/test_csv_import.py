@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _import(user, text, *, raw: bytes | None = None):
-    return indicator_values_import_csv(by=user, name="valori.csv", content=raw if raw is not None else text.encode())
+    return indicator_values_import_csv(
+        by=user, name="valori.csv", content=raw if raw is not None else text.encode()
+    )
 
 
 def _fails(user, text, *, raw: bytes | None = None) -> str:
@@ -73,20 +75,36 @@ def test_a_different_value_already_recorded_is_a_conflict(staff_user, indicator_
         ("indicatore,data,valore\n", "nessuna riga di dati"),
         ("indicatore,data\nMI-1,2025-03-31\n", "colonna «valore»: colonne obbligatorie mancanti"),
         ("indicatore\tdata\tvalore\nMI-1\t2025-03-31\t1\n", "colonne obbligatorie mancanti"),
-        ("indicatore,data,valore\nMI-1,2025-03-31,abc\n", "riga 2, colonna «valore»: numero non valido «abc»"),
+        (
+            "indicatore,data,valore\nMI-1,2025-03-31,abc\n",
+            "riga 2, colonna «valore»: numero non valido «abc»",
+        ),
         ("indicatore,data,valore\nMI-1,2025-03-31,\n", "riga 2, colonna «valore»: numero non valido"),
         ("indicatore,data,valore\nMI-1,2025-03-31,1e400\n", "riga 2, colonna «valore»"),
         ("indicatore,data,valore\nMI-1,2025-03-31,0.123456\n", "riga 2, colonna «valore»"),
-        ("indicatore,data,valore\nMI-1,31/03/2025,1\n", "riga 2, colonna «data»: data non valida «31/03/2025»"),
+        (
+            "indicatore,data,valore\nMI-1,31/03/2025,1\n",
+            "riga 2, colonna «data»: data non valida «31/03/2025»",
+        ),
         ("indicatore,data,valore\nMI-1,2025-02-30,1\n", "riga 2, colonna «data»: data non valida"),
-        ("indicatore,data,valore\nXX-9,2025-03-31,1\n", "riga 2, colonna «indicatore»: indicatore sconosciuto «XX-9»"),
+        (
+            "indicatore,data,valore\nXX-9,2025-03-31,1\n",
+            "riga 2, colonna «indicatore»: indicatore sconosciuto «XX-9»",
+        ),
         ("indicatore,data,valore\n,2025-03-31,1\n", "riga 2, colonna «indicatore»: valore mancante"),
-        ("indicatore,data,valore\nMI-1,2023-12-31,1\n", "riga 2, colonna «data»: la data 2023-12-31 è precedente"),
-        ("indicatore,data,valore\nMI-1,2099-01-01,1\n", "riga 2, colonna «data»: la data 2099-01-01 è nel futuro"),
+        (
+            "indicatore,data,valore\nMI-1,2023-12-31,1\n",
+            "riga 2, colonna «data»: la data 2023-12-31 è precedente",
+        ),
+        (
+            "indicatore,data,valore\nMI-1,2099-01-01,1\n",
+            "riga 2, colonna «data»: la data 2099-01-01 è nel futuro",
+        ),
         ("indicatore,data,valore\nMI-1,2025-03-31,1,extra\n", "riga 2: più campi dell'intestazione"),
         (
             "indicatore,data,valore\nMI-1,2025-03-31,1\nMI-1,2025-03-31,2\n",
-            "riga 3, colonna «data»: valore duplicato: l'indicatore MI-1 ha già un valore per il 2025-03-31 alla riga 2",
+            "riga 3, colonna «data»: valore duplicato: l'indicatore MI-1 ha già un valore per il 2025-03-31 "
+            "alla riga 2",
         ),
         # one good row and one bad row: nothing is written
         ("indicatore,data,valore\nMI-1,2025-03-31,1\nMI-1,2025-04-30,x\n", "riga 3, colonna «valore»"),

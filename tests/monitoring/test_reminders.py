@@ -50,7 +50,10 @@ def test_one_email_per_owner_listing_due_indicators_only(owner):
         ("A-2", date(2024, 4, 1)),
         ("B-1", date(2025, 1, 1)),
     }
-    assert AuditEntry.objects.filter(action="monitoring.reminder.send", actor_label="monitoring_remind").count() == 3
+    assert (
+        AuditEntry.objects.filter(action="monitoring.reminder.send", actor_label="monitoring_remind").count()
+        == 3
+    )
     assert due2.pk and other.pk
 
 

@@ -130,12 +130,14 @@ def test_deactivate(staff_user, indicator_all, comune_a_editor):
     assert _audits("monitoring.indicator.deactivate").count() == 1
 
 
-# Values -------------------------------------------------------------------------------------------------------
+# Values -----------------------------------------------------------------------------------------------------
 
 
 def _record(user, indicator, **kw):
     day = kw.get("day", date(2025, 6, 30))
-    return indicator_value_record(by=user, indicator=indicator, date=day, value=Decimal("42.5"), source="Anagrafe")
+    return indicator_value_record(
+        by=user, indicator=indicator, date=day, value=Decimal("42.5"), source="Anagrafe"
+    )
 
 
 @pytest.mark.parametrize("persona", ["staff_user", "plain_user", "comune_a_editor"])

@@ -25,7 +25,9 @@ D = Decimal
 BASE, TARGET, MID = date(2025, 1, 1), date(2025, 4, 11), date(2025, 2, 20)
 
 
-def status(*, polarity="higher", last=None, last_date=MID, today=MID, frequency="monthly", base=0, target=100):
+def status(
+    *, polarity="higher", last=None, last_date=MID, today=MID, frequency="monthly", base=0, target=100
+):
     if polarity == "lower" and base == 0 and target == 100:
         base, target = 100, 0
     return compute_status(

@@ -24,7 +24,7 @@ from decimetro.participation.models import (
     VerificationReport,
 )
 from decimetro.plan.models import Objective
-from tests.factories import ProjectFactory
+from tests.factories import EditionFactory, MissionFactory, ObjectiveFactory, ProjectFactory
 
 __all__ = [
     "ConsultationFactory",
@@ -34,9 +34,11 @@ __all__ = [
     "PERSONAS",
     "db_state",
     "docx_bytes",
+    "fast_password_hashing",
     "jpg_bytes",
     "media_root",
     "pdf_bytes",
+    "small_plan",
     "persona_client",
     "png_bytes",
     "upload",
@@ -114,6 +116,12 @@ class DupObjectiveFactory(factory.django.DjangoModelFactory):
     year_to = 2027
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The personas' passwords are hashed at creation; a fast hasher keeps these many tests quick."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -121,12 +129,25 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture
-def world(plan, media_root, ente_admin, comune_a_editor, comune_b_editor, association_user):
+def small_plan(db):
+    """A current edition with missions M1 (objectives M1.1-M1.3) and M2 (M2.1): enough for these tests and
+    much faster than loading the real plan every time."""
+    edition = EditionFactory()
+    m1 = MissionFactory(edition=edition, number=1)
+    m2 = MissionFactory(edition=edition, number=2)
+    for n in (1, 2, 3):
+        ObjectiveFactory(mission=m1, number=n)
+    ObjectiveFactory(mission=m2, number=1)
+    return edition
+
+
+@pytest.fixture
+def world(small_plan, media_root, ente_admin, comune_a_editor, comune_b_editor, association_user):
     """One of everything, owned by the personas: an open consultation (audience: all) with a pending observation
     of Comune A, a project with a verification report of Comune A, a DUP objective of Comune A."""
     org_a = comune_a_editor.membership.organisation
     org_b = comune_b_editor.membership.organisation
-    objective = Objective.objects.order_by("pk").first()
+    objective = Objective.objects.get(code="M1.1")
     consultation = ConsultationFactory(objective=objective, created_by=ente_admin)
     observation = ObservationFactory(consultation=consultation, organisation=org_a, author=comune_a_editor)
     project = ProjectFactory()

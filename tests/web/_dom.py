@@ -1,4 +1,5 @@
-"""A tiny HTML tree for tests (stdlib html.parser): find elements by tag, id, class or attributes, read text."""
+"""A tiny HTML tree for tests (stdlib html.parser): find elements by tag, id, class or attributes, and read
+their text."""
 
 from __future__ import annotations
 
@@ -56,7 +57,9 @@ class Node:
                 return False
         return True
 
-    def find_all(self, tag: str | list[str] | None = None, attrs: dict[str, Any] | None = None, **kw: Any) -> list[Node]:
+    def find_all(
+        self, tag: str | list[str] | None = None, attrs: dict[str, Any] | None = None, **kw: Any
+    ) -> list[Node]:
         want = {**(attrs or {}), **kw}
         out: list[Node] = []
         for c in self.children:

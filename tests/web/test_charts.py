@@ -94,7 +94,9 @@ def test_source_as_of_how_to_read_and_downloads():
 
 
 def test_untranslated_label_and_escaping():
-    c = chart("x-1", kind="line", title="<b>T</b>", labels=["<i>a</i>"], datasets=[{"label": "s", "data": [1]}])
+    c = chart(
+        "x-1", kind="line", title="<b>T</b>", labels=["<i>a</i>"], datasets=[{"label": "s", "data": [1]}]
+    )
     html = render_to_string("web/_chart.html", {"chart": c})
     assert "<b>T</b>" not in html and "&lt;b&gt;T&lt;/b&gt;" in html
     assert "<i>a</i>" not in html
@@ -116,7 +118,13 @@ def test_empty_chart_says_so_and_draws_nothing():
     ],
 )
 def test_bad_input_is_refused(kwargs, message):
-    args = {"id": "ok", "kind": "bar", "title": "t", "labels": ["a"], "datasets": [{"label": "a", "data": [1]}]}
+    args = {
+        "id": "ok",
+        "kind": "bar",
+        "title": "t",
+        "labels": ["a"],
+        "datasets": [{"label": "a", "data": [1]}],
+    }
     args.update(kwargs)
     with pytest.raises(ValueError, match=message):
         chart(args.pop("id"), **args)

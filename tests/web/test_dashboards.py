@@ -75,13 +75,20 @@ def world(db):
     p1 = ProjectFactory(submeasure=s1, title="Progetto uno", fin_totale=D("120000"), fin_pnrr=D("100000"))
     p2 = ProjectFactory(submeasure=s1, title="Progetto due", fin_totale=D("200000"), fin_pnrr=D("150000"))
     p3 = ProjectFactory(submeasure=s2, title="Progetto tre", fin_totale=D("90000"), fin_pnrr=D("90000"))
-    p4 = ProjectFactory(submeasure=s1, title="Progetto suggerito", fin_totale=D("500000"), fin_pnrr=D("500000"))
+    p4 = ProjectFactory(
+        submeasure=s1, title="Progetto suggerito", fin_totale=D("500000"), fin_pnrr=D("500000")
+    )
     PlaceFactory(project=p1, comune=alfa)
     PlaceFactory(project=p2, comune=alfa)
     PlaceFactory(project=p2, comune=beta)
     PlaceFactory(project=p3, comune=beta)
     PlaceFactory(
-        project=p3, comune=None, istat_code="", region_code="0", region_name="AMBITO NAZIONALE", province_code=""
+        project=p3,
+        comune=None,
+        istat_code="",
+        region_code="0",
+        region_name="AMBITO NAZIONALE",
+        province_code="",
     )
     PlaceFactory(project=p4, comune=alfa)
     PaymentSnapshotFactory(project=p1, release_date=EARLY, paid_total=D("20000"))
@@ -108,7 +115,9 @@ def _page(client, url: str) -> Node:
 
 def _totals(doc: Node, prefix: str) -> dict[str, str]:
     fig = doc.find("figure", id=f"{prefix}-totals")
-    return {p["data-total"]: " ".join(p.get_text().split()) for p in fig.find_all("p", attrs={"data-total": True})}
+    return {
+        p["data-total"]: " ".join(p.get_text().split()) for p in fig.find_all("p", attrs={"data-total": True})
+    }
 
 
 def _chart_spec(doc: Node, chart_id: str) -> dict:
@@ -173,7 +182,10 @@ def test_objective_distribution_over_comuni_and_zones(client, world):
         ["Nord", "220.000,00 €", "85.000,00 €"],
         ["Sud", "100.000,00 €", "25.000,00 €"],
     ]
-    assert json.loads(doc.find("script", id="objective-map-values").string) == {"015901": 220000.0, "015902": 100000.0}
+    assert json.loads(doc.find("script", id="objective-map-values").string) == {
+        "015901": 220000.0,
+        "015902": 100000.0,
+    }
     how = doc.find("figure", id="objective-comuni-figure").find(class_="chart-how-to-read").get_text()
     assert "ripartizione uguale tra i luoghi" in how
 

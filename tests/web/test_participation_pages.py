@@ -190,7 +190,7 @@ def test_backoffice_pages_need_ente_staff(world, persona_client):
         assert response.status_code == 302 and reverse("login") in response["Location"]
 
 
-def test_menu_links_to_participation(client, plan):
+def test_menu_links_to_participation(client, small_plan):
     html = client.get(reverse("web:home")).content.decode()
     assert reverse("web:consultations") in html
 

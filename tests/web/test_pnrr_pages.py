@@ -440,7 +440,8 @@ def test_comune_page_with_projects_query_count_is_constant(client, db, django_as
     comune = ComuneFactory()
     for _ in range(n):
         PlaceFactory(project=ProjectFactory(), comune=comune)
-    with django_assert_num_queries(3):  # comune; PNRR totals; largest projects
+    # comune; PNRR totals; largest projects; its indicators; "where it stands": comuni, aggregate, release
+    with django_assert_num_queries(7):
         page = section(html(client.get(f"/territorio/comuni/{comune.codice_istat}/")))
     assert page.count('<li><a href="/progetti/') == n
 
@@ -450,7 +451,8 @@ def test_zone_page_with_projects_query_count_is_constant(client, db, django_asse
     zone = ZoneFactory(slug="zona-q")
     for _ in range(n):
         PlaceFactory(project=ProjectFactory(), comune=ComuneFactory(zone=zone))
-    with django_assert_num_queries(4):  # zone; its comuni; PNRR totals; largest projects
+    # zone; its comuni; PNRR totals; largest projects; "where it stands": comuni, aggregate, release
+    with django_assert_num_queries(7):
         page = section(html(client.get("/territorio/zone/zona-q/")))
     assert page.count('<li><a href="/progetti/') == n
 

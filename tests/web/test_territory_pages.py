@@ -237,7 +237,7 @@ def test_map_page_uses_vendored_leaflet_and_the_geojson_api(client, territory):
     page = html(client.get("/territorio/mappa/"))
     assert '<link rel="stylesheet" href="/static/vendor/leaflet/leaflet.css">' in page
     assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in page
-    assert '<script src="/static/js/maps.js"></script>' in page
+    assert '<script src="/static/js/choropleth.js"></script>' in page  # see tests/web/test_map_pages.py
     assert 'id="map"' in page
     assert 'data-geojson="/api/v1/territory/comuni.geojson"' in page
     assert 'data-comune-url="/territorio/comuni/000000/"' in page
@@ -272,7 +272,7 @@ def test_map_page_states_the_highlighted_zone_from_the_url(client, territory):
     assert 'href="?zona=sud-est" aria-current="true"' in page
     page = html(client.get("/territorio/mappa/", {"zona": "atlantide"}))
     selection = page[page.index('id="map-selection"') : page.index('id="map"')]
-    assert "<strong>" not in selection
+    assert "Zona evidenziata" not in selection
     assert 'aria-current="true"' not in page[page.index('id="map-alternative"') :]
 
 
@@ -302,8 +302,9 @@ def test_comune_list_query_count_is_constant(client, db, django_assert_num_queri
 def test_zone_page_query_count_is_constant(client, db, django_assert_num_queries, n):
     zone = ZoneFactory(slug="zona-test")
     ComuneFactory.create_batch(n, zone=zone)
-    # the zone with its totals; its comuni; PNRR totals and largest projects (tests/web/test_pnrr_pages.py)
-    with django_assert_num_queries(4):
+    # the zone with its totals; its comuni; PNRR totals and largest projects (tests/web/test_pnrr_pages.py);
+    # "where it stands" (web/views_map.area_where): comuni, the values aggregate, latest payment release
+    with django_assert_num_queries(7):
         response = client.get("/territorio/zone/zona-test/")
     assert len(row_codes(response)) == n
 
@@ -314,11 +315,14 @@ def test_zone_list_and_map_query_counts_are_constant(client, db, django_assert_n
         ComuneFactory.create_batch(2, zone=ZoneFactory())
     with django_assert_num_queries(1):
         assert client.get("/territorio/zone/").status_code == 200
-    with django_assert_num_queries(1):
+    # the choropleth: comuni, the values aggregate, latest payment release; the form's choices (5 lists)
+    with django_assert_num_queries(8):
         assert client.get("/territorio/mappa/").status_code == 200
 
 
 def test_comune_page_query_count(client, django_assert_num_queries, db):
     comune = ComuneFactory()
-    with django_assert_num_queries(3):  # the comune; PNRR totals and largest projects (see test_pnrr_pages)
+    # the comune; PNRR totals and largest projects (see test_pnrr_pages); the comune's indicators;
+    # "where it stands" (web/views_map.area_where): comuni, the values aggregate, latest payment release
+    with django_assert_num_queries(7):
         assert client.get(f"{COMUNI_URL}{comune.codice_istat}/").status_code == 200

@@ -26,11 +26,17 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--data-dir", type=Path, default=None, help="predefinita: i dati dell'addestramento")
-        parser.add_argument("--bundled", action="store_true", help="l'estratto incluso in decimetro/pnrr/data")
+        parser.add_argument(
+            "--data-dir", type=Path, default=None, help="predefinita: i dati dell'addestramento"
+        )
+        parser.add_argument(
+            "--bundled", action="store_true", help="l'estratto incluso in decimetro/pnrr/data"
+        )
         parser.add_argument("--model-dir", type=Path, default=None, help="predefinita: DECIMETRO_MODEL_DIR")
         parser.add_argument(
-            "--no-ood", action="store_true", help="salta le prove fuori dominio (che riaddestrano due modelli)"
+            "--no-ood",
+            action="store_true",
+            help="salta le prove fuori dominio (che riaddestrano due modelli)",
         )
         parser.add_argument(
             "--compare",
@@ -56,8 +62,9 @@ class Command(BaseCommand):
         expected = {(f["kind"], f["sha256"]) for f in manifest.get("training_files", [])}
         if {(f.kind, f.sha256) for f in files} != expected:
             raise CommandError(
-                "I file dei dati non sono quelli dell'addestramento (impronte SHA-256 diverse): il campione di "
-                "verifica non sarebbe lo stesso. Riaddestrare con `manage.py linking_train` sugli stessi dati."
+                "I file dei dati non sono quelli dell'addestramento (impronte SHA-256 diverse): il campione "
+                "di verifica non sarebbe lo stesso. Riaddestrare con `manage.py linking_train` sugli stessi "
+                "dati."
             )
         known = set(Params.__dataclass_fields__)
         params = Params(**{k: v for k, v in manifest.get("params", {}).items() if k in known})

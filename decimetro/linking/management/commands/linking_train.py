@@ -57,14 +57,18 @@ class Command(BaseCommand):
         else:
             data_dir = o["data_dir"] or DEFAULT_DATA_DIR
             if not data_dir.is_dir():
-                raise CommandError(f"Cartella dei dati non trovata: {data_dir} (usare --data-dir o --bundled).")
+                raise CommandError(
+                    f"Cartella dei dati non trovata: {data_dir} (usare --data-dir o --bundled)."
+                )
             files, label = find_files(data_dir), str(data_dir)
         if not files:
             raise CommandError("Nessun file etichettato trovato (progetti validati, quadro, milestone).")
         for f in files:
             self.stdout.write(f"  {f.kind:<20} {f.path.name}  sha256 {f.sha256[:12]}")
         try:
-            result = train_artefact(files=files, params=Params(seed=o["seed"]), directory=directory, data_label=label)
+            result = train_artefact(
+                files=files, params=Params(seed=o["seed"]), directory=directory, data_label=label
+            )
         except (BadFile, ValueError) as exc:
             raise CommandError(str(exc)) from exc
         m = result.manifest

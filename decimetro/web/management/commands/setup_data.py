@@ -15,6 +15,8 @@ class Command(BaseCommand):
         call_command("territory_load", stdout=self.stdout)
         # The bundled PNRR extract for the territory; files already imported (same checksum) are skipped.
         call_command("pnrr_import", bundled=True, skip_imported=True, stdout=self.stdout)
+        # The PNRR component classifier (linking), trained on the bundled extract when no model is installed.
+        call_command("linking_train", bundled=True, if_missing=True, stdout=self.stdout)
         # The measure → objective crosswalk (only if empty: staff edits stay), then suggestions if none exist.
         call_command("linking_crosswalk_load", if_missing=True, stdout=self.stdout)
         call_command("linking_suggest", if_missing=True, stdout=self.stdout)

@@ -1,0 +1,137 @@
+"""The dashboards in headless Chromium: charts drawn, table alternatives, PNG download, map, axe and
+screenshots."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from decimetro.linking.models import LinkOrigin, LinkStatus, ProjectObjectiveLink
+from decimetro.plan.models import Objective
+from decimetro.territory.models import Comune
+from tests.browser.conftest import format_violations, run_axe
+from tests.factories import (
+    ImportRunFactory,
+    MilestoneFactory,
+    PaymentSnapshotFactory,
+    PlaceFactory,
+    PnrrComponentFactory,
+    PnrrMeasureFactory,
+    PnrrMissionFactory,
+    ProjectFactory,
+    SubMeasureFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BLOCKING = {"serious", "critical"}
+
+
+@pytest.fixture
+def site(transactional_db, live_server, plan, territory):
+    """The real plan and territory, and five M1C1 projects in Milano and Rho confirmed for objective M1.1,
+    with payments at two releases."""
+    mission = PnrrMissionFactory(code="M1", name="Digitalizzazione")
+    component = PnrrComponentFactory(code="M1C1", mission=mission, name="Digitalizzazione della PA")
+    measure = PnrrMeasureFactory(code="M1C1I1.02", component=component, name="Cloud per le PA locali")
+    sub = SubMeasureFactory(code="M1C1I1.02.00", measure=measure)
+    MilestoneFactory(code="M1C1-149", quarter="Q2", year=2026).submeasures.set([sub])
+    objective = Objective.objects.get(code="M1.1")
+    comuni = list(Comune.objects.filter(codice_istat__in=["015146", "015182"]).order_by("codice_istat"))
+    for i in range(5):
+        p = ProjectFactory(
+            submeasure=sub, fin_totale=Decimal(100000 * (i + 1)), fin_pnrr=Decimal(90000 * (i + 1))
+        )
+        PlaceFactory(project=p, comune=comuni[i % 2])
+        PaymentSnapshotFactory(
+            project=p, release_date=datetime.date(2024, 6, 30), paid_total=Decimal(10000 * i)
+        )
+        PaymentSnapshotFactory(
+            project=p, release_date=datetime.date(2025, 3, 31), paid_total=Decimal(30000 * i)
+        )
+        ProjectObjectiveLink.objects.create(
+            project=p, objective=objective, origin=LinkOrigin.STAFF, status=LinkStatus.CONFIRMED
+        )
+    ImportRunFactory(kind="pagamenti", release_date=datetime.date(2025, 3, 31))
+    return live_server.url
+
+
+def assert_accessible(page) -> None:
+    violations = run_axe(page)
+    if violations:
+        print(f"axe-core on {page.url}:\n{format_violations(violations)}")
+    blocking = [v for v in violations if v.get("impact") in BLOCKING]
+    assert not blocking, (
+        "axe-core serious/critical violations on " + page.url + ":\n" + format_violations(blocking)
+    )
+
+
+def assert_chart_drawn(page, chart_id: str) -> None:
+    canvas = page.locator(f"canvas#{chart_id}")
+    canvas.wait_for(state="attached")
+    page.wait_for_selector(f'canvas#{chart_id}[data-drawn="1"]')
+    # Something was painted: not every pixel is the white background.
+    painted = page.evaluate(
+        """(id) => {
+            const c = document.getElementById(id);
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 0; i < d.length; i += 4) {
+                if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) return true;
+            }
+            return false;
+        }""",
+        chart_id,
+    )
+    assert painted, f"chart {chart_id} has no visible drawing"
+    # The table alternative is in the page with the same number of rows as the chart's labels.
+    labels = page.evaluate(
+        f"() => JSON.parse(document.getElementById('{chart_id}-data').textContent).labels.length"
+    )
+    assert page.locator(f"table#{chart_id}-table tbody tr").count() == labels
+    assert page.locator(f"table#{chart_id}-table caption").count() == 1
+
+
+def assert_png_download(page, chart_id: str, tmp_path) -> None:
+    link = page.locator(f'a[data-chart-png="{chart_id}"]')
+    assert link.is_visible()
+    assert link.get_attribute("href").startswith("data:image/png;base64,")
+    with page.expect_download() as info:
+        link.click()
+    download = info.value
+    assert download.suggested_filename == f"{chart_id}.png"
+    path = tmp_path / download.suggested_filename
+    download.save_as(path)
+    assert path.read_bytes()[:8] == base64.b64decode("iVBORw0KGgo=")  # the PNG signature
+
+
+def test_objective_dashboard(page, site, artifacts_dir, tmp_path):
+    page.goto(f"{site}/piano/obiettivi/M1.1/")
+    for chart_id in ("objective-progress", "objective-zone", "objective-comuni"):
+        assert_chart_drawn(page, chart_id)
+    assert page.locator("#confirmed-projects tbody tr").count() == 5
+    page.wait_for_selector('#objective-map[data-loaded="1"]')
+    assert page.locator("#objective-map .legend").count() == 1
+    # The table alternative can be opened and read.
+    page.locator("#objective-progress-figure summary").click()
+    assert page.locator("table#objective-progress-table").is_visible()
+    assert_png_download(page, "objective-progress", tmp_path)
+    assert not page.js_errors, page.js_errors
+    assert_accessible(page)
+    page.screenshot(path=str(artifacts_dir / "objective-dashboard.png"), full_page=True)
+
+
+def test_mission_dashboard(page, site, artifacts_dir, tmp_path):
+    page.goto(f"{site}/piano/missioni/M1/")
+    for chart_id in ("mission-components", "mission-progress", "mission-progress-m1c1", "mission-zone"):
+        assert_chart_drawn(page, chart_id)
+    assert_chart_drawn(page, "mission-objectives-funding")
+    assert page.locator("#gaps li").count() > 0
+    assert page.locator('#gaps li[data-objective="M1.1"]').count() == 0
+    page.wait_for_selector('#mission-map[data-loaded="1"]')
+    assert_png_download(page, "mission-components", tmp_path)
+    assert not page.js_errors, page.js_errors
+    assert_accessible(page)
+    page.screenshot(path=str(artifacts_dir / "mission-dashboard.png"), full_page=True)

@@ -1,0 +1,123 @@
+"""The Web GIS map in headless Chromium: legend, tooltip, filters (state in the URL), zones layer, sortable
+table, click-through to a comune, axe-core (no serious/critical), offline; screenshot map-choropleth.png."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from decimetro.territory.models import Comune
+from tests.browser.test_pages_a11y import assert_accessible, assert_offline
+from tests.factories import (
+    PaymentSnapshotFactory,
+    PlaceFactory,
+    PnrrComponentFactory,
+    PnrrMeasureFactory,
+    PnrrMissionFactory,
+    ProjectFactory,
+    SubMeasureFactory,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _submeasure(mission: str):
+    m = PnrrMissionFactory(code=mission, name=f"Missione {mission}")
+    c = PnrrComponentFactory(code=f"{mission}C1", mission=m, name=f"Componente {mission}C1")
+    me = PnrrMeasureFactory(code=f"{mission}C1I1.01", component=c, name=f"Misura {mission}")
+    return SubMeasureFactory(code=f"{mission}C1I1.01.00", measure=me)
+
+
+@pytest.fixture
+def map_site(transactional_db, live_server, plan, territory):
+    """The real territory with a project (growing amounts, missions M1/M2 alternating) in every comune."""
+    subs = [_submeasure("M1"), _submeasure("M2")]
+    for i, comune in enumerate(Comune.objects.order_by("codice_istat")):
+        project = ProjectFactory(submeasure=subs[i % 2], fin_pnrr=Decimal(10_000 * (i + 1)))
+        PlaceFactory(project=project, comune=comune)
+        PaymentSnapshotFactory(project=project, paid_total=Decimal(1_000 * (i + 1)))
+    return live_server.url
+
+
+def _state(page) -> dict[str, list[str]]:
+    return parse_qs(urlsplit(page.url).query)
+
+
+def test_map_choropleth(map_site, page, requests_log, artifacts_dir):
+    page.goto(map_site + "/territorio/mappa/?metrica=funding")
+    page.wait_for_selector('#map[data-loaded="1"]')
+    paths = page.locator("#map path.leaflet-interactive")
+    assert paths.count() == 133
+
+    # legend: the metric and its quantile classes
+    legend = page.locator("#map-legend")
+    assert legend.is_visible()
+    assert "Importo PNRR (€)" in legend.inner_text()
+    assert legend.locator("li[data-class]").count() == 5
+    assert "quantili" in legend.inner_text()
+
+    # tooltip of one comune: its name and the value
+    paths.nth(60).hover()
+    tooltip = page.locator(".comune-tooltip")
+    tooltip.wait_for(state="visible")
+    names = set(Comune.objects.values_list("name", flat=True))
+    assert tooltip.locator("strong").inner_text().strip() in names
+    assert "Importo PNRR (€):" in tooltip.inner_text()
+
+    # filters: the URL follows (replaceState), the values and the downloads too
+    page.select_option("#f-missione", "M2")
+    page.wait_for_selector('#map[data-state*="missione=M2"]')
+    assert _state(page)["missione"] == ["M2"] and _state(page)["metrica"] == ["funding"]
+    assert "missione=M2" in page.locator("#download-csv").get_attribute("href")
+    assert "missione=M2" in page.locator("#download-geojson").get_attribute("href")
+    assert "mission: M2" in page.locator("#map-selection").inner_text()
+
+    page.select_option("#f-metrica", "projects_per_1000")
+    page.wait_for_selector('#map[data-state*="metrica=projects_per_1000"]')
+    assert "Progetti ogni 1.000 residenti" in legend.inner_text()
+
+    # the zones layer: a comune shows its zone's value
+    page.select_option("#f-livello", "zone")
+    page.wait_for_selector('#map[data-state*="livello=zone"]')
+    paths.nth(60).hover()
+    page.wait_for_function("() => document.querySelector('.comune-tooltip').textContent.includes('(zona)')")
+
+    # the text alternative sorts
+    page.locator('#map-values button[data-sort="funding"]').click()
+    assert page.locator("#map-values thead th").nth(4).get_attribute("aria-sort") == "descending"
+
+    assert_accessible(page)
+    page.screenshot(path=str(artifacts_dir / "map-choropleth.png"))  # the viewport: form and map
+
+    # the shared URL restores the same state
+    shared = page.url
+    page.goto(shared)
+    page.wait_for_selector('#map[data-loaded="1"]')
+    assert page.locator("#f-missione").input_value() == "M2"
+    assert page.locator("#f-livello").input_value() == "zone"
+
+    # click → the comune's page (level comuni)
+    page.select_option("#f-livello", "comuni")
+    page.wait_for_selector('#map[data-state]:not([data-state*="livello=zone"])')
+    with page.expect_navigation():
+        paths.nth(60).click()
+    assert urlsplit(page.url).path.startswith("/territorio/comuni/")
+    assert not page.js_errors, page.js_errors
+    assert_offline(requests_log)
+
+
+def test_compare_page_and_comune_standing(map_site, page, requests_log, artifacts_dir):
+    codes = list(Comune.objects.order_by("codice_istat").values_list("codice_istat", flat=True)[:2])
+    page.goto(f"{map_site}/territorio/confronto/?a={codes[0]}&b=sud-est")
+    page.wait_for_selector('#compare-missions[data-drawn="1"]')
+    assert page.locator("#compare-table tbody tr").count() >= 8
+    assert_accessible(page)
+    page.screenshot(path=str(artifacts_dir / "compare.png"), full_page=True)
+    page.goto(f"{map_site}/territorio/comuni/{codes[0]}/")
+    page.wait_for_selector("#area-standing")
+    assert "Mediana dei comuni" in page.locator("#area-standing").inner_text()
+    assert_accessible(page)
+    assert not page.js_errors, page.js_errors
+    assert_offline(requests_log)

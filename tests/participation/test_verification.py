@@ -1,0 +1,177 @@
+"""Project verification reports: who files, edits, deletes and hides them; photos; the project page."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+
+from decimetro.core.models import AuditEntry
+from decimetro.participation.models import VerificationPhoto, VerificationReport
+from decimetro.participation.services_verification import (
+    report_create,
+    report_delete,
+    report_set_hidden,
+    report_update,
+)
+from decimetro.participation.uploads import MAX_PHOTO_BYTES
+from tests.factories import MembershipFactory, UserFactory
+from tests.participation.fixtures import *  # noqa: F403
+from tests.participation.fixtures import (
+    VerificationReportFactory,
+    db_state,
+    jpg_bytes,
+    pdf_bytes,
+    png_bytes,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+DAY = datetime.date(2026, 1, 10)
+
+
+def test_an_organisation_member_files_a_report_with_photos(world, media_root):
+    user = world["users"]["association_user"]
+    report = report_create(
+        by=user,
+        project=world["project"],
+        status="problem",
+        seen_on=DAY,
+        note="Cantiere fermo",
+        photos=[upload("cantiere.jpg", jpg_bytes()), upload("cartello.png", png_bytes())],
+    )
+    assert report.organisation == world["association"] and report.author == user
+    names = [p.image.name for p in report.photos.all()]
+    assert len(names) == 2 and all((Path(media_root) / n).is_file() for n in names)
+    assert not any("cantiere" in n for n in names)
+    assert AuditEntry.objects.get(action="verification.create", target_id=str(report.pk)).after["status"] == "problem"
+
+
+def test_viewers_staff_without_organisation_and_anonymous_cannot_file(world, staff_user):
+    from django.contrib.auth.models import AnonymousUser
+
+    viewer = MembershipFactory(user=UserFactory(username="lettore.a"), organisation=world["org_a"], role="viewer").user
+    before = db_state()
+    for user in (viewer, staff_user, AnonymousUser()):
+        with pytest.raises(PermissionDenied):
+            report_create(by=user, project=world["project"], status="completed", seen_on=DAY)
+    assert db_state() == before
+
+
+def test_only_the_own_organisation_edits_or_deletes(world):
+    report = world["report"]
+    colleague = MembershipFactory(user=UserFactory(username="collega.a"), organisation=world["org_a"]).user
+    before = db_state()
+    for persona in ("comune_b_editor", "association_user", "ente_admin"):
+        with pytest.raises(PermissionDenied):
+            report_update(by=world["users"][persona], report=report, status="problem", seen_on=DAY)
+        with pytest.raises(PermissionDenied):
+            report_delete(by=world["users"][persona], report=report)
+    assert db_state() == before
+    report_update(by=colleague, report=report, status="completed", seen_on=DAY, note="Finito")
+    report.refresh_from_db()
+    assert report.status == "completed" and report.note == "Finito"
+    report_delete(by=colleague, report=report)
+    assert not VerificationReport.objects.filter(pk=report.pk).exists()
+    assert AuditEntry.objects.filter(action="verification.delete").count() == 1
+
+
+def test_ente_staff_hide_with_a_reason_and_the_public_no_longer_sees_it(world, client, media_root):
+    admin = world["users"]["ente_admin"]
+    report = world["report"]
+    with pytest.raises(ValidationError):
+        report_set_hidden(by=admin, report=report, hidden=True, reason="")
+    with pytest.raises(PermissionDenied):
+        report_set_hidden(by=world["users"]["comune_a_editor"], report=report, hidden=True, reason="x")
+    photo = VerificationPhoto(report=report, original_name="a.png")
+    photo.image.save("a.png", upload("a.png", png_bytes()))
+    url = reverse("web:project", args=[world["project"].pk])
+    assert "Cantiere aperto" in client.get(url).content.decode()
+    assert client.get(reverse("web:verification_photo", args=[photo.pk])).status_code == 200
+    report_set_hidden(by=admin, report=report, hidden=True, reason="Dati personali nella foto")
+    assert "Cantiere aperto" not in client.get(url).content.decode()
+    assert client.get(reverse("web:verification_photo", args=[photo.pk])).status_code == 404
+    client.force_login(admin)
+    assert "Dati personali nella foto" in client.get(url).content.decode()
+    report_set_hidden(by=admin, report=report, hidden=False)
+    report.refresh_from_db()
+    assert not report.hidden and report.hidden_reason == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("documento.pdf", pdf_bytes(), "non è di un tipo ammesso"),
+        ("finta.jpg", pdf_bytes(), "non corrisponde"),
+        ("finta.png", jpg_bytes(), "non corrisponde"),
+        ("grande.jpg", jpg_bytes() + b"\0" * MAX_PHOTO_BYTES, "massimo"),
+    ],
+)
+def test_bad_photos_are_rejected_and_nothing_is_saved(world, persona_client, media_root, name, content, message):
+    before = db_state()
+    with pytest.raises(ValidationError) as err:
+        report_create(
+            by=world["users"]["comune_b_editor"],
+            project=world["project"],
+            status="completed",
+            seen_on=DAY,
+            photos=[upload("ok.png", png_bytes()), upload(name, content)],
+        )
+    assert message in " ".join(err.value.messages)
+    response = persona_client("comune_b_editor").post(
+        reverse("web:verification_create", args=[world["project"].pk]),
+        {"status": "completed", "seen_on": "2026-01-10", "photos": [upload(name, content)]},
+    )
+    assert response.status_code == 400 and message in response.content.decode()
+    assert db_state() == before
+    assert not (Path(media_root).exists() and any(p.is_file() for p in Path(media_root).rglob("*")))
+
+
+def test_future_date_and_too_many_photos_are_refused(world):
+    user = world["users"]["comune_b_editor"]
+    with pytest.raises(ValidationError):
+        report_create(by=user, project=world["project"], status="completed", seen_on=datetime.date(2999, 1, 1))
+    with pytest.raises(ValidationError):
+        report_create(
+            by=user,
+            project=world["project"],
+            status="completed",
+            seen_on=DAY,
+            photos=[upload(f"{i}.png", png_bytes()) for i in range(6)],
+        )
+
+
+def test_edit_removes_and_adds_photos(world, persona_client, media_root):
+    report = world["report"]
+    old = VerificationPhoto(report=report, original_name="vecchia.png")
+    old.image.save("vecchia.png", upload("vecchia.png", png_bytes()))
+    old_path = Path(media_root) / old.image.name
+    response = persona_client("comune_a_editor").post(
+        reverse("web:verification_edit", args=[report.pk]),
+        {"status": "completed", "seen_on": "2026-01-11", "note": "", "remove_photo": [old.pk],
+         "photos": [upload("nuova.jpg", jpg_bytes())]},
+    )
+    assert response.status_code == 302
+    assert [p.original_name for p in report.photos.all()] == ["nuova.jpg"]
+    assert not old_path.exists()
+
+
+def test_project_page_lists_reports_with_author_and_organisation_without_n_plus_one(world, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("web:project", args=[world["project"].pk])
+    with CaptureQueriesContext(connection) as one:
+        html = client.get(url).content.decode()
+    assert world["org_a"].name in html and "redattore.a" in html and "in corso" in html
+    for persona in ("comune_b_editor", "association_user", "ente_admin"):
+        user = world["users"][persona]
+        VerificationReportFactory(project=world["project"], organisation=user.membership.organisation, author=user)
+    with CaptureQueriesContext(connection) as three:
+        html = client.get(url).content.decode()
+    assert world["association"].name in html
+    assert len(three.captured_queries) == len(one.captured_queries)
