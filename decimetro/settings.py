@@ -202,5 +202,9 @@ LOGGING = {
 
 # Decimetro
 DECIMETRO_TERRITORY_UTS = os.environ.get("DECIMETRO_TERRITORY_UTS", "215")
+# Seconds a process keeps the Web GIS values of a map state (decimetro/pnrr/selectors_map.py; 0 = no cache).
+# The key holds a version of the data (last import, audit row, project, place, payment, link, comune), so a
+# change is seen at once; the time only bounds what the version cannot see.
+DECIMETRO_MAP_CACHE_SECONDS = int(os.environ.get("DECIMETRO_MAP_CACHE_SECONDS", "600" if PRODUCTION else "0"))
 # Trained models (the linking classifier: manifest.json + model.npz, never a pickle); `make run` trains one.
 DECIMETRO_MODEL_DIR = Path(os.environ.get("DECIMETRO_MODEL_DIR", BASE_DIR / "var" / "models"))

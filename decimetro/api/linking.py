@@ -24,6 +24,7 @@ class ClassifyIn(Schema):
         examples=[
             "Riqualificazione energetica della scuola primaria e installazione di pannelli fotovoltaici"
         ],
+        json_schema_extra={"minLength": 1, "maxLength": MAX_TEXT_CHARS},
     )
 
     @field_validator("text")
@@ -48,7 +49,9 @@ class ScoreOut(Schema):
 class ClassifyOut(Schema):
     mission: list[ScoreOut] = Field(description="Missioni PNRR (M1…M6), le 3 più probabili")
     component: list[ScoreOut] = Field(description="Componenti PNRR (M1C1…M6C2), le 3 più probabili")
-    objectives: list[ScoreOut] = Field(description="Obiettivi strategici del piano (es. M2.5), i 3 migliori")
+    objectives: list[ScoreOut] = Field(
+        description="Obiettivi del piano (es. M2.5), fino ai 3 migliori (vuoto se il piano non è caricato)"
+    )
     model_version: str = Field(description="Versione del modello (prime 12 cifre della sua impronta SHA-256)")
 
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
 import os
 import tempfile
 import zipfile
@@ -29,13 +28,14 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from decimetro.linking.text import analyse
+from decimetro.linking.text import char_features, word_features, words
 
 FORMAT_VERSION = 1
 MODEL_NAME = "component-classifier"
 MODEL_FILE = "model.npz"
 MANIFEST_FILE = "manifest.json"
 MAX_VOCAB_TERM = 64  # characters; the longest word bigram kept
+CHAR_CACHE_SIZE = 300_000  # distinct words whose character n-grams are kept in memory
 ARRAYS = ("classes", "word_vocab", "word_idf", "char_vocab", "char_idf", "char_weight", "coef", "intercept")
 
 
@@ -79,10 +79,12 @@ class Vectorizer:
     char_weight: float = 1.0
     _word_index: dict[str, int] = field(init=False, repr=False)
     _char_index: dict[str, int] = field(init=False, repr=False)
+    _char_cache: dict[str, list[int]] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._word_index = {t: i for i, t in enumerate(self.word_vocab)}
         self._char_index = {t: i for i, t in enumerate(self.char_vocab)}
+        self._char_cache = {}
 
     @property
     def n_features(self) -> int:
@@ -109,40 +111,62 @@ class Vectorizer:
         )
 
     def transform(self, analysed: Sequence[tuple[list[str], list[str]]]) -> sparse.csr_matrix:
-        word = _tfidf([a[0] for a in analysed], self._word_index, self.word_idf)
-        char = _tfidf([a[1] for a in analysed], self._char_index, self.char_idf)
-        if self.char_weight != 1.0:
-            char = char * self.char_weight
-        return sparse.hstack([word, char], format="csr", dtype=np.float64)
+        """Features of already analysed texts (training)."""
+        wi, ci = self._word_index, self._char_index
+        word = [[wi[f] for f in a[0] if f in wi] for a in analysed]
+        char = [[ci[f] for f in a[1] if f in ci] for a in analysed]
+        return self._matrix(word, char)
 
     def transform_texts(self, texts: Iterable[str]) -> sparse.csr_matrix:
-        return self.transform([analyse(t) for t in texts])
+        """Features of raw texts (inference): the same as `transform`, with the character n-grams of each
+        distinct word computed once."""
+        wi = self._word_index
+        word: list[list[int]] = []
+        char: list[list[int]] = []
+        for text in texts:
+            tokens = words(text)
+            word.append([wi[f] for f in word_features(tokens) if f in wi])
+            char.append(self._char_indices(tokens))
+        return self._matrix(word, char)
+
+    def _char_indices(self, tokens: list[str]) -> list[int]:
+        out: list[int] = []
+        cache, ci = self._char_cache, self._char_index
+        for token in tokens:
+            ids = cache.get(token)
+            if ids is None:
+                ids = [ci[f] for f in char_features([token]) if f in ci]
+                if len(cache) < CHAR_CACHE_SIZE:
+                    cache[token] = ids
+            out.extend(ids)
+        return out
+
+    def _matrix(self, word: list[list[int]], char: list[list[int]]) -> sparse.csr_matrix:
+        w = _tfidf(word, self.word_idf)
+        c = _tfidf(char, self.char_idf)
+        if self.char_weight != 1.0:
+            c = c * self.char_weight
+        return sparse.hstack([w, c], format="csr", dtype=np.float64)
 
 
 def _idf(df: list[int], n: int) -> np.ndarray:
     return np.log((1.0 + n) / (1.0 + np.asarray(df, dtype=np.float64))) + 1.0
 
 
-def _tfidf(docs: Sequence[list[str]], index: dict[str, int], idf: np.ndarray) -> sparse.csr_matrix:
-    indptr = [0]
-    indices: list[int] = []
-    values: list[float] = []
-    for features in docs:
-        counts: Counter[int] = Counter()
-        for f in features:
-            j = index.get(f)
-            if j is not None:
-                counts[j] += 1
-        row = sorted(counts.items())
-        weights = [(1.0 + math.log(tf)) * float(idf[j]) for j, tf in row]
-        norm = math.sqrt(sum(w * w for w in weights)) or 1.0
-        indices.extend(j for j, _ in row)
-        values.extend(w / norm for w in weights)
-        indptr.append(len(indices))
-    return sparse.csr_matrix(
-        (np.asarray(values, dtype=np.float64), np.asarray(indices, dtype=np.int64), np.asarray(indptr)),
-        shape=(len(docs), len(index)),
-    )
+def _tfidf(docs: list[list[int]], idf: np.ndarray) -> sparse.csr_matrix:
+    """Rows of feature indices → L2-normalised sublinear TF-IDF, all documents at once with numpy."""
+    n_docs, n_cols = len(docs), len(idf)
+    lengths = np.fromiter((len(d) for d in docs), dtype=np.int64, count=n_docs)
+    flat = np.fromiter((j for d in docs for j in d), dtype=np.int64, count=int(lengths.sum()))
+    doc = np.repeat(np.arange(n_docs, dtype=np.int64), lengths)
+    keys, tf = np.unique(doc * n_cols + flat, return_counts=True)
+    rows, cols = np.divmod(keys, n_cols) if n_cols else (keys, keys)
+    values = (1.0 + np.log(tf)) * idf[cols]
+    norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=n_docs))
+    norms[norms == 0] = 1.0
+    values /= norms[rows]
+    indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=n_docs))])
+    return sparse.csr_matrix((values, cols, indptr), shape=(n_docs, n_cols))
 
 
 # The model -------------------------------------------------------------------------------------------------
@@ -162,6 +186,12 @@ class ComponentModel:
     coef: np.ndarray  # (n_classes, n_features) float32
     intercept: np.ndarray  # (n_classes,) float32
     manifest: dict[str, Any] = field(default_factory=dict)
+    _weights: np.ndarray = field(init=False, repr=False)  # coef.T as float64, (n_features, n_classes)
+    _bias: np.ndarray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._weights = np.ascontiguousarray(self.coef.T, dtype=np.float64)
+        self._bias = self.intercept.astype(np.float64)
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """(n_texts, n_classes) probabilities, rows summing to 1."""
@@ -169,7 +199,7 @@ class ComponentModel:
         return self.probabilities_from_features(x)
 
     def probabilities_from_features(self, x: sparse.csr_matrix) -> np.ndarray:
-        scores = np.asarray(x @ self.coef.T.astype(np.float64)) + self.intercept.astype(np.float64)
+        scores = np.asarray(x @ self._weights) + self._bias
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)

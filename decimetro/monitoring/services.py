@@ -16,6 +16,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
@@ -475,7 +476,7 @@ def indicator_reminders_send(*, today: date | None = None, base_url: str = "") -
     date: one e-mail per owner listing their indicators. Run by `manage.py monitoring_remind` (the system
     acts, so there is no permission to check); each reminder sent is recorded and audited."""
     today = today or today_local()
-    base_url = (base_url or getattr(settings, "DECIMETRO_BASE_URL", "")).rstrip("/")
+    base_url = (base_url or getattr(settings, "DECIMETRO_SITE_URL", "")).rstrip("/")
     result = RemindResult()
     groups = owners_due(today=today)
     sent = set(
@@ -511,7 +512,11 @@ def indicator_reminders_send(*, today: date | None = None, base_url: str = "") -
                 "Decimetro - Città metropolitana di Milano",
             ]
         )
-        subject = _("Decimetro: %(n)s indicatori attendono un valore") % {"n": len(todo)}
+        subject = ngettext(
+            "Decimetro: %(n)s indicatore attende un valore",
+            "Decimetro: %(n)s indicatori attendono un valore",
+            len(todo),
+        ) % {"n": len(todo)}
         with transaction.atomic():
             for ind in todo:
                 reminder = IndicatorReminder.objects.create(

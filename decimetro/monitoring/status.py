@@ -45,7 +45,7 @@ STATUS_BADGES = {
     AT_RISK: "bg-warning text-dark",
 }
 STATUS_RULE = _(
-    "Stato: «nessun dato» se non c'è alcun valore; «raggiunto» se l'ultimo valore ha raggiunto "
+    "«nessun dato» se non c'è alcun valore; «raggiunto» se l'ultimo valore ha raggiunto "
     "l'obiettivo (≥ obiettivo se più alto è meglio, ≤ se più basso è meglio); «in ritardo» se il valore "
     "successivo era atteso (data dell'ultimo valore + periodo di aggiornamento) da più di 30 giorni; "
     "altrimenti «in linea» se l'avanzamento (ultimo valore - partenza) / (obiettivo - partenza) è almeno "

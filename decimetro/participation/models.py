@@ -192,6 +192,11 @@ class Consultation(models.Model):
     def subject(self) -> Any:
         return self.objective or self.mission or self.project
 
+    @property
+    def audience_kind_labels(self) -> list[str]:
+        labels = dict(AUDIENCE_KIND_CHOICES)
+        return [str(labels.get(k, k)) for k in self.audience_kinds]
+
     def state_on(self, today: date) -> str:
         """ "scheduled", "open" or "closed" on a given (local) day."""
         if self.closed_at is not None or today > self.closes_on:
@@ -248,7 +253,7 @@ class Observation(models.Model):
         return f"{self.organisation} — {self.text[:60]}"
 
 
-# Project verification reports ---------------------------------------------------------------------------------
+# Project verification reports -------------------------------------------------------------------------------
 
 
 class GroundStatus(models.TextChoices):
@@ -297,7 +302,7 @@ class VerificationPhoto(models.Model):
         return self.original_name or self.image.name
 
 
-# DUP alignment ------------------------------------------------------------------------------------------------
+# DUP alignment ----------------------------------------------------------------------------------------------
 
 
 class DupObjective(models.Model):

@@ -1,5 +1,5 @@
-"""Reads of the DUP alignment: the DUP objectives of an organisation, the coverage matrix of a Comune and of the
-whole territory, and which comuni cover a plan objective (for the map)."""
+"""Reads of the DUP alignment: the DUP objectives of an organisation, the coverage matrix of a Comune and of
+the whole territory, and which comuni cover a plan objective (for the map)."""
 
 from __future__ import annotations
 

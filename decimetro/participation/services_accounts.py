@@ -476,3 +476,23 @@ def user_create_for_development(
         )
         membership_set_role(by=None, user=user, role=role, organisation=organisation)
     return user
+
+
+def user_change_password(*, by: User, old_password: str, new_password: str) -> User:
+    """A user changes their own password (the old one is required; the validators apply)."""
+    perms.ensure_authenticated(by)
+    with transaction.atomic():
+        user = User.objects.select_for_update().get(pk=by.pk)
+        if not user.check_password(old_password):
+            raise ValidationError({"old_password": _("La password attuale non è corretta.")})
+        try:
+            validate_password(new_password, user=user)
+        except ValidationError as exc:
+            raise ValidationError({"new_password1": list(exc.messages)}) from exc
+        user.set_password(new_password)
+        user.save(update_fields=["password"])
+        audit_record(
+            by=user, action="password_change", target=user, before=None, after={"password": "modificata"}
+        )
+    by.password = user.password
+    return user

@@ -59,7 +59,7 @@ def _validate(
         errors["code"] = [_("Il codice è lungo al massimo 30 caratteri.")]
     elif (
         DupObjective.objects.filter(organisation=organisation, code=code.strip())
-        .exclude(pk=exclude_pk)
+        .exclude(pk=exclude_pk or 0)
         .exists()
     ):
         errors["code"] = [
@@ -152,7 +152,7 @@ def dup_objective_delete(*, by: Any, dup_objective: DupObjective) -> None:
         d.delete()
 
 
-# CSV import ----------------------------------------------------------------------------------------------------
+# CSV import -------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)

@@ -81,12 +81,14 @@ def report_create(
     if not may_file_report(by):
         raise PermissionDenied(_("Solo i redattori di un'organizzazione possono inviare una verifica."))
     _validate(status=status, seen_on=seen_on, note=note, photos=photos)
+    organisation = organisation_of(by)
+    assert organisation is not None  # may_file_report holds
     stored: list[str] = []
     try:
         with transaction.atomic():
             report = VerificationReport.objects.create(
                 project=project,
-                organisation=organisation_of(by),
+                organisation=organisation,
                 author=by,
                 status=status,
                 seen_on=seen_on,

@@ -1,4 +1,4 @@
-"""Checks on uploaded files: extension AND content (magic bytes), and size. Used by the participation services.
+"""Checks on uploaded files: extension AND content (magic bytes), and size (participation services).
 
 A file is accepted only if its extension is allowed and its first bytes are those of that type (a ".exe"
 renamed ".pdf" is refused). OpenDocument and Office Open XML files are ZIP archives: we look inside for the
@@ -45,7 +45,7 @@ def _zip_is(kind: str, file: IO[bytes]) -> bool:
 
 
 def check_upload(file: Any, *, allowed: Iterable[str], max_bytes: int) -> str:
-    """Validate an uploaded file; return its extension (lower case) or raise ValidationError naming the problem."""
+    """Validate an uploaded file; return its extension (lower case), or raise ValidationError naming it."""
     allowed = tuple(allowed)
     name = str(getattr(file, "name", "") or "")
     ext = PurePath(name).suffix.lower().lstrip(".")

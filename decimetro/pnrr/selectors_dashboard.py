@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from django.db.models import Max, QuerySet
+from django.db.models import F, Max, QuerySet
 from django.utils import timezone
 
 from decimetro.pnrr.models import ImportRun, Milestone, PaymentSnapshot, Place, Project
@@ -199,12 +199,19 @@ class ProjectSetData:
             area.funded, area.paid = _q(area.funded), _q(area.paid)
         return sorted(areas.values(), key=lambda x: (-x.funded, x.name))
 
-    def by_zone(self, zones: list[Zone], project_ids: Iterable[int] | None = None) -> list[Area]:
-        """Funded and paid per zona omogenea (every zone, also those with nothing), in the zones' order."""
+    def by_zone(
+        self,
+        zones: list[Zone],
+        project_ids: Iterable[int] | None = None,
+        *,
+        comuni: list[Area] | None = None,
+    ) -> list[Area]:
+        """Funded and paid per zona omogenea (every zone, also those with nothing), in the zones' order.
+        `comuni`: the result of `by_comune` for the same projects, when already computed."""
         ids = list(self.amounts if project_ids is None else project_ids)
         out = {z.slug: Area(key=z.slug, name=z.name) for z in zones}
         counted: dict[str, set[int]] = defaultdict(set)
-        for c in self.by_comune(ids):
+        for c in self.by_comune(ids) if comuni is None else comuni:
             if c.zone in out:
                 out[c.zone].funded += c.funded
                 out[c.zone].paid += c.paid
@@ -262,10 +269,15 @@ def project_set_data(
         project_places = places.get(pid, [])
         in_territory = {c for c, _i, _p in project_places if c}
         if project_places and in_territory:
-            share, _na, _fb = _allocate(Decimal(1), project_places, in_territory, rule)
+            if rule == AllocationRule.POPULATION:
+                share, _na, _fb = _allocate(Decimal(1), project_places, in_territory, rule)
+                parts = {c: _allocate(Decimal(1), project_places, {c}, rule)[0] for c in in_territory}
+            else:  # EQUAL: 1/n per place; FULL: everything to every place (same as _allocate, faster)
+                each = Decimal(1) if rule == AllocationRule.FULL else Decimal(1) / len(project_places)
+                parts = dict.fromkeys(in_territory, each)
+                share = Decimal(1) if rule == AllocationRule.FULL else each * len(in_territory)
             a.fraction = min(Decimal(share), Decimal(1))
-            for cid in in_territory:
-                part, _na, _fb = _allocate(Decimal(1), project_places, {cid}, rule)
+            for cid, part in parts.items():
                 a.comuni[cid] = fin * part
         a.funded = fin * a.fraction
         a.funded_pnrr = pnrr * a.fraction
@@ -311,7 +323,7 @@ def due_date(quarter: str, year: int | None) -> date | None:
 
 
 def milestones_of_projects(projects: QuerySet[Project], *, today: date | None = None) -> list[MilestoneRow]:
-    """The milestones and targets of the measures of `projects`, by due date, each once, with the measures
+    """The milestones and targets of the measures of `projects`, by due date (undated last), each once, with the measures
     it belongs to and its status by date: "past" when the last day of its due quarter is before today,
     "upcoming" otherwise (the open data do not say whether it was met). Two queries."""
     today = today or timezone.localdate()
@@ -324,7 +336,10 @@ def milestones_of_projects(projects: QuerySet[Project], *, today: date | None = 
     for mid, code in links:
         codes[mid].add(code)
     rows = []
-    for m in Milestone.objects.filter(pk__in=list(codes)).order_by("year", "quarter", "code"):
+    ordered = Milestone.objects.filter(pk__in=list(codes)).order_by(
+        F("year").asc(nulls_last=True), "quarter", "code"
+    )
+    for m in ordered:
         due = due_date(m.quarter, m.year)
         rows.append(
             MilestoneRow(

@@ -30,20 +30,24 @@ there can be fewer classes.
 
 from __future__ import annotations
 
+import hashlib
 import statistics
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Q, QuerySet
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from decimetro.core.models import AuditEntry
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
 from decimetro.plan.models import ACTOR_FIELDS, ACTOR_LABELS
 from decimetro.plan.models import Component as PlanComponent
-from decimetro.pnrr.models import PaymentSnapshot, Place, Project
+from decimetro.pnrr.models import ImportRun, PaymentSnapshot, Place, Project
 from decimetro.pnrr.selectors import (
     CENT,
     DEFAULT_ALLOCATION_RULE,
@@ -361,6 +365,20 @@ SELECT 't', NULL, COUNT(*), {unattributed}, NULL, NULL FROM stats
     return statement, params
 
 
+def _data_version() -> tuple[Any, ...]:
+    """What changes when the map's values may change: the last import, audit row (every write of the services
+    leaves one), project, place, payment snapshot, link and comune, and the number of confirmed links. One
+    query of index lookups."""
+    tables = [m._meta.db_table for m in (ImportRun, AuditEntry, Project, Place, PaymentSnapshot)]
+    tables += [ProjectObjectiveLink._meta.db_table, Comune._meta.db_table]
+    link = ProjectObjectiveLink._meta.db_table
+    parts = ", ".join(f"(SELECT MAX(id) FROM {t})" for t in tables)  # noqa: S608 (table names)
+    sql = f"SELECT {parts}, (SELECT COUNT(*) FROM {link} WHERE status = %s)"  # noqa: S608 (table names)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [LinkStatus.CONFIRMED.value])
+        return tuple(cursor.fetchone())
+
+
 def map_data(
     *,
     filters: MapFilters = MapFilters(),
@@ -369,11 +387,32 @@ def map_data(
 ) -> MapData:
     """The values of `metric` for every comune and zone of the territory under `filters` and `rule`, with
     quantile breaks. Three queries (comuni, the aggregate, latest payment release), whatever the number of
-    comuni and projects."""
+    comuni and projects; with `DECIMETRO_MAP_CACHE_SECONDS` set (production), one query (the data version)
+    when this process has already computed the same state for the same data."""
     if metric not in METRICS:
         raise ValueError(f"metric must be one of {list(METRICS)}")
     rule = AllocationRule(rule)
     f = filters.cleaned()
+    seconds = getattr(settings, "DECIMETRO_MAP_CACHE_SECONDS", 0)
+    if seconds:
+        raw = repr((_data_version(), rule.value, f, translation.get_language()))
+        key = "decimetro:map:" + hashlib.sha256(raw.encode()).hexdigest()
+        data = cache.get(key)
+        if data is None:
+            data = _map_values(f, rule)
+            cache.set(key, data, seconds)
+    else:
+        data = _map_values(f, rule)
+    return replace(
+        data,
+        metric=metric,
+        breaks=quantile_breaks([v for c in data.comuni if (v := c.metric(metric)) is not None]),
+        zone_breaks=quantile_breaks([v for z in data.zones if (v := z.metric(metric)) is not None]),
+    )
+
+
+def _map_values(f: MapFilters, rule: AllocationRule) -> MapData:
+    """The values of every comune and zone (no metric chosen, no breaks yet)."""
     comuni = (
         Comune.objects.filter(codice_uts=settings.DECIMETRO_TERRITORY_UTS)
         .select_related("zone")
@@ -441,7 +480,7 @@ def map_data(
         funded=sum((c.funded for c in comune_list), Decimal("0.00")),
     )
     return MapData(
-        metric=metric,
+        metric=DEFAULT_METRIC,
         rule=rule,
         filters=f,
         comuni=comune_list,
@@ -449,8 +488,6 @@ def map_data(
         territory=territory,
         not_attributed=_money(not_attributed),
         payments_as_of=latest_payment_release(),
-        breaks=quantile_breaks([v for c in comune_list if (v := c.metric(metric)) is not None]),
-        zone_breaks=quantile_breaks([v for z in zone_list if (v := z.metric(metric)) is not None]),
     )
 
 

@@ -116,7 +116,7 @@ def area_charts(
 ) -> dict[str, Any]:
     """Distribution over comuni (largest TOP_COMUNI in the chart, all in the map) and zones."""
     comuni = data.by_comune(project_ids)
-    zones = data.by_zone(dash.zones(), project_ids)
+    zones = data.by_zone(dash.zones(), project_ids, comuni=comuni)
     top = comuni[:TOP_COMUNI]
     return {
         "comuni": comuni,

@@ -117,6 +117,35 @@ class InvitationAcceptForm(DescribedErrorsMixin, StyledForm):
         return data
 
 
+class PasswordForm(DescribedErrorsMixin, StyledForm):
+    old_password = forms.CharField(
+        label=_("Password attuale"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    new_password1 = forms.CharField(
+        label=_("Nuova password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=_("Almeno 12 caratteri, non troppo comune, non solo cifre, diversa dal nome utente."),
+    )
+    new_password2 = forms.CharField(
+        label=_("Ripeti la nuova password"),
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if (
+            data.get("new_password1")
+            and data.get("new_password2")
+            and data["new_password1"] != data["new_password2"]
+        ):
+            self.add_error("new_password2", _("Le due password non coincidono."))
+        return data
+
+
 class AuditFilterForm(StyledForm):
     actor = forms.ModelChoiceField(
         label=_("Utente"), queryset=User.objects.none(), required=False, empty_label=_("tutti")

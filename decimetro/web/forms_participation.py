@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -20,14 +20,22 @@ from decimetro.plan.models import Edition, Mission, Objective
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-SUBJECT_KINDS = [("objective", _("un obiettivo strategico")), ("mission", _("una missione")), ("project", _("un progetto PNRR"))]
+SUBJECT_KINDS = [
+    ("objective", _("un obiettivo strategico")),
+    ("mission", _("una missione")),
+    ("project", _("un progetto PNRR")),
+]
 
 
 class ConsultationForm(forms.Form):
     title = forms.CharField(label=_("Titolo"), max_length=200)
     text = forms.CharField(label=_("Testo della consultazione"), widget=forms.Textarea(attrs={"rows": 6}))
-    subject_kind = forms.ChoiceField(label=_("La consultazione riguarda"), choices=SUBJECT_KINDS, widget=forms.RadioSelect)
-    objective = forms.ModelChoiceField(label=_("Obiettivo strategico"), queryset=Objective.objects.none(), required=False)
+    subject_kind = forms.ChoiceField(
+        label=_("La consultazione riguarda"), choices=SUBJECT_KINDS, widget=forms.RadioSelect
+    )
+    objective = forms.ModelChoiceField(
+        label=_("Obiettivo strategico"), queryset=Objective.objects.none(), required=False
+    )
     mission = forms.ModelChoiceField(label=_("Missione"), queryset=Mission.objects.none(), required=False)
     project = forms.IntegerField(
         label=_("Numero del progetto PNRR"),
@@ -36,8 +44,12 @@ class ConsultationForm(forms.Form):
         help_text=_("Il numero nell'indirizzo della pagina del progetto (…/progetti/<numero>/)."),
     )
     opens_on = forms.DateField(label=_("Data di apertura"), widget=DATE)
-    closes_on = forms.DateField(label=_("Data di chiusura"), widget=DATE, help_text=_("Ultimo giorno utile, incluso."))
-    audience = forms.ChoiceField(label=_("Chi può rispondere"), choices=Audience.choices, widget=forms.RadioSelect)
+    closes_on = forms.DateField(
+        label=_("Data di chiusura"), widget=DATE, help_text=_("Ultimo giorno utile, incluso.")
+    )
+    audience = forms.ChoiceField(
+        label=_("Chi può rispondere"), choices=Audience.choices, widget=forms.RadioSelect
+    )
     audience_organisations = forms.ModelMultipleChoiceField(
         label=_("Organizzazioni invitate"),
         queryset=Organisation.objects.none(),
@@ -55,11 +67,16 @@ class ConsultationForm(forms.Form):
 
     def __init__(self, *args: Any, edition: Edition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["objective"].queryset = Objective.objects.filter(edition=edition).order_by("mission__number", "number")  # type: ignore[attr-defined]
-        self.fields["mission"].queryset = Mission.objects.filter(edition=edition).order_by("number")  # type: ignore[attr-defined]
-        self.fields["audience_organisations"].queryset = Organisation.objects.filter(active=True).exclude(  # type: ignore[attr-defined]
-            kind=OrganisationKind.ENTE
-        ).order_by("kind", "name")
+        objective = cast(forms.ModelChoiceField, self.fields["objective"])
+        objective.queryset = Objective.objects.filter(edition=edition).order_by("mission__number", "number")
+        mission = cast(forms.ModelChoiceField, self.fields["mission"])
+        mission.queryset = Mission.objects.filter(edition=edition).order_by("number")
+        audience = cast(forms.ModelMultipleChoiceField, self.fields["audience_organisations"])
+        audience.queryset = (
+            Organisation.objects.filter(active=True)
+            .exclude(kind=OrganisationKind.ENTE)
+            .order_by("kind", "name")
+        )
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -72,10 +89,17 @@ class ConsultationForm(forms.Form):
 
 
 class ObservationForm(forms.Form):
-    text = forms.CharField(label=_("Osservazione"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10000)
-    proposal_kind = forms.ChoiceField(label=_("Proposta (facoltativa)"), choices=ProposalKind.choices, required=False)
+    text = forms.CharField(
+        label=_("Osservazione"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10000
+    )
+    proposal_kind = forms.ChoiceField(
+        label=_("Proposta (facoltativa)"), choices=ProposalKind.choices, required=False
+    )
     proposal = forms.CharField(
-        label=_("Progetto o indicatore proposto"), widget=forms.Textarea(attrs={"rows": 3}), required=False, max_length=5000
+        label=_("Progetto o indicatore proposto"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=5000,
     )
     attachment = forms.FileField(
         label=_("Allegato (facoltativo)"),
@@ -93,13 +117,17 @@ class ModerationForm(forms.Form):
 
 
 class AnswerForm(forms.Form):
-    answer = forms.CharField(label=_("Risposta dell'Ente"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000)
+    answer = forms.CharField(
+        label=_("Risposta dell'Ente"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
+    )
 
 
 class VerificationForm(forms.Form):
     status = forms.ChoiceField(label=_("Stato osservato sul campo"), choices=GroundStatus.choices)
     seen_on = forms.DateField(label=_("Data del sopralluogo"), widget=DATE)
-    note = forms.CharField(label=_("Nota"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000)
+    note = forms.CharField(
+        label=_("Nota"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
+    )
 
 
 class HideForm(forms.Form):
@@ -110,7 +138,10 @@ class DupObjectiveForm(forms.Form):
     code = forms.CharField(label=_("Codice"), max_length=30)
     title = forms.CharField(label=_("Titolo"), max_length=500)
     dup_mission = forms.CharField(
-        label=_("Missione del DUP"), max_length=200, required=False, help_text=_("Numero o nome della missione.")
+        label=_("Missione del DUP"),
+        max_length=200,
+        required=False,
+        help_text=_("Numero o nome della missione."),
     )
     year_from = forms.IntegerField(label=_("Dall'anno"), min_value=2000, max_value=2100)
     year_to = forms.IntegerField(label=_("All'anno"), min_value=2000, max_value=2100)
@@ -123,7 +154,11 @@ class DupObjectiveForm(forms.Form):
 
     def __init__(self, *args: Any, edition: Edition, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        qs = Objective.objects.filter(edition=edition).select_related("mission").order_by("mission__number", "number")
+        qs = (
+            Objective.objects.filter(edition=edition)
+            .select_related("mission")
+            .order_by("mission__number", "number")
+        )
         field = self.fields["plan_objectives"]
         field.queryset = qs  # type: ignore[attr-defined]
         field.label_from_instance = lambda o: f"{o.code} {o.title[:110]}"  # type: ignore[attr-defined]

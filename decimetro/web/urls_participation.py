@@ -53,6 +53,7 @@ urlpatterns: list[URLPattern] = [
 # Accounts and roles (Ente admins), invitations, audit log, profile
 urlpatterns += [
     path("profilo/", va.profile, name="profile"),
+    path("profilo/password/", va.password_change, name="password_change"),
     path("gestione/utenti/", va.users, name="users"),
     path("gestione/utenti/invita/", va.user_invite, name="user_invite"),
     path("gestione/utenti/<int:pk>/disattiva/", va.user_disable, name="user_disable"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -31,6 +31,7 @@ from decimetro.web.forms_accounts import (
     InvitationAcceptForm,
     InvitationForm,
     OrganisationForm,
+    PasswordForm,
     RoleForm,
     UserFilterForm,
 )
@@ -76,6 +77,32 @@ def profile(request: HttpRequest) -> HttpResponse:
             "is_ente_staff": perms.is_ente_staff(request.user),
             "comune": perms.comune_of(request.user),
         },
+    )
+
+
+@login_required
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            svc.user_change_password(
+                by=request.user,  # type: ignore[arg-type]
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password1"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            messages.success(request, _t("Password modificata."))
+            return redirect("web:profile")
+    return render(
+        request,
+        "web/accounts/password_change.html",
+        {"form": form},
+        status=400 if form.is_bound and form.errors else 200,
     )
 
 

@@ -48,7 +48,9 @@ def map_state(params: QueryDict) -> dict[str, str]:
         state["ripartizione"] = pnrr_sel.AllocationRule(pnrr_sel.DEFAULT_ALLOCATION_RULE).value
     if state["attore"] not in dict(sm.actor_choices()):
         state["attore"] = ""
-    state["livello"] = params.get("livello") if params.get("livello") in LEVELS else "comuni"
+    state["livello"] = params.get("livello") or "comuni"
+    if state["livello"] not in LEVELS:
+        state["livello"] = "comuni"
     return state
 
 
@@ -285,10 +287,9 @@ def _area_for(key: str) -> tuple[str, str, list[Comune], str] | None:
 
 def compare(request: HttpRequest) -> HttpResponse:
     """Two comuni or zones side by side: `?a=<ISTAT code|zone slug>&b=…`."""
+    raw_rule = request.GET.get("ripartizione") or ""
     rule = pnrr_sel.AllocationRule(
-        request.GET.get("ripartizione")
-        if request.GET.get("ripartizione") in pnrr_sel.AllocationRule.values
-        else pnrr_sel.DEFAULT_ALLOCATION_RULE
+        raw_rule if raw_rule in pnrr_sel.AllocationRule.values else pnrr_sel.DEFAULT_ALLOCATION_RULE
     )
     keys = {"a": (request.GET.get("a") or "").strip()[:50], "b": (request.GET.get("b") or "").strip()[:50]}
     found = {k: _area_for(v) for k, v in keys.items()}

@@ -106,7 +106,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-# Consultations: public ---------------------------------------------------------------------------------------
+# Consultations: public --------------------------------------------------------------------------------------
 
 
 def consultation_list(request: HttpRequest) -> HttpResponse:
@@ -123,7 +123,11 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
 
 
 def _consultation_page(
-    request: HttpRequest, consultation: Consultation, *, form: ObservationForm | None = None, status: int = 200,
+    request: HttpRequest,
+    consultation: Consultation,
+    *,
+    form: ObservationForm | None = None,
+    status: int = 200,
     error: str = "",
 ) -> HttpResponse:
     state = consultation.state_on(timezone.localdate())
@@ -140,7 +144,9 @@ def _consultation_page(
             "consultation": consultation,
             "state": state,
             "entitled": entitled,
-            "form": form if form is not None else (ObservationForm() if entitled and state == "open" else None),
+            "form": form
+            if form is not None
+            else (ObservationForm() if entitled and state == "open" else None),
             "own_observations": own,
             "can_manage": is_ente_staff(request.user),
             "error": error,
@@ -182,7 +188,7 @@ def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def observation_attachment(request: HttpRequest, pk: int) -> FileResponse:
-    """The attachment: public once the observation is published; before, only its organisation and the Ente."""
+    """The attachment: public once the observation is published; before, only its organisation and Ente."""
     obs = get_object_or_404(Observation.objects.select_related("organisation"), pk=pk)
     visible = (
         obs.status == ObservationStatus.PUBLISHED
@@ -200,13 +206,15 @@ def _file_response(field: Any, name: str, *, as_attachment: bool) -> FileRespons
     except FileNotFoundError:
         raise Http404 from None
     content_type = mimetypes.guess_type(field.name)[0] or "application/octet-stream"
-    response = FileResponse(handle, as_attachment=as_attachment, filename=name or None, content_type=content_type)
+    response = FileResponse(
+        handle, as_attachment=as_attachment, filename=name or "", content_type=content_type
+    )
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     return response
 
 
-# Consultations: Ente back office -------------------------------------------------------------------------------
+# Consultations: Ente back office ----------------------------------------------------------------------------
 
 
 @login_required
@@ -226,11 +234,13 @@ def consultation_admin_list(request: HttpRequest) -> HttpResponse:
 def _consultation_subject(data: dict[str, Any]) -> Any:
     kind = data.get("subject_kind")
     if kind == "project":
-        return Project.objects.filter(pk=data.get("project")).first()
+        return Project.objects.filter(pk=int(data.get("project") or 0)).first()
     return data.get(kind) if kind in ("objective", "mission") else None
 
 
-def _consultation_save(request: HttpRequest, form: ConsultationForm, consultation: Consultation | None) -> Consultation | None:
+def _consultation_save(
+    request: HttpRequest, form: ConsultationForm, consultation: Consultation | None
+) -> Consultation | None:
     data = form.cleaned_data
     subject = _consultation_subject(data)
     if subject is None and data.get("subject_kind") == "project":
@@ -261,7 +271,11 @@ def _consultation_save(request: HttpRequest, form: ConsultationForm, consultatio
 def consultation_create_view(request: HttpRequest) -> HttpResponse:
     _ensure_ente_staff(request)
     edition = _edition()
-    initial: dict[str, Any] = {"audience": "all", "subject_kind": "objective", "opens_on": timezone.localdate()}
+    initial: dict[str, Any] = {
+        "audience": "all",
+        "subject_kind": "objective",
+        "opens_on": timezone.localdate(),
+    }
     for kind in ("objective", "mission", "project"):
         if request.GET.get(kind):
             initial["subject_kind"] = kind
@@ -286,7 +300,9 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     _ensure_ente_staff(request)
     consultation = get_object_or_404(Consultation, pk=pk)
     edition = _edition()
-    subject_kind = "objective" if consultation.objective_id else "mission" if consultation.mission_id else "project"
+    subject_kind = (
+        "objective" if consultation.objective_id else "mission" if consultation.mission_id else "project"
+    )
     initial = {
         "title": consultation.title,
         "text": consultation.text,
@@ -351,7 +367,10 @@ def observation_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
         if not form.is_valid():
             raise ValidationError(_t("Scelta non valida."))
         observation_moderate(
-            by=request.user, observation=obs, status=form.cleaned_data["status"], reason=form.cleaned_data["reason"]
+            by=request.user,
+            observation=obs,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
@@ -377,11 +396,16 @@ def observation_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('web:consultation_manage', args=[obs.consultation_id])}#oss-{obs.pk}")
 
 
-# Project verification reports ----------------------------------------------------------------------------------
+# Project verification reports -------------------------------------------------------------------------------
 
 
 def _report_form_page(
-    request: HttpRequest, *, project: Project, form: VerificationForm, report: VerificationReport | None, status: int
+    request: HttpRequest,
+    *,
+    project: Project,
+    form: VerificationForm,
+    report: VerificationReport | None,
+    status: int,
 ) -> HttpResponse:
     return render(
         request,
@@ -413,7 +437,9 @@ def verification_create(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, _t("Verifica registrata."))
             return redirect(f"{reverse('web:project', args=[project.pk])}#verifiche")
-    return _report_form_page(request, project=project, form=form, report=None, status=400 if form.is_bound else 200)
+    return _report_form_page(
+        request, project=project, form=form, report=None, status=400 if form.is_bound else 200
+    )
 
 
 @login_required
@@ -423,7 +449,8 @@ def verification_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if not may_change_report(request.user, report):
         raise PermissionDenied
     form = VerificationForm(
-        request.POST or None, initial={"status": report.status, "seen_on": report.seen_on, "note": report.note}
+        request.POST or None,
+        initial={"status": report.status, "seen_on": report.seen_on, "note": report.note},
     )
     if request.method == "POST" and form.is_valid():
         remove = [int(x) for x in request.POST.getlist("remove_photo") if x.isdigit()]
@@ -479,12 +506,14 @@ def verification_hide(request: HttpRequest, pk: int) -> HttpResponse:
 def verification_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_object_or_404(VerificationPhoto.objects.select_related("report__organisation"), pk=pk)
     report = photo.report
-    if report.hidden and not (is_ente_staff(request.user) or organisation_of(request.user) == report.organisation):
+    if report.hidden and not (
+        is_ente_staff(request.user) or organisation_of(request.user) == report.organisation
+    ):
         raise Http404
     return _file_response(photo.image, photo.original_name, as_attachment=False)
 
 
-# DUP alignment -------------------------------------------------------------------------------------------------
+# DUP alignment ----------------------------------------------------------------------------------------------
 
 
 def _selected_objective(request: HttpRequest, edition: Edition) -> Objective | None:
@@ -508,13 +537,13 @@ def dup_territory(request: HttpRequest) -> HttpResponse:
             "nav": "dup",
             "edition": edition,
             "objectives": objectives,
-            "covered_count": sum(1 for o in objectives if o.comuni_count),  # type: ignore[attr-defined]
+            "covered_count": sum(1 for o in objectives if getattr(o, "comuni_count", 0)),
             "selected": selected,
             "covering": covering,
             "covering_codes": [c.codice_istat for c in covering],
             "comuni": comuni,
             "total_comuni": total_comuni,
-            "comuni_with_dup": sum(1 for c in comuni if c.dup_count),  # type: ignore[attr-defined]
+            "comuni_with_dup": sum(1 for c in comuni if getattr(c, "dup_count", 0)),
             "credit": DUP_CREDIT,
             "manage_url": _manage_url(request.user),
         },
@@ -523,9 +552,12 @@ def dup_territory(request: HttpRequest) -> HttpResponse:
 
 def _manage_url(user: Any) -> str | None:
     organisation = organisation_of(user)
-    if organisation is not None and organisation.kind in (OrganisationKind.COMUNE, OrganisationKind.ENTE):
-        if is_member_writer_of(user, organisation):
-            return reverse("web:dup_manage", args=[dup_sel.dup_key(organisation)])
+    if (
+        organisation is not None
+        and organisation.kind in (OrganisationKind.COMUNE, OrganisationKind.ENTE)
+        and is_member_writer_of(user, organisation)
+    ):
+        return reverse("web:dup_manage", args=[dup_sel.dup_key(organisation)])
     if is_ente_staff(user):
         return reverse("web:dup_manage", args=["ente"])
     return None
@@ -561,7 +593,7 @@ def dup_detail(request: HttpRequest, key: str) -> HttpResponse:
             "comune": comune,
             "organisation": organisation,
             "matrix": matrix,
-            "covered_count": sum(1 for o in matrix if o.covering),  # type: ignore[attr-defined]
+            "covered_count": sum(1 for o in matrix if getattr(o, "covering", None)),
             "dup_objectives": dup_objectives,
             "can_edit": organisation is not None and can_write_for_organisation(request.user, organisation),
             "credit": DUP_CREDIT,
@@ -573,10 +605,19 @@ def dup_detail(request: HttpRequest, key: str) -> HttpResponse:
 
 
 def _territory_rows(edition: Edition) -> Iterator[list[Any]]:
-    yield ["codice_obiettivo", "obiettivo", "missione", "comuni_che_lo_coprono", "comuni", "coperto_dall_ente"]
+    yield [
+        "codice_obiettivo",
+        "obiettivo",
+        "missione",
+        "comuni_che_lo_coprono",
+        "comuni",
+        "coperto_dall_ente",
+    ]
     covering: dict[int, list[str]] = {}
     for objective_id, name in (
-        DupObjective.plan_objectives.through.objects.filter(dupobjective__organisation__kind=OrganisationKind.COMUNE)
+        DupObjective.plan_objectives.through.objects.filter(
+            dupobjective__organisation__kind=OrganisationKind.COMUNE
+        )
         .values_list("objective_id", "dupobjective__organisation__comune__name")
         .distinct()
         .order_by("dupobjective__organisation__comune__name")
@@ -584,7 +625,14 @@ def _territory_rows(edition: Edition) -> Iterator[list[Any]]:
         covering.setdefault(objective_id, []).append(name)
     for o in dup_sel.territory_matrix(edition):
         names = list(dict.fromkeys(covering.get(o.pk, [])))
-        yield [o.code, o.title, o.mission.code, o.comuni_count, "; ".join(names), "sì" if o.ente_covers else "no"]  # type: ignore[attr-defined]
+        yield [
+            o.code,
+            o.title,
+            o.mission.code,
+            getattr(o, "comuni_count", 0),
+            "; ".join(names),
+            "sì" if getattr(o, "ente_covers", False) else "no",
+        ]  # type: ignore[attr-defined]
 
 
 def _organisation_rows(edition: Edition, organisation: Organisation | None) -> Iterator[list[Any]]:
@@ -595,7 +643,13 @@ def _organisation_rows(edition: Edition, organisation: Organisation | None) -> I
         return
     for o in dup_sel.organisation_matrix(edition, organisation):
         covering = o.covering  # type: ignore[attr-defined]
-        yield [o.code, o.title, o.mission.code, "sì" if covering else "no", "; ".join(f"{d.code} {d.title}" for d in covering)]
+        yield [
+            o.code,
+            o.title,
+            o.mission.code,
+            "sì" if covering else "no",
+            "; ".join(f"{d.code} {d.title}" for d in covering),
+        ]
 
 
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -710,7 +764,9 @@ def _manage_page(
             "csv_form": csv_form or DupCsvForm(),
             "csv_problems": csv_problems or [],
             "csv_columns": CSV_COLUMNS,
-            "comuni": Organisation.objects.filter(kind=OrganisationKind.COMUNE).select_related("comune").order_by("name")
+            "comuni": Organisation.objects.filter(kind=OrganisationKind.COMUNE)
+            .select_related("comune")
+            .order_by("name")
             if is_ente_staff(request.user)
             else [],
         },

@@ -27,20 +27,20 @@ from decimetro.plan.models import Objective
 from tests.factories import EditionFactory, MissionFactory, ObjectiveFactory, ProjectFactory
 
 __all__ = [
+    "PERSONAS",
     "ConsultationFactory",
     "DupObjectiveFactory",
     "ObservationFactory",
     "VerificationReportFactory",
-    "PERSONAS",
     "db_state",
     "docx_bytes",
     "fast_password_hashing",
     "jpg_bytes",
     "media_root",
     "pdf_bytes",
-    "small_plan",
     "persona_client",
     "png_bytes",
+    "small_plan",
     "upload",
     "world",
 ]
@@ -143,8 +143,8 @@ def small_plan(db):
 
 @pytest.fixture
 def world(small_plan, media_root, ente_admin, comune_a_editor, comune_b_editor, association_user):
-    """One of everything, owned by the personas: an open consultation (audience: all) with a pending observation
-    of Comune A, a project with a verification report of Comune A, a DUP objective of Comune A."""
+    """One of everything, owned by the personas: an open consultation (audience: all) with a pending
+    observation of Comune A, a project with a verification report of Comune A, a DUP objective of Comune A."""
     org_a = comune_a_editor.membership.organisation
     org_b = comune_b_editor.membership.organisation
     objective = Objective.objects.get(code="M1.1")

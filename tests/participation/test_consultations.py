@@ -153,7 +153,7 @@ def test_closing_is_audited_and_idempotent(world):
         consultation_close(by=world["users"]["comune_a_editor"], consultation=world["consultation"])
 
 
-# Attachments ---------------------------------------------------------------------------------------------------
+# Attachments ------------------------------------------------------------------------------------------------
 
 
 def test_valid_attachment_is_stored_under_media_root_with_a_random_name(world, media_root):
@@ -192,7 +192,9 @@ def test_docx_attachment_is_accepted(world):
         ("enorme.pdf", pdf_bytes() + b"\0" * MAX_ATTACHMENT_BYTES, "massimo"),
     ],
 )
-def test_wrong_type_or_oversize_attachment_is_rejected(world, persona_client, media_root, name, content, message):
+def test_wrong_type_or_oversize_attachment_is_rejected(
+    world, persona_client, media_root, name, content, message
+):
     before = db_state()
     with pytest.raises(ValidationError) as err:
         observation_submit(
@@ -212,7 +214,7 @@ def test_wrong_type_or_oversize_attachment_is_rejected(world, persona_client, me
     assert not any(Path(media_root).rglob("*.*")) if Path(media_root).exists() else True
 
 
-# Moderation and the public page -------------------------------------------------------------------------------
+# Moderation and the public page -----------------------------------------------------------------------------
 
 
 def test_moderation_and_answers_show_on_the_public_page(world, client, media_root):
@@ -276,8 +278,15 @@ def test_backoffice_creates_a_consultation_on_a_project_with_a_list_audience(wor
     assert set(c.audience_organisations.all()) == {world["org_b"], world["association"]}
     bad = client.post(
         reverse("web:consultation_create"),
-        {"title": "X", "text": "Y", "subject_kind": "project", "project": 999999, "opens_on": today.isoformat(),
-         "closes_on": today.isoformat(), "audience": "all"},
+        {
+            "title": "X",
+            "text": "Y",
+            "subject_kind": "project",
+            "project": 999999,
+            "opens_on": today.isoformat(),
+            "closes_on": today.isoformat(),
+            "audience": "all",
+        },
     )
     assert bad.status_code == 400 and "Nessun progetto" in bad.content.decode()
     assert not Consultation.objects.filter(title="X").exists()

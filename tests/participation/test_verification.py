@@ -48,13 +48,18 @@ def test_an_organisation_member_files_a_report_with_photos(world, media_root):
     names = [p.image.name for p in report.photos.all()]
     assert len(names) == 2 and all((Path(media_root) / n).is_file() for n in names)
     assert not any("cantiere" in n for n in names)
-    assert AuditEntry.objects.get(action="verification.create", target_id=str(report.pk)).after["status"] == "problem"
+    assert (
+        AuditEntry.objects.get(action="verification.create", target_id=str(report.pk)).after["status"]
+        == "problem"
+    )
 
 
 def test_viewers_staff_without_organisation_and_anonymous_cannot_file(world, staff_user):
     from django.contrib.auth.models import AnonymousUser
 
-    viewer = MembershipFactory(user=UserFactory(username="lettore.a"), organisation=world["org_a"], role="viewer").user
+    viewer = MembershipFactory(
+        user=UserFactory(username="lettore.a"), organisation=world["org_a"], role="viewer"
+    ).user
     before = db_state()
     for user in (viewer, staff_user, AnonymousUser()):
         with pytest.raises(PermissionDenied):
@@ -111,7 +116,9 @@ def test_ente_staff_hide_with_a_reason_and_the_public_no_longer_sees_it(world, c
         ("grande.jpg", jpg_bytes() + b"\0" * MAX_PHOTO_BYTES, "massimo"),
     ],
 )
-def test_bad_photos_are_rejected_and_nothing_is_saved(world, persona_client, media_root, name, content, message):
+def test_bad_photos_are_rejected_and_nothing_is_saved(
+    world, persona_client, media_root, name, content, message
+):
     before = db_state()
     with pytest.raises(ValidationError) as err:
         report_create(
@@ -134,7 +141,9 @@ def test_bad_photos_are_rejected_and_nothing_is_saved(world, persona_client, med
 def test_future_date_and_too_many_photos_are_refused(world):
     user = world["users"]["comune_b_editor"]
     with pytest.raises(ValidationError):
-        report_create(by=user, project=world["project"], status="completed", seen_on=datetime.date(2999, 1, 1))
+        report_create(
+            by=user, project=world["project"], status="completed", seen_on=datetime.date(2999, 1, 1)
+        )
     with pytest.raises(ValidationError):
         report_create(
             by=user,
@@ -152,8 +161,13 @@ def test_edit_removes_and_adds_photos(world, persona_client, media_root):
     old_path = Path(media_root) / old.image.name
     response = persona_client("comune_a_editor").post(
         reverse("web:verification_edit", args=[report.pk]),
-        {"status": "completed", "seen_on": "2026-01-11", "note": "", "remove_photo": [old.pk],
-         "photos": [upload("nuova.jpg", jpg_bytes())]},
+        {
+            "status": "completed",
+            "seen_on": "2026-01-11",
+            "note": "",
+            "remove_photo": [old.pk],
+            "photos": [upload("nuova.jpg", jpg_bytes())],
+        },
     )
     assert response.status_code == 302
     assert [p.original_name for p in report.photos.all()] == ["nuova.jpg"]
@@ -170,7 +184,9 @@ def test_project_page_lists_reports_with_author_and_organisation_without_n_plus_
     assert world["org_a"].name in html and "redattore.a" in html and "in corso" in html
     for persona in ("comune_b_editor", "association_user", "ente_admin"):
         user = world["users"][persona]
-        VerificationReportFactory(project=world["project"], organisation=user.membership.organisation, author=user)
+        VerificationReportFactory(
+            project=world["project"], organisation=user.membership.organisation, author=user
+        )
     with CaptureQueriesContext(connection) as three:
         html = client.get(url).content.decode()
     assert world["association"].name in html

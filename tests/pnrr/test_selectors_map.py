@@ -270,3 +270,28 @@ def test_area_standing_ranks_against_the_median(world):
     zone = sm.area_standing(data=data, key="nord")
     assert zone is not None and zone["area"].name == "Nord"
     assert sm.area_standing(data=data, key="zzz") is None
+
+
+def test_cache_sees_every_change_through_the_data_version(world, settings):
+    from django.core.cache import cache
+
+    settings.DECIMETRO_MAP_CACHE_SECONDS = 60
+    cache.clear()
+    try:
+        first = sm.map_data(metric="funding")
+        with CaptureQueriesContext(connection) as ctx:
+            again = sm.map_data(metric="projects")
+        assert len(ctx) == 1  # the data version only: the values come from the cache
+        assert again.metric == "projects" and again.breaks == [2.0, 2.0] and first.breaks != again.breaks
+        PlaceFactory(project=ProjectFactory(fin_pnrr=D("1000")), comune=world["alfa"])
+        assert _by_key(sm.map_data(metric="funding"))["015901"].amount == D("131000.00")
+        link = ProjectObjectiveLink.objects.create(
+            project=world["p3"], objective=ObjectiveFactory(), origin=LinkOrigin.STAFF
+        )
+        objective = sm.MapFilters(objective=link.objective.code)
+        assert sm.map_data(filters=objective).territory.projects == 0
+        link.status = LinkStatus.CONFIRMED  # a decision: the number of confirmed links changes the version
+        link.save()
+        assert sm.map_data(filters=objective).territory.projects == 1
+    finally:
+        cache.clear()

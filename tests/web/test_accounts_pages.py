@@ -480,3 +480,41 @@ def test_ente_factory_persona_is_the_setup_ente(territory, ente_admin):
     """organisations_setup reuses the Ente of the personas (one Ente only)."""
     svc.organisations_setup()
     assert Organisation.objects.filter(kind="ente").get() == EnteFactory()
+
+
+def test_password_change(comune_a_editor):
+    client = Client()
+    client.force_login(comune_a_editor)
+    url = reverse("web:password_change")
+    assert Client().post(url, {}).status_code == 302  # anonymous: to the login page
+    before = _state()
+    wrong = client.post(url, {"old_password": "sbagliata", "new_password1": STRONG, "new_password2": STRONG})
+    assert wrong.status_code == 400 and "non è corretta" in wrong.content.decode()
+    weak = client.post(url, {"old_password": PASSWORD, "new_password1": "corta", "new_password2": "corta"})
+    assert weak.status_code == 400 and "troppo corta" in weak.content.decode()
+    assert _state() == before
+    comune_a_editor.refresh_from_db()
+    assert comune_a_editor.check_password(PASSWORD)
+
+    ok = client.post(url, {"old_password": PASSWORD, "new_password1": STRONG, "new_password2": STRONG})
+    assert ok.status_code == 302
+    assert client.get(reverse("web:profile")).status_code == 200  # the session survives the change
+    comune_a_editor.refresh_from_db()
+    assert comune_a_editor.check_password(STRONG)
+    entry = AuditEntry.objects.get(action="password_change")
+    assert entry.actor == comune_a_editor and STRONG not in str(entry.after)
+    assert _login(Client(), "redattore.a", STRONG).status_code == 302
+
+
+def test_lockout_page_in_english(comune_a_editor):
+    client = Client()
+    for _ in range(5):
+        response = client.post(
+            reverse("login"),
+            {"username": "redattore.a", "password": "wrong"},
+            REMOTE_ADDR="10.9.9.9",
+            HTTP_ACCEPT_LANGUAGE="en",
+        )
+    assert response.status_code == 429
+    assert "Login temporarily blocked" in response.content.decode()
+    assert "Try again in 15 minutes" in response.content.decode()

@@ -314,3 +314,10 @@ def test_overdue_list_shows_due_indicators_only(staff_client, indicator):
     assert "Raccolta differenziata a Milano" in html  # last value 2024-12-31, yearly → due 2025-12-31
     assert "31/12/2025" in html
     assert "Non ancora atteso" not in html
+
+
+def test_pages_in_english(client, indicator):
+    client.cookies["django_language"] = "en"
+    html = client.get(f"/monitoraggio/indicatori/{indicator.pk}/").content.decode()
+    assert "Recorded values" in html
+    assert "«on track» if the progress" in html

@@ -46,7 +46,9 @@ def _dup_data(code: str = "SO.NEW") -> dict[str, Any]:
 
 
 # name → (url builder, POST data builder, personas allowed)
-ENDPOINTS: dict[str, tuple[Callable[[dict[str, Any]], str], Callable[[dict[str, Any]], dict[str, Any]], set[str]]] = {
+ENDPOINTS: dict[
+    str, tuple[Callable[[dict[str, Any]], str], Callable[[dict[str, Any]], dict[str, Any]], set[str]]
+] = {
     "consultation_create": (
         lambda w: reverse("web:consultation_create"),
         _consultation_data,
@@ -115,7 +117,11 @@ ENDPOINTS: dict[str, tuple[Callable[[dict[str, Any]], str], Callable[[dict[str, 
     ),
     "dup_import": (
         lambda w: reverse("web:dup_import", args=[w["org_a"].comune.codice_istat]),
-        lambda w: {"file": upload("dup.csv", b"codice,titolo,anno_da,anno_a,obiettivi_piano\nSO.9,Casa,2025,2026,M1.1\n")},
+        lambda w: {
+            "file": upload(
+                "dup.csv", b"codice,titolo,anno_da,anno_a,obiettivi_piano\nSO.9,Casa,2025,2026,M1.1\n"
+            )
+        },
         {"ente_admin", "comune_a_editor"},
     ),
 }
@@ -147,7 +153,9 @@ def test_comune_b_cannot_reach_comune_a_dup_even_with_forged_ids(world, persona_
     key_b = world["org_b"].comune.codice_istat
     before = db_state()
     # A's objective under B's own key: not found there.
-    assert client.post(reverse("web:dup_edit", args=[key_b, world["dup"].pk]), _dup_data("X")).status_code == 404
+    assert (
+        client.post(reverse("web:dup_edit", args=[key_b, world["dup"].pk]), _dup_data("X")).status_code == 404
+    )
     assert client.post(reverse("web:dup_delete", args=[key_b, world["dup"].pk])).status_code == 404
     assert client.get(reverse("web:dup_edit", args=[key_b, world["dup"].pk])).status_code == 404
     # B's own page works, and posting there writes only for B.

@@ -291,7 +291,9 @@ def test_project_page_query_count_is_constant(client, db, django_assert_num_quer
     for i in range(n):
         PlaceFactory(project=p)
         PaymentSnapshotFactory(project=p, release_date=datetime.date(2024, 1, 1) + datetime.timedelta(days=i))
-    with django_assert_num_queries(3):  # project with structure and body; places with comune; payments
+    # project with structure and body; places with comune; payments; objective links (linking);
+    # verification reports and open consultations (participation: photos only when there are reports)
+    with django_assert_num_queries(6):
         html(client.get(f"/progetti/{p.pk}/"))
 
 

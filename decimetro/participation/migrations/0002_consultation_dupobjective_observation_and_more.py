@@ -7,134 +7,363 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('participation', '0001_initial'),
-        ('plan', '0001_initial'),
-        ('pnrr', '0001_initial'),
+        ("participation", "0001_initial"),
+        ("plan", "0001_initial"),
+        ("pnrr", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Consultation',
+            name="Consultation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200, verbose_name='titolo')),
-                ('text', models.TextField(verbose_name='testo')),
-                ('opens_on', models.DateField(verbose_name='data di apertura')),
-                ('closes_on', models.DateField(verbose_name='data di chiusura')),
-                ('closed_at', models.DateTimeField(blank=True, null=True, verbose_name='chiusa in anticipo il')),
-                ('audience', models.CharField(choices=[('all', 'tutte le organizzazioni'), ('list', 'le organizzazioni elencate'), ('kinds', 'le organizzazioni dei tipi scelti')], max_length=10, verbose_name='chi può rispondere')),
-                ('audience_kinds', models.JSONField(blank=True, default=list)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('audience_organisations', models.ManyToManyField(blank=True, related_name='consultations_invited', to='participation.organisation')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('mission', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consultations', to='plan.mission')),
-                ('objective', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consultations', to='plan.objective')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='consultations', to='pnrr.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("title", models.CharField(max_length=200, verbose_name="titolo")),
+                ("text", models.TextField(verbose_name="testo")),
+                ("opens_on", models.DateField(verbose_name="data di apertura")),
+                ("closes_on", models.DateField(verbose_name="data di chiusura")),
+                (
+                    "closed_at",
+                    models.DateTimeField(blank=True, null=True, verbose_name="chiusa in anticipo il"),
+                ),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[
+                            ("all", "tutte le organizzazioni"),
+                            ("list", "le organizzazioni elencate"),
+                            ("kinds", "le organizzazioni dei tipi scelti"),
+                        ],
+                        max_length=10,
+                        verbose_name="chi può rispondere",
+                    ),
+                ),
+                ("audience_kinds", models.JSONField(blank=True, default=list)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "audience_organisations",
+                    models.ManyToManyField(
+                        blank=True, related_name="consultations_invited", to="participation.organisation"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "mission",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consultations",
+                        to="plan.mission",
+                    ),
+                ),
+                (
+                    "objective",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consultations",
+                        to="plan.objective",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="consultations",
+                        to="pnrr.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'consultazione',
-                'verbose_name_plural': 'consultazioni',
-                'ordering': ['-opens_on', '-pk'],
+                "verbose_name": "consultazione",
+                "verbose_name_plural": "consultazioni",
+                "ordering": ["-opens_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='DupObjective',
+            name="DupObjective",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=30, verbose_name='codice')),
-                ('title', models.CharField(max_length=500, verbose_name='titolo')),
-                ('dup_mission', models.CharField(blank=True, max_length=200, verbose_name='missione del DUP')),
-                ('year_from', models.PositiveSmallIntegerField(verbose_name="dall'anno")),
-                ('year_to', models.PositiveSmallIntegerField(verbose_name="all'anno")),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='dup_objectives', to='participation.organisation')),
-                ('plan_objectives', models.ManyToManyField(blank=True, related_name='dup_objectives', to='plan.objective')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("code", models.CharField(max_length=30, verbose_name="codice")),
+                ("title", models.CharField(max_length=500, verbose_name="titolo")),
+                (
+                    "dup_mission",
+                    models.CharField(blank=True, max_length=200, verbose_name="missione del DUP"),
+                ),
+                ("year_from", models.PositiveSmallIntegerField(verbose_name="dall'anno")),
+                ("year_to", models.PositiveSmallIntegerField(verbose_name="all'anno")),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dup_objectives",
+                        to="participation.organisation",
+                    ),
+                ),
+                (
+                    "plan_objectives",
+                    models.ManyToManyField(blank=True, related_name="dup_objectives", to="plan.objective"),
+                ),
             ],
             options={
-                'verbose_name': 'obiettivo strategico del DUP',
-                'verbose_name_plural': 'obiettivi strategici del DUP',
-                'ordering': ['organisation', 'code'],
+                "verbose_name": "obiettivo strategico del DUP",
+                "verbose_name_plural": "obiettivi strategici del DUP",
+                "ordering": ["organisation", "code"],
             },
         ),
         migrations.CreateModel(
-            name='Observation',
+            name="Observation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', models.TextField(verbose_name='osservazione')),
-                ('attachment', models.FileField(blank=True, max_length=200, upload_to=decimetro.participation.models.observation_upload_to)),
-                ('attachment_name', models.CharField(blank=True, max_length=200)),
-                ('proposal_kind', models.CharField(blank=True, choices=[('', 'nessuna proposta'), ('project', 'progetto'), ('indicator', 'indicatore')], max_length=10)),
-                ('proposal', models.TextField(blank=True, verbose_name='proposta')),
-                ('status', models.CharField(choices=[('pending', 'in attesa di moderazione'), ('published', 'pubblicata'), ('hidden', 'nascosta')], db_index=True, default='pending', max_length=10)),
-                ('moderation_reason', models.CharField(blank=True, max_length=500, verbose_name='motivo')),
-                ('moderated_at', models.DateTimeField(blank=True, null=True)),
-                ('answer', models.TextField(blank=True, verbose_name="risposta dell'Ente")),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('answered_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('consultation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='observations', to='participation.consultation')),
-                ('moderated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='observations', to='participation.organisation')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("text", models.TextField(verbose_name="osservazione")),
+                (
+                    "attachment",
+                    models.FileField(
+                        blank=True,
+                        max_length=200,
+                        upload_to=decimetro.participation.models.observation_upload_to,
+                    ),
+                ),
+                ("attachment_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "proposal_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "nessuna proposta"),
+                            ("project", "progetto"),
+                            ("indicator", "indicatore"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("proposal", models.TextField(blank=True, verbose_name="proposta")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "in attesa di moderazione"),
+                            ("published", "pubblicata"),
+                            ("hidden", "nascosta"),
+                        ],
+                        db_index=True,
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("moderation_reason", models.CharField(blank=True, max_length=500, verbose_name="motivo")),
+                ("moderated_at", models.DateTimeField(blank=True, null=True)),
+                ("answer", models.TextField(blank=True, verbose_name="risposta dell'Ente")),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "answered_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "consultation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="observations",
+                        to="participation.consultation",
+                    ),
+                ),
+                (
+                    "moderated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="observations",
+                        to="participation.organisation",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'osservazione',
-                'verbose_name_plural': 'osservazioni',
-                'ordering': ['created_at', 'pk'],
+                "verbose_name": "osservazione",
+                "verbose_name_plural": "osservazioni",
+                "ordering": ["created_at", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='VerificationReport',
+            name="VerificationReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('not_started', 'non avviato'), ('in_progress', 'in corso'), ('completed', 'completato'), ('problem', 'problema')], max_length=12, verbose_name='stato osservato')),
-                ('seen_on', models.DateField(verbose_name='data del sopralluogo')),
-                ('note', models.TextField(blank=True, verbose_name='nota')),
-                ('hidden', models.BooleanField(default=False)),
-                ('hidden_reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('author', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organisation', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='verification_reports', to='participation.organisation')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='verification_reports', to='pnrr.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_started", "non avviato"),
+                            ("in_progress", "in corso"),
+                            ("completed", "completato"),
+                            ("problem", "problema"),
+                        ],
+                        max_length=12,
+                        verbose_name="stato osservato",
+                    ),
+                ),
+                ("seen_on", models.DateField(verbose_name="data del sopralluogo")),
+                ("note", models.TextField(blank=True, verbose_name="nota")),
+                ("hidden", models.BooleanField(default=False)),
+                ("hidden_reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organisation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="verification_reports",
+                        to="participation.organisation",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="verification_reports",
+                        to="pnrr.project",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'verifica sul campo',
-                'verbose_name_plural': 'verifiche sul campo',
-                'ordering': ['-seen_on', '-pk'],
+                "verbose_name": "verifica sul campo",
+                "verbose_name_plural": "verifiche sul campo",
+                "ordering": ["-seen_on", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='VerificationPhoto',
+            name="VerificationPhoto",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.FileField(max_length=200, upload_to=decimetro.participation.models.verification_upload_to)),
-                ('original_name', models.CharField(blank=True, max_length=200)),
-                ('report', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='participation.verificationreport')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "image",
+                    models.FileField(
+                        max_length=200, upload_to=decimetro.participation.models.verification_upload_to
+                    ),
+                ),
+                ("original_name", models.CharField(blank=True, max_length=200)),
+                (
+                    "report",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="photos",
+                        to="participation.verificationreport",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='consultation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('mission__isnull', True), ('objective__isnull', False), ('project__isnull', True)), models.Q(('mission__isnull', False), ('objective__isnull', True), ('project__isnull', True)), models.Q(('mission__isnull', True), ('objective__isnull', True), ('project__isnull', False)), _connector='OR'), name='participation_consultation_one_subject'),
+            model_name="consultation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("mission__isnull", True), ("objective__isnull", False), ("project__isnull", True)
+                    ),
+                    models.Q(
+                        ("mission__isnull", False), ("objective__isnull", True), ("project__isnull", True)
+                    ),
+                    models.Q(
+                        ("mission__isnull", True), ("objective__isnull", True), ("project__isnull", False)
+                    ),
+                    _connector="OR",
+                ),
+                name="participation_consultation_one_subject",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='consultation',
-            constraint=models.CheckConstraint(condition=models.Q(('closes_on__gte', models.F('opens_on'))), name='participation_consultation_dates_ordered'),
+            model_name="consultation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("closes_on__gte", models.F("opens_on"))),
+                name="participation_consultation_dates_ordered",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dupobjective',
-            constraint=models.UniqueConstraint(fields=('organisation', 'code'), name='participation_dup_unique_code'),
+            model_name="dupobjective",
+            constraint=models.UniqueConstraint(
+                fields=("organisation", "code"), name="participation_dup_unique_code"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='dupobjective',
-            constraint=models.CheckConstraint(condition=models.Q(('year_to__gte', models.F('year_from'))), name='participation_dup_years_ordered'),
+            model_name="dupobjective",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("year_to__gte", models.F("year_from"))),
+                name="participation_dup_years_ordered",
+            ),
         ),
     ]

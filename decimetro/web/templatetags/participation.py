@@ -16,7 +16,11 @@ register = template.Library()
 
 @register.inclusion_tag("web/participation/_open_consultations.html")
 def open_consultations(*, objective: Any = None, mission: Any = None, project: Any = None) -> dict[str, Any]:
-    return {"open_consultations": cons_sel.open_consultations_on(objective=objective, mission=mission, project=project)}
+    return {
+        "open_consultations": cons_sel.open_consultations_on(
+            objective=objective, mission=mission, project=project
+        )
+    }
 
 
 @register.inclusion_tag("web/participation/_project_verifications.html", takes_context=True)

@@ -60,7 +60,7 @@ class Command(BaseCommand):
                 raise CommandError(
                     f"Cartella dei dati non trovata: {data_dir} (usare --data-dir o --bundled)."
                 )
-            files, label = find_files(data_dir), str(data_dir)
+            files, label = find_files(data_dir), str(data_dir.resolve())
         if not files:
             raise CommandError("Nessun file etichettato trovato (progetti validati, quadro, milestone).")
         for f in files:
