@@ -225,6 +225,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--max-requests", type=int, default=100_000, help="bound for the Python client")
+    parser.add_argument("--warmup", type=int, default=5, help="requests per URL before measuring")
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -270,7 +271,7 @@ def main() -> None:
     try:
         wait_up(base)
         for label, path in targets:
-            for _ in range(3 * args.workers):  # warm every worker (connections, caches)
+            for _ in range(args.warmup):  # warm the workers (connections, caches)
                 with urllib.request.urlopen(base + path, timeout=60) as r:
                     if r.status != 200:
                         raise SystemExit(f"{path}: HTTP {r.status}")
@@ -294,6 +295,9 @@ def main() -> None:
     print(f"| {head[0]:<24} | " + " | ".join(f"{h:>8}" for h in head[1:5]) + f" | {head[5]:>6} | errors |")
     print(f"|{'-' * 26}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 10}|{'-' * 8}|--------|")
     for label, _path, r in results:
+        if not r["requests"]:
+            print(f"| {label:<24} | no request completed within {args.duration} s (each took longer) |")
+            continue
         print(
             f"| {label:<24} | {r['rps']:>8.1f} | {r['p50']:>8.1f} | {r['p95']:>8.1f} | {r['p99']:>8.1f} "
             f"| {r['rps'] / ceiling:>6.3f} | {int(r['errors']):>6} |"

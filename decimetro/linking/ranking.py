@@ -8,8 +8,9 @@ Three pieces of evidence, each in [0, 1], are combined by a weighted mean over t
   from the PNRR component (declared: the measure's own component; or predicted: `component_scores`). The
   plan's Components carry the PNRR codes (M1C1…) and belong to the plan's missions M1..M6.
 - **text** (weight 0.25): TF-IDF cosine similarity between the text and the objective's wording, relative to
-  the best-matching objective (so the best one scores 1). Italian tokens, a small stop-word list and a
-  light stemmer; the IDF is fitted on the 75 objectives plus the missions' and components' texts, cached.
+  the best-matching objective (so the best one scores 1). Italian tokens, a small stop-word list, a short
+  list of PNRR words mapped to the plan's wording (`SYNONYMS`) and a light stemmer; the IDF is fitted on
+  the 75 objectives plus the missions' and components' texts, cached.
 
 When a component is known, candidates are the objectives of its mission(s) plus the crosswalk's objectives
 (the component restricts); with no component and no measure, every objective is a candidate.
@@ -77,10 +78,54 @@ def stem(token: str) -> str:
     return stripped if len(stripped) >= 3 else token
 
 
+# Words of PNRR project texts → the words the plan uses for the same thing (general vocabulary, per theme,
+# never per project). Applied to project texts and objectives alike, after folding, before stemming.
+SYNONYMS: dict[str, str] = {
+    "cloud": "digitalizzazione piattaforma",
+    "sito": "e-government",
+    "web": "e-government",
+    "pagopa": "e-government",
+    "spid": "e-government",
+    "anpr": "e-government",
+    "software": "digitalizzazione",
+    "informatico": "digitalizzazione",
+    "informatici": "digitalizzazione",
+    "dottorato": "ricerca universita",
+    "dottorati": "ricerca universita",
+    "ricercatori": "ricerca",
+    "prin": "ricerca",
+    "ospedale": "sanitari",
+    "ospedaliero": "sanitari",
+    "ospedaliera": "sanitari",
+    "clinica": "sanitari",
+    "asst": "sanitari",
+    "tram": "trasporto pubblico",
+    "tranviaria": "trasporto pubblico",
+    "filobus": "trasporto pubblico",
+    "autobus": "trasporto pubblico",
+    "metrotranvia": "trasporto pubblico",
+    "asilo": "servizi prossimita",
+    "nido": "servizi prossimita",
+    "infanzia": "servizi prossimita",
+    "mensa": "cibo",
+    "mense": "cibo",
+    "fiere": "internazionali competitivita",
+    "internazionalizzazione": "internazionali competitivita",
+    "export": "internazionali competitivita",
+    "imprese": "sistema produttivo",
+    "pmi": "sistema produttivo",
+}
+
+
 def analyse(text: str) -> list[str]:
-    """Tokens of an Italian text: folded accents, PNRR codes removed, stop words out, light stems."""
+    """Tokens of an Italian text: folded accents, PNRR codes removed, plan synonyms added, stop words out,
+    light stems."""
     text = _CODE.sub(" ", _fold(text))
-    return [stem(t) for t in _TOKEN.findall(text) if len(t) > 2 and t not in STOP_WORDS]
+    words: list[str] = []
+    for token in _TOKEN.findall(text):
+        words.append(token)
+        words.extend(SYNONYMS.get(token, "").split())
+    return [stem(t) for t in words if len(t) > 2 and t not in STOP_WORDS]
 
 
 @dataclass(frozen=True)

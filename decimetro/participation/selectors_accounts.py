@@ -74,6 +74,7 @@ def audit_log(
     actor_id: int | None = None,
     target_type_id: int | None = None,
     action: str = "",
+    search: str = "",
     date_from: date | None = None,
     date_to: date | None = None,
 ) -> QuerySet[AuditEntry]:
@@ -86,6 +87,8 @@ def audit_log(
         qs = qs.filter(target_type_id=target_type_id)
     if action:
         qs = qs.filter(action=action)
+    if search:
+        qs = qs.filter(Q(target_repr__icontains=search) | Q(target_id=search))
     if date_from:
         qs = qs.filter(created_at__gte=_day_start(date_from))
     if date_to:

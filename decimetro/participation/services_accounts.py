@@ -176,7 +176,11 @@ def organisation_update(
     follow the territory); only their contact details change here. Ente admins only."""
     perms.ensure_ente_admin(by)
     with transaction.atomic():
-        org = Organisation.objects.select_for_update().select_related("comune").get(pk=organisation.pk)
+        org = (
+            Organisation.objects.select_for_update(of=("self",))
+            .select_related("comune")
+            .get(pk=organisation.pk)
+        )
         before = _org_snapshot(org)
         if org.kind == OrganisationKind.BODY:
             fields = _clean_org_fields(

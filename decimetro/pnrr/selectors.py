@@ -195,19 +195,29 @@ def area_totals(
     result = AreaTotals(
         rule=rule, amount_field=amount_field, population=sum(p for p in pops if p) if any(pops) else None
     )
-    in_area = Place.objects.filter(own_places(), comune__in=area).values("project_id")
-    rows = Place.objects.filter(own_places(), project_id__in=in_area).values_list(
-        "project_id",
-        "comune_id",
-        "istat_code",
-        "comune__population_resident",
-        f"project__{amount_field}",
-        f"project__{MISSION_PATH}__code",
-        f"project__{MISSION_PATH}__name",
+    # Every own place of the projects with an own place in the area. Written as a join from the area's places
+    # (distinct on the place), not `project_id IN (subquery)`: PostgreSQL then walks the indexes from the area
+    # instead of hashing the whole place and project tables (0.8 s → 0.14 s for Milano on the national data).
+    rows = (
+        Place.objects.filter(
+            own_places(), project__places__comune__in=area, project__places__dataset=F("project__provenance")
+        )
+        .values_list(
+            "pk",
+            "project_id",
+            "comune_id",
+            "istat_code",
+            "comune__population_resident",
+            f"project__{amount_field}",
+            f"project__{MISSION_PATH}__code",
+            f"project__{MISSION_PATH}__name",
+        )
+        .order_by()
+        .distinct()
     )
     places: dict[int, list[tuple[int | None, str, int | None]]] = defaultdict(list)
     info: dict[int, tuple[Decimal, str, str]] = {}
-    for project_id, comune_id, istat_code, population, amount, m_code, m_name in rows:
+    for _pk, project_id, comune_id, istat_code, population, amount, m_code, m_name in rows:
         places[project_id].append((comune_id, istat_code, population))
         info[project_id] = (amount or Decimal("0"), m_code, m_name)
     by_mission: dict[str, MissionTotal] = {}

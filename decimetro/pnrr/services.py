@@ -558,7 +558,8 @@ def _bulk_upsert(
             updates.append((*new, found[0]))
         else:
             outcome.unchanged += 1
-    creates.sort(key=lambda row: row[:nkey])  # in key order: the unique index is filled in order, much faster
+    # In key order: the unique index is filled in order, much faster. Keys are unique: values never compared.
+    creates.sort()
     total = len(creates) + len(updates) or 1
 
     def report(offset: int) -> Callable[[int], None] | None:
@@ -869,12 +870,12 @@ def _write_places(
     wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for r in rows:
         pk = project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]]
-        wanted[(pk, dataset, *r.place_key)] = (  # PLACE_FIELDS order
+        wanted[(pk, dataset, r.region_code, r.province_code, r.comune_code)] = (  # PLACE_FIELDS order
             r.region_name,
             r.province_name,
             r.comune_name,
             r.istat_code,
-            comuni.get(r.istat_code) if r.istat_code else None,
+            comuni.get(r.istat_code),  # None for a blank code too
             r.address[:200],
             r.cap,
             r.updated_on,
@@ -958,9 +959,23 @@ WRITERS: dict[str, Writer] = {
 }
 UNIQUE_KEYS: dict[str, Callable[[Any], Any]] = {
     "progetti": lambda r: r.key,
-    "localizzazioni_validate": lambda r: (*r.key, *r.place_key),
-    "localizzazioni_universo": lambda r: (*r.key, *r.place_key),
-    "pagamenti": lambda r: (*r.key, r.extracted_on),
+    "localizzazioni_validate": lambda r: (
+        r.cup,
+        r.local_code,
+        r.structure.submeasure_code,
+        r.region_code,
+        r.province_code,
+        r.comune_code,
+    ),
+    "localizzazioni_universo": lambda r: (
+        r.cup,
+        r.local_code,
+        r.structure.submeasure_code,
+        r.region_code,
+        r.province_code,
+        r.comune_code,
+    ),
+    "pagamenti": lambda r: (r.cup, r.local_code, r.structure.submeasure_code, r.extracted_on),
     "quadro_finanziario": lambda r: r.key,
     "milestone_target": lambda r: r.key,
     "lombardia_localizzati": lambda r: (*r.key, *r.place.place_key),

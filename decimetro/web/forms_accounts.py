@@ -154,6 +154,7 @@ class AuditFilterForm(StyledForm):
         label=_("Tipo di oggetto"), choices=[], required=False, coerce=int, empty_value=None
     )
     action = forms.ChoiceField(label=_("Azione"), choices=[], required=False)
+    q = forms.CharField(label=_("Oggetto (testo o id)"), required=False, max_length=100)
     date_from = forms.DateField(
         label=_("Dal"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )

@@ -20,6 +20,11 @@ from decimetro.plan.models import Edition, Mission, Objective
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+
+def _select() -> forms.Select:
+    return forms.Select(attrs={"class": "form-select"})
+
+
 SUBJECT_KINDS = [
     ("objective", _("un obiettivo strategico")),
     ("mission", _("una missione")),
@@ -34,9 +39,11 @@ class ConsultationForm(forms.Form):
         label=_("La consultazione riguarda"), choices=SUBJECT_KINDS, widget=forms.RadioSelect
     )
     objective = forms.ModelChoiceField(
-        label=_("Obiettivo strategico"), queryset=Objective.objects.none(), required=False
+        widget=_select(), label=_("Obiettivo strategico"), queryset=Objective.objects.none(), required=False
     )
-    mission = forms.ModelChoiceField(label=_("Missione"), queryset=Mission.objects.none(), required=False)
+    mission = forms.ModelChoiceField(
+        widget=_select(), label=_("Missione"), queryset=Mission.objects.none(), required=False
+    )
     project = forms.IntegerField(
         label=_("Numero del progetto PNRR"),
         required=False,
@@ -93,7 +100,7 @@ class ObservationForm(forms.Form):
         label=_("Osservazione"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10000
     )
     proposal_kind = forms.ChoiceField(
-        label=_("Proposta (facoltativa)"), choices=ProposalKind.choices, required=False
+        widget=_select(), label=_("Proposta (facoltativa)"), choices=ProposalKind.choices, required=False
     )
     proposal = forms.CharField(
         label=_("Progetto o indicatore proposto"),
@@ -110,6 +117,7 @@ class ObservationForm(forms.Form):
 
 class ModerationForm(forms.Form):
     status = forms.ChoiceField(
+        widget=_select(),
         label=_("Stato"),
         choices=[(ObservationStatus.PUBLISHED, _("pubblica")), (ObservationStatus.HIDDEN, _("nascondi"))],
     )
@@ -123,7 +131,9 @@ class AnswerForm(forms.Form):
 
 
 class VerificationForm(forms.Form):
-    status = forms.ChoiceField(label=_("Stato osservato sul campo"), choices=GroundStatus.choices)
+    status = forms.ChoiceField(
+        widget=_select(), label=_("Stato osservato sul campo"), choices=GroundStatus.choices
+    )
     seen_on = forms.DateField(label=_("Data del sopralluogo"), widget=DATE)
     note = forms.CharField(
         label=_("Nota"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000

@@ -391,6 +391,7 @@ def audit_log(request: HttpRequest) -> HttpResponse:
             "actor_id": data["actor"].pk if data["actor"] else None,
             "target_type_id": data["target_type"],
             "action": data["action"],
+            "search": data["q"].strip(),
             "date_from": data["date_from"],
             "date_to": data["date_to"],
         }

@@ -127,3 +127,12 @@ def test_it_is_a_read_even_for_a_logged_in_user_without_csrf_token(plan, with_mo
     response = post(client, {"text": HEALTH_TEXT})
     assert response.status_code == 200
     assert (AuditEntry.objects.count(), ProjectObjectiveLink.objects.count()) == (audits, links)
+
+
+def test_the_limit_is_stated_in_the_schema(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    text = schema["components"]["schemas"]["ClassifyIn"]["properties"]["text"]
+    assert text["maxLength"] == MAX_TEXT_CHARS == 5000
+    assert "5000 caratteri" in text["description"]
+    responses = schema["paths"][URL]["post"]["responses"]
+    assert {"200", "503"} <= set(responses)

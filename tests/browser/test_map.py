@@ -35,7 +35,8 @@ def map_site(transactional_db, live_server, plan, territory):
     """The real territory with a project (growing amounts, missions M1/M2 alternating) in every comune."""
     subs = [_submeasure("M1"), _submeasure("M2")]
     for i, comune in enumerate(Comune.objects.order_by("codice_istat")):
-        project = ProjectFactory(submeasure=subs[i % 2], fin_pnrr=Decimal(10_000 * (i + 1)))
+        amount = Decimal(10_000 * (i + 1))
+        project = ProjectFactory(submeasure=subs[i % 2], fin_pnrr=amount, fin_totale=amount)
         PlaceFactory(project=project, comune=comune)
         PaymentSnapshotFactory(project=project, paid_total=Decimal(1_000 * (i + 1)))
     return live_server.url
@@ -65,6 +66,11 @@ def test_map_choropleth(map_site, page, requests_log, artifacts_dir):
     names = set(Comune.objects.values_list("name", flat=True))
     assert tooltip.locator("strong").inner_text().strip() in names
     assert "Importo PNRR (€):" in tooltip.inner_text()
+    page.set_viewport_size({"width": 1280, "height": 1000})
+    page.evaluate("document.getElementById('map-selection').scrollIntoView({block: 'start'})")
+    paths.nth(60).hover()
+    tooltip.wait_for(state="visible")
+    page.screenshot(path=str(artifacts_dir / "map-choropleth.png"))  # the viewport: map, legend, a tooltip
 
     # filters: the URL follows (replaceState), the values and the downloads too
     page.select_option("#f-missione", "M2")
@@ -89,7 +95,6 @@ def test_map_choropleth(map_site, page, requests_log, artifacts_dir):
     assert page.locator("#map-values thead th").nth(4).get_attribute("aria-sort") == "descending"
 
     assert_accessible(page)
-    page.screenshot(path=str(artifacts_dir / "map-choropleth.png"))  # the viewport: form and map
 
     # the shared URL restores the same state
     shared = page.url

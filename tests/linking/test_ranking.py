@@ -93,3 +93,11 @@ def test_index_is_cached_and_rebuilt_when_an_objective_changes(plan):
     second = objective_index()
     assert second is not first
     assert ranking.rank_objectives(text="biciclette", component_scores={})[0][0] == "M3.6"
+
+
+def test_plan_synonyms_bridge_pnrr_words_to_the_plan_wording(plan):
+    # "filobus" never appears in the plan: the synonyms map it to "trasporto pubblico"; without them the text
+    # shares only generic words ("nuovi") with the objectives.
+    assert "pubblic" in analyse("Acquisto di 10 nuovi filobus")
+    ranked = rank_objectives(text="Acquisto di 10 nuovi filobus da 18 metri", component_scores={})
+    assert {"M3.1", "M3.2"} & set(codes(ranked))

@@ -63,6 +63,7 @@ def test_rerun_does_not_send_again_for_the_same_due_date(owner):
     result = indicator_reminders_send(today=TODAY)
     again_later = indicator_reminders_send(today=date(2025, 4, 1))
     assert len(mail.outbox) == 1
+    assert mail.outbox[0].subject == "Decimetro: 1 indicatore attende un valore"
     assert result.emails == 0 and result.already_sent == 1
     assert again_later.emails == 0
     assert IndicatorReminder.objects.count() == 1

@@ -296,3 +296,21 @@ def test_consultation_subject_is_exactly_one(world):
     with pytest.raises(ValidationError):
         _create(world["users"]["ente_admin"], world, subject=None)
     assert ConsultationFactory(objective=world["objective"]).subject == world["objective"]
+
+
+def test_demo_content_only_in_development_and_idempotent(settings, world, django_user_model):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("demo_participation")
+    settings.DEBUG = True
+    world["users"]["ente_admin"].username = "admin.ente"
+    world["users"]["ente_admin"].save()
+    world["org_a"].dup_objectives.all().delete()
+    call_command("demo_participation")
+    call_command("demo_participation")
+    assert Consultation.objects.filter(title__startswith="[demo]").count() == 2
+    assert Consultation.objects.get(title__contains="conclusa").state_on(timezone.localdate()) == "closed"
+    assert set(world["org_a"].dup_objectives.values_list("code", flat=True)) == {"SO.1", "SO.2"}

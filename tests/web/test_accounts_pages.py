@@ -338,6 +338,10 @@ def test_audit_log_filters(world, ente_admin, association_user):
     table = html.split('id="audit"')[1]
     assert "Terzo settore unito" in table and "vittima" not in table
 
+    html = client.get(reverse("web:audit_log"), {"q": "Terzo settore"}).content.decode()
+    table = html.split('id="audit"')[1]
+    assert "Terzo settore unito" in table and "vittima" not in table
+
     bad = client.get(reverse("web:audit_log"), {"date_from": to, "date_to": older})
     assert bad.status_code == 200 and "precede" in bad.content.decode()
 

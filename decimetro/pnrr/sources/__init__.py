@@ -80,38 +80,29 @@ class SourceFile:
         return PARSERS[self.kind]
 
     def rows(self, progress: Callable[[float], None] | None = None) -> Iterator[Any]:
-        """Typed rows and RowErrors; `progress(fraction)` gets the share of bytes read now and then."""
+        """Typed rows and RowErrors; `progress(fraction)` gets the share of bytes read now and then.
+
+        The text is decoded by chunks, straight into the CSV reader. On a decoding error or a damaged gzip the
+        file is read again line by line (`_decoded_lines`) to name the exact line in the BadFile."""
         with open(self.path, "rb") as raw:
-            lines = _text_lines(raw, self.path)
-            for n, item in enumerate(self.parser.parse(lines, name=self.name), start=1):
-                if progress is not None and n % 5000 == 0:
-                    progress(raw.tell() / self.size if self.size else 1.0)
-                yield item
+            text = io.TextIOWrapper(_binary(raw, self.path), encoding="utf-8-sig", newline="")
+            try:
+                for n, item in enumerate(self.parser.parse(text, name=self.name), start=1):
+                    if progress is not None and n % 5000 == 0:
+                        progress(raw.tell() / self.size if self.size else 1.0)
+                    yield item
+            except (UnicodeDecodeError, EOFError, zlib.error, gzip.BadGzipFile) as exc:
+                with open(self.path, "rb") as again:
+                    for _line in _decoded_lines(again, self.path):  # raises BadFile at the bad line
+                        pass
+                raise BadFile(self.name, f"file illeggibile ({exc})") from exc
+            text.detach()  # `raw` is closed by its own `with`
         if progress is not None:
             progress(1.0)
 
 
 def _binary(raw: BinaryIO, path: Path) -> BinaryIO:
     return gzip.GzipFile(fileobj=raw, mode="rb") if path.name.endswith(".gz") else raw  # type: ignore[return-value]
-
-
-def _text_lines(raw: BinaryIO, path: Path) -> Iterator[str]:
-    """The file's lines as text, decoded by chunks (fast). On a decoding error the file is read again line by
-    line (`_decoded_lines`) so that the error names its exact line."""
-    line = 0
-    try:
-        text = io.TextIOWrapper(_binary(raw, path), encoding="utf-8", newline="")  # noqa: SIM115 - see below
-        for line, data in enumerate(text, start=1):
-            yield data.removeprefix("\ufeff") if line == 1 else data
-        text.detach()  # the caller closes `raw`
-    except UnicodeDecodeError:
-        with open(path, "rb") as again:
-            for n, data in enumerate(_decoded_lines(again, path), start=1):
-                if n > line:  # the lines not given yet, up to the bad one (where BadFile is raised)
-                    yield data
-        raise BadFile(path.name, "codifica errata: non è UTF-8", line=line + 1) from None
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
-        raise BadFile(path.name, f"file gzip troncato o danneggiato ({exc})", line=line + 1) from exc
 
 
 def _decoded_lines(raw: BinaryIO, path: Path) -> Iterator[str]:

@@ -289,18 +289,17 @@ def parse_rows(
         check_header(name, header, columns)
         width = len(header)
         for row in reader:
-            if not row:  # a blank line, skipped as DictReader does
-                continue
-            line = reader.line_num
-            if len(row) != width:
+            if len(row) == width:
+                raw = dict(zip(header, row))  # noqa: B905 - the width is checked
+                try:
+                    item = build(raw)
+                except FieldError as exc:
+                    yield RowError(reader.line_num, exc.column, str(exc), raw)
+                    continue
+                yield item
+            elif row:  # (a blank line is skipped, as DictReader does)
                 message = f"numero di campi errato (attesi {len(columns)})"
-                yield RowError(line, "", message, _clean(header, row))
-                continue
-            raw = dict(zip(header, row))  # noqa: B905 - the width is checked above
-            try:
-                yield build(raw)
-            except FieldError as exc:
-                yield RowError(line, exc.column, str(exc), raw)
+                yield RowError(reader.line_num, "", message, _clean(header, row))
     except csv.Error as exc:
         raise BadFile(name, f"CSV non valido: {exc}", line=reader.line_num) from exc
 

@@ -58,6 +58,14 @@ class PlaceColumns:
             submeasure_code=names["submeasure_code"], submeasure_name="Descrizione Submisura"
         )
         self.geo: dict[tuple[str, ...], tuple[str, str, str, str]] = {}
+        self.texts_getter = itemgetter(
+            "Codice Locale Progetto",
+            names["region_name"],
+            names["province_name"],
+            names["comune_name"],
+            "Indirizzo",
+            names["cap"],
+        )
 
     def _codes(self, raw: dict[str, str]) -> tuple[str, str, str, str]:
         names = self.names
@@ -84,20 +92,22 @@ class PlaceColumns:
             if len(self.geo) < 200_000:
                 self.geo[key] = codes
         istat_code, region_code, province_code, comune_code = codes
-        names = self.names
+        local_code, region_name, province_name, comune_name, address, cap = map(
+            str.strip, self.texts_getter(raw)
+        )
         return PlaceRow(
             self.dataset,
             c.cup(raw, "CUP"),
-            raw["Codice Locale Progetto"].strip(),
+            local_code,
             self.structure(raw),
             region_code,
-            raw[names["region_name"]].strip(),
+            region_name,
             province_code,
-            raw[names["province_name"]].strip(),
+            province_name,
             comune_code,
-            raw[names["comune_name"]].strip(),
+            comune_name,
             istat_code,
-            raw["Indirizzo"].strip(),
-            raw[names["cap"]].strip(),
-            c.iso_date(raw, names["updated_on"]),
+            address,
+            cap,
+            c.iso_date(raw, self.names["updated_on"]),
         )

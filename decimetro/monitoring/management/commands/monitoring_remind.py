@@ -18,7 +18,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--date", type=date.fromisoformat, help="data di riferimento AAAA-MM-GG (default oggi)"
         )
-        parser.add_argument("--base-url", default="", help="indirizzo del sito per i link (default: DECIMETRO_SITE_URL)")
+        parser.add_argument(
+            "--base-url", default="", help="indirizzo del sito per i link (default: DECIMETRO_SITE_URL)"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         result = indicator_reminders_send(today=options["date"], base_url=options["base_url"])

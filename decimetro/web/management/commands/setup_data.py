@@ -26,3 +26,4 @@ class Command(BaseCommand):
         # persona, with their passwords printed here.
         if settings.DEBUG and not getattr(settings, "PRODUCTION", False):
             call_command("demo_users", stdout=self.stdout)
+            call_command("demo_participation", stdout=self.stdout)
