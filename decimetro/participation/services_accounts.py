@@ -290,7 +290,12 @@ def invitation_pending(token: str) -> Invitation | None:
         return None
     return (
         Invitation.objects.select_related("organisation")
-        .filter(token_hash=token_hash(token), accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .filter(
+            token_hash=token_hash(token),
+            accepted_at__isnull=True,
+            expires_at__gt=timezone.now(),
+            organisation__active=True,
+        )
         .first()
     )
 
@@ -325,6 +330,7 @@ def invitation_accept(*, token: str, username: str, password: str, full_name: st
             invitation is None
             or invitation.accepted_at is not None
             or invitation.expires_at <= timezone.now()
+            or not invitation.organisation.active
         ):
             raise PermissionDenied(_("Il link di invito non è valido, è già stato usato o è scaduto."))
         errors: dict[str, list[str]] = {}

@@ -50,3 +50,32 @@ def test_indicator_list_accessibility(page, live_server, indicator, artifacts_di
     assert page.locator(".indicator-table tbody tr").count() == 1
     assert_accessible(page)
     page.screenshot(path=str(artifacts_dir / "indicator-list.png"), full_page=True)
+
+
+def _login(page, live_server, user) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+
+def test_back_office_forms_are_accessible(page, live_server, indicator, staff_user, artifacts_dir):
+    _login(page, live_server, staff_user)
+    page.goto(f"{live_server.url}/gestione/indicatori/nuovo/")
+    page.locator("#indicator-form button[type=submit]").click()  # empty: every field in error
+    page.wait_for_selector(".invalid-feedback")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/gestione/indicatori/importa/")
+    page.set_input_files(
+        "#id_file", files=[{"name": "v.csv", "mimeType": "text/csv", "buffer": b"indicatore\nX\n"}]
+    )
+    page.locator("#import-form button[type=submit]").click()
+    page.wait_for_selector("#import-problems")
+    assert "colonne obbligatorie mancanti" in page.locator("#import-problems").inner_text()
+    assert_accessible(page)
+    page.screenshot(path=str(artifacts_dir / "indicator-import-errors.png"), full_page=True)
+    page.goto(f"{live_server.url}/gestione/indicatori/in-ritardo/")
+    assert page.locator("#overdue-table tbody tr").count() >= 1
+    assert_accessible(page)

@@ -398,3 +398,16 @@ def test_demo_users_in_development_print_their_passwords(settings, capsys, db):
     assert admin.check_password(match.group(1))
     assert "già presente" in capsys.readouterr().out
     assert OrganisationFactory._meta.model.objects.filter(kind="body").count() == 1
+
+
+def test_invitation_to_an_organisation_disabled_meanwhile_is_refused(ente_admin, association_user):
+    org = association_user.membership.organisation
+    _inv, link = svc.invitation_create(by=ente_admin, email="x@example.org", organisation=org, role="editor")
+    svc.organisation_update(
+        by=ente_admin, organisation=org, name=org.name, body_kind="business", active=False
+    )
+    before = _counts()
+    assert svc.invitation_pending(_token(link)) is None
+    with pytest.raises(PermissionDenied):
+        svc.invitation_accept(token=_token(link), username="persona.x", password=STRONG)
+    assert _counts() == before

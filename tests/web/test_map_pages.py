@@ -145,6 +145,7 @@ def test_comune_page_states_where_it_stands(client, world):  # noqa: F811
     assert 'data-chart="missions-mix"' in block  # missions mix chart (with its table)
     assert "parti uguali" in block and CREDIT in block
     assert "/static/js/charts.js" in page
+    assert 'href="/territorio/confronto/?a=015901" id="compare-link"' in block
 
 
 def test_zone_page_states_where_it_stands(client, world):  # noqa: F811

@@ -264,3 +264,15 @@ def test_consultation_pages_have_no_n_plus_one_on_observations(world, persona_cl
     assert _count_queries(anon, public) == one_public
     admin = persona_client("ente_admin")
     assert _count_queries(admin, manage) == one_manage
+
+
+def test_ente_staff_get_a_link_to_open_a_consultation_prefilled(world, persona_client):
+    objective = world["objective"]
+    url = reverse("web:objective", args=[objective.code])
+    new = f"{reverse('web:consultation_create')}?objective={objective.pk}"
+    assert new.replace("&", "&amp;") in persona_client("ente_admin").get(url).content.decode()
+    assert new not in persona_client("comune_a_editor").get(url).content.decode()
+    form = persona_client("ente_admin").get(new).content.decode()
+    assert f'value="{objective.pk}" selected' in form
+    project_page = persona_client("ente_admin").get(reverse("web:project", args=[world["project"].pk]))
+    assert f"?project={world['project'].pk}" in project_page.content.decode()
