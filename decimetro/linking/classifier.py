@@ -46,11 +46,11 @@ class ModelError(Exception):
 @dataclass(frozen=True)
 class Params:
     seed: int = 20260101
-    c: float = 10.0  # inverse regularisation strength of the logistic regression
+    c: float = 2.0  # inverse regularisation strength of the logistic regression
     min_df: int = 2  # a feature must appear in at least this many training texts
     char_weight: float = 1.0  # the character block's weight next to the word block (each L2-normalised)
-    structure_weight: float = 3.0  # sample weight of the structure and milestone texts (long, official)
-    measure_balance: float = 0.0  # 0: none; 1: every measure of a component weighs the same in training
+    structure_weight: float = 10.0  # sample weight of the structure and milestone texts (long, official)
+    measure_balance: float = 1.0  # 0: none; 1: every measure of a component weighs the same in training
     max_iter: int = 300
 
     def as_dict(self) -> dict[str, Any]:

@@ -217,3 +217,14 @@ def test_health_view_is_plain(client, db):
         response = client.get("/salute/")
     assert response.status_code == 200 and response.content == b"ok"
     assert len(ctx) == 0
+
+
+def test_map_tables_are_formatted_in_the_active_language(client, world):  # noqa: F811
+    page = html(client.get(MAP, {"metrica": "funding"}))
+    row = page[page.index('<tr data-key="015901">') :]
+    row = row[: row.index("</tr>")]
+    assert '<a href="/territorio/comuni/015901/">Alfa</a></th><td>Nord</td>' in row
+    assert '<td class="text-end">130.000,00</td><td class="text-end">2</td>' in row
+    assert '<td class="text-end">13,00</td><td class="text-end">33,3</td>' in row
+    page = html(client.get(MAP, {"metrica": "funding"}, headers={"Accept-Language": "en"}))
+    assert '<td class="text-end">130,000.00</td>' in page
