@@ -86,3 +86,17 @@ def comuni_dup_summary(edition: Edition) -> QuerySet[Comune]:
             distinct=True,
         ),
     ).order_by("name")
+
+
+def territory_coverage(edition: Edition) -> QuerySet[Objective]:
+    """`territory_matrix` plus `comune_dups`: the Comuni's DUP objectives serving each plan objective, with
+    their organisation and comune (two queries in all, for the public API's coverage list)."""
+    return territory_matrix(edition).prefetch_related(
+        Prefetch(
+            "dup_objectives",
+            queryset=DupObjective.objects.filter(organisation__kind=OrganisationKind.COMUNE)
+            .select_related("organisation__comune")
+            .order_by("organisation__comune__codice_istat", "pk"),
+            to_attr="comune_dups",
+        )
+    )

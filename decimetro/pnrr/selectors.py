@@ -431,8 +431,14 @@ def measures_index() -> QuerySet[Measure]:
 
 
 def area_top_projects(*, comuni: Iterable[Comune] | QuerySet[Comune], limit: int = 10) -> list[Project]:
-    """The largest projects (by PNRR amount) located in `comuni`. One query."""
-    qs = projects_in_comuni(comuni=comuni).order_by(*project_order(DEFAULT_PROJECT_SORT))
+    """The largest projects (by PNRR amount) located in `comuni`. One query (a join from the places, each
+    project once: faster than `pk IN (subquery)` on the national data, see `area_totals`)."""
+    qs = (
+        projects_for_list()
+        .filter(places__comune__in=comuni, places__dataset=F("provenance"))
+        .distinct()
+        .order_by(*project_order(DEFAULT_PROJECT_SORT))
+    )
     return list(qs[:limit])
 
 

@@ -152,13 +152,6 @@ class Outcome:
         return self
 
 
-import os as _os
-_T = [0.0, 0.0]
-def _t(label):
-    if _os.environ.get("H1_TRACE"):
-        c, w = time.process_time(), time.perf_counter()
-        print(f"      {label:28s} cpu {c-_T[0]:.2f} wall {w-_T[1]:.2f}", flush=True)
-        _T[0], _T[1] = c, w
 # The entry point --------------------------------------------------------------------------------------------
 
 
@@ -206,7 +199,7 @@ def pnrr_import_file(
             summary.status = ImportRun.Status.SKIPPED
             summary.message = "già importato (stessa impronta SHA-256)"
             return summary
-        _t('start'); rows, errors, identical = _read_all(source, progress); _t('read_all')
+        rows, errors, identical = _read_all(source, progress)
     except BadFile as exc:
         summary.message = str(exc)
         _refuse(summary, started, by, by_label)
@@ -239,11 +232,10 @@ def pnrr_import_file(
         summary.extra = {**({"righe_duplicate_unite": identical} if identical else {}), **extra}
         summary.status = ImportRun.Status.PARTIAL if errors else ImportRun.Status.OK
         summary.duration_s = time.monotonic() - started
-        _t('writer'); run = _record_run(summary, by, by_label)
+        run = _record_run(summary, by, by_label)
         audit_record(
             by=by, by_label=by_label, action="pnrr.import", target=run, before=None, after=summary.counts()
         )
-    _t('commit')
     return summary
 
 
@@ -441,7 +433,7 @@ def _insert(
     with connection.cursor() as cursor:
         driver = cursor.cursor  # the driver's cursor: no per-statement debug wrapper
         for i in range(0, len(rows), CHUNK):
-            _T2[0] -= time.process_time(); chunk = _prepare(model, fields, rows[i : i + CHUNK]); _T2[0] += time.process_time()
+            chunk = _prepare(model, fields, rows[i : i + CHUNK])
             if defaults:
                 chunk = [r + defaults for r in chunk]
             if connection.vendor == "postgresql":  # COPY: one round trip for the chunk (psycopg 3)
@@ -449,13 +441,10 @@ def _insert(
                     for r in chunk:
                         copy.write_row(r)
             else:
-                _T2[1] -= time.process_time(); driver.executemany(sql, chunk); _T2[1] += time.process_time()
+                driver.executemany(sql, chunk)
             if progress:
                 progress(i + CHUNK)
-    if _os.environ.get("H1_TRACE"): print("        insert", model.__name__, len(rows), f"prepare {_T2[0]:.2f} executemany {_T2[1]:.2f}"); _T2[0]=_T2[1]=0
 
-
-_T2 = [0.0, 0.0]
 
 def _new_pks(model: type[models.Model], count: int) -> list[int]:
     """`count` fresh primary keys for rows inserted with explicit pks, so that they need not be read back.
@@ -578,7 +567,7 @@ def _bulk_upsert(
             return None
         return lambda done: progress(phase, min(1.0, (offset + done) / total))
 
-    _t('upsert compare+sort'); _insert(model, [*key_fields, *fields], creates, progress=report(0)); _t('upsert insert')
+    _insert(model, [*key_fields, *fields], creates, progress=report(0))
     _update(model, fields, updates, progress=report(len(creates)))
     outcome.inserted, outcome.updated = len(creates), len(updates)
     return outcome, {k: v[0] for k, v in current.items()}
@@ -827,7 +816,7 @@ def _ensure_projects(
     """Project pks for the rows' keys, creating stubs (no title) for projects not yet known. A stub made from
     validated places is `validated`; a universe project named by validated places is promoted."""
     rows = list(rows)
-    _t('ep:start'); sub_pks = _ensure_structure(r.structure for r in rows); _t('ep: structure')
+    sub_pks = _ensure_structure(r.structure for r in rows)
     keys = {(r.cup, r.local_code, sub_pks[r.structure.submeasure_code]) for r in rows}
     current: dict[ProjectKey, tuple[int, str]] = {
         (cup, local, sub): (pk, prov)
@@ -840,17 +829,17 @@ def _ensure_projects(
             "provenance",
         )
     }
-    _t('ep: keys+current'); # By CUP (the unique index's first column): the index is filled almost in order, much faster. Sorting
+    # By CUP (the unique index's first column): the index is filled almost in order, much faster. Sorting
     # by CUP alone costs a fifth of sorting by the whole key.
     missing = sorted((k for k in keys if k not in current), key=itemgetter(0))
-    new_pks = _new_pks(Project, len(missing)); _t('ep: missing sorted')
+    new_pks = _new_pks(Project, len(missing))
     # The stub's other columns are the database defaults (db_default) or NULL: only its key is written.
     _insert(
         Project,
         ["id", "cup", "local_code", "submeasure_id", "provenance"],
         [(pk, *k, provenance) for pk, k in zip(new_pks, missing, strict=True)],
     )
-    _t('ep: stub insert'); promoted = 0
+    promoted = 0
     if provenance == Provenance.VALIDATED:
         promote = [current[k][0] for k in keys if k in current and current[k][1] == Provenance.UNIVERSE]
         for i in range(0, len(promote), BATCH):
@@ -878,7 +867,7 @@ def _write_places(
     if not rows:
         return Outcome(), {}
     dataset = rows[0].dataset
-    _t('w:begin'); project_pks, sub_pks, extra = _ensure_projects(rows, provenance=dataset); _t('ensure_projects')
+    project_pks, sub_pks, extra = _ensure_projects(rows, provenance=dataset)
     comuni = dict(Comune.objects.values_list("codice_istat", "pk"))
     wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for r in rows:
@@ -893,7 +882,7 @@ def _write_places(
             r.cap,
             r.updated_on,
         )
-    _t('places wanted'); key_fields = ["project_id", "dataset", "region_code", "province_code", "comune_code"]
+    key_fields = ["project_id", "dataset", "region_code", "province_code", "comune_code"]
     outcome, current = _bulk_upsert(
         Place,
         key_fields=key_fields,

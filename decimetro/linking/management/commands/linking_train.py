@@ -77,7 +77,7 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Classificatore {m['model_version']} salvato in {directory} "
                 f"({result.n_train} testi di addestramento, {result.n_test} di verifica, "
-                f"{m['n_features']} feature) in {result.seconds:.1f} s."
+                f"{m['n_features']} feature) in {result.seconds:.1f} s ({result.cpu_seconds:.1f} s di CPU)."
             )
         )
         self.stdout.write(
