@@ -323,9 +323,9 @@ def due_date(quarter: str, year: int | None) -> date | None:
 
 
 def milestones_of_projects(projects: QuerySet[Project], *, today: date | None = None) -> list[MilestoneRow]:
-    """The milestones and targets of the measures of `projects`, by due date (undated last), each once, with the measures
-    it belongs to and its status by date: "past" when the last day of its due quarter is before today,
-    "upcoming" otherwise (the open data do not say whether it was met). Two queries."""
+    """The milestones and targets of the measures of `projects`, by due date (undated last), each once,
+    with the measures it belongs to and its status by date: "past" when the last day of its due quarter is
+    before today, "upcoming" otherwise (the open data do not say whether it was met). Two queries."""
     today = today or timezone.localdate()
     measures = projects.order_by().values("submeasure__measure_id")
     through = Milestone.submeasures.through

@@ -222,6 +222,7 @@ def pnrr_import_file(
         summary.reject_file = reject_file
 
     with transaction.atomic():
+        _lock_projects()
         writer = WRITERS[source.kind]
         outcome, extra = writer(rows, complete=not errors, progress=progress)
         summary.inserted, summary.updated, summary.unchanged = (
@@ -446,10 +447,21 @@ def _insert(
                 progress(i + CHUNK)
 
 
+def _lock_projects() -> None:
+    """PostgreSQL: one import at a time (SHARE ROW EXCLUSIVE on the projects and implementing bodies, until the
+    commit): two imports would otherwise both create the same new projects, and `_new_pks` takes blocks of
+    keys. Readers are not blocked. (SQLite: the IMMEDIATE transaction already holds the write lock.)"""
+    if connection.vendor == "postgresql":
+        qn = connection.ops.quote_name
+        tables = ", ".join(qn(m._meta.db_table) for m in (Project, ImplementingBody))
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+
+
 def _new_pks(model: type[models.Model], count: int) -> list[int]:
     """`count` fresh primary keys for rows inserted with explicit pks, so that they need not be read back.
-    PostgreSQL: taken from the pk's sequence. SQLite: after the largest ever given (AUTOINCREMENT keeps it in
-    sqlite_sequence); the import's transaction holds the write lock (IMMEDIATE), so nobody else takes them."""
+    Only under `_lock_projects` (nobody else inserts meanwhile). PostgreSQL: a block taken from the pk's
+    sequence. SQLite: after the largest ever given (AUTOINCREMENT keeps it in sqlite_sequence)."""
     if count == 0:
         return []
     meta = model._meta
@@ -458,11 +470,12 @@ def _new_pks(model: type[models.Model], count: int) -> list[int]:
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [qn(table), pk, count],
-            )
-            return sorted(r[0] for r in cursor.fetchall())
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [qn(table), pk])
+            sequence = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            first = cursor.fetchone()[0]
+            cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+            return list(range(first, first + count))
         cursor.execute(f"SELECT max({qn(pk)}) FROM {qn(table)}")  # noqa: S608 - identifiers from the model
         top = cursor.fetchone()[0] or 0
         if connection.vendor == "sqlite":

@@ -342,7 +342,7 @@ def test_linking_train_and_evaluate_commands(tmp_path):
     out = StringIO()
     call_command("linking_train", data_dir=FIXTURE_DIR, model_dir=tmp_path, seed=7, stdout=out)
     text = out.getvalue()
-    assert "salvato" in text and " s." in text and "Held-out" in text
+    assert "salvato" in text and " s di CPU" in text and "Held-out" in text
     assert (clf.model_dir(tmp_path) / clf.MODEL_FILE).is_file()
     first = clf.load(clf.model_dir(tmp_path)).manifest["model_sha256"]
 

@@ -295,3 +295,9 @@ def test_cache_sees_every_change_through_the_data_version(world, settings):
         assert sm.map_data(filters=objective).territory.projects == 1
     finally:
         cache.clear()
+
+
+def test_area_top_projects_lists_each_project_once_largest_first(world):
+    top = pnrr_sel.area_top_projects(comuni=[world["alfa"], world["beta"]])
+    assert top == [world["p1"], world["p2"], world["p3"]]  # p2 has a place in both comuni: listed once
+    assert pnrr_sel.area_top_projects(comuni=[world["alfa"], world["beta"]], limit=1) == [world["p1"]]

@@ -1,0 +1,1011 @@
+"""The global guard of the project's endpoints (issue 7: "check every write endpoint against every persona").
+
+1. Every URL of the project (every Django URL pattern, recursively, and every django-ninja operation with its
+   HTTP method) must be classified in REGISTRY below. A new endpoint that nobody classified fails
+   `test_every_endpoint_is_classified`: adding an unguarded write silently is not possible.
+2. Every endpoint classified as a write has at least one case in WRITES: a request that the allowed persona
+   makes successfully (the positive control: the same request really writes) and that every other persona
+   makes in vain: anonymous → login (or 401/403), the others → 403/404, and the database unchanged (every
+   row of every model, the audit log included). Ids are forged where the URL takes one: the objects belong to
+   Comune B (or to the Ente) while the refused persona is Comune A's editor or an association.
+3. Back-office reads refuse the non-staff personas; public reads answer anonymous visitors and a POST to them
+   writes nothing; POSTs without the CSRF token are refused on representative endpoints of each app.
+"""
+
+from __future__ import annotations
+
+import datetime
+import inspect
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from decimetro.core.models import AuditEntry
+from decimetro.linking.models import MeasureObjective, ProjectObjectiveLink
+from decimetro.participation.models import Audience, Invitation, VerificationPhoto
+from decimetro.participation.services_accounts import token_hash
+from decimetro.plan.models import Mission, Objective
+from tests.factories import (
+    ComponentFactory,
+    IndicatorFactory,
+    MembershipFactory,
+    UserFactory,
+)
+from tests.participation.fixtures import *  # noqa: F403
+from tests.participation.fixtures import (
+    ConsultationFactory,
+    ObservationFactory,
+    VerificationReportFactory,
+    pdf_bytes,
+    png_bytes,
+    upload,
+)
+
+pytestmark = pytest.mark.django_db
+
+# The classes of endpoints ------------------------------------------------------------------------------------
+
+PUBLIC_READ = "public read"
+PUBLIC_FILE = "public file, visibility-filtered (published/visible only, else owner or Ente staff)"
+LOGIN_READ = "any logged-in user, own data only (profile, DUP home redirect)"
+OWN_ACCOUNT_WRITE = "own account write (login required, no id in the URL)"
+STAFF_READ = "staff-only read (Ente back office)"
+ADMIN_READ = "Ente-admin-only read"
+STAFF_WRITE = "staff-only write (Ente staff)"
+ADMIN_WRITE = "Ente-admin-only write (accounts, organisations)"
+ORG_WRITE = "organisation-scoped write (own organisation / own comune only)"
+AUTH = "auth pages (login, logout, language, invitation by one-time token)"
+API_READ = "public API read"
+API_COMPUTE = "public API computation (POST without any write)"
+API_DOCS = "API root, schema and docs"
+DJANGO_ADMIN = "Django admin (whole namespace: staff + model permissions, Django's own checks)"
+
+WRITE_CLASSES = {STAFF_WRITE, ADMIN_WRITE, ORG_WRITE}
+STAFF_ONLY_WRITE_CLASSES = {STAFF_WRITE, ADMIN_WRITE}
+
+# Keys: "namespace:name" of a Django URL pattern (the route itself when unnamed), "METHOD /path" of a ninja
+# operation, "admin:*" for the whole Django admin namespace.
+REGISTRY: dict[str, str] = {
+    # Plan, territory, map (decimetro/web/views.py, views_map.py)
+    "web:home": PUBLIC_READ,
+    "web:mission": PUBLIC_READ,
+    "web:objectives": PUBLIC_READ,
+    "web:objective": PUBLIC_READ,
+    "web:comuni": PUBLIC_READ,
+    "web:comune": PUBLIC_READ,
+    "web:zones": PUBLIC_READ,
+    "web:zone": PUBLIC_READ,
+    "web:map": PUBLIC_READ,
+    "web:map_geojson": PUBLIC_READ,
+    "web:map_csv": PUBLIC_READ,
+    "web:compare": PUBLIC_READ,
+    "web:health": PUBLIC_READ,
+    "web:backoffice": STAFF_READ,
+    "web:objective_edit": STAFF_WRITE,
+    "web:mission_edit": STAFF_WRITE,
+    "web:component_edit": STAFF_WRITE,
+    # PNRR (views_pnrr.py)
+    "web:projects": PUBLIC_READ,
+    "web:projects_csv": PUBLIC_READ,
+    "web:project_by_cup": PUBLIC_READ,
+    "web:project": PUBLIC_READ,
+    "web:measures": PUBLIC_READ,
+    "web:measure": PUBLIC_READ,
+    "web:body": PUBLIC_READ,
+    "web:import_log": STAFF_READ,
+    "web:data_quality": STAFF_READ,
+    "web:data_quality_csv": STAFF_READ,
+    # Linking (views_linking.py)
+    "web:link_queue": STAFF_WRITE,  # GET: the queue; POST: bulk confirm/reject
+    "web:link_recompute": STAFF_WRITE,
+    "web:link_decide": STAFF_WRITE,
+    "web:crosswalk": STAFF_WRITE,  # GET: the list; POST: add an entry
+    "web:crosswalk_remove": STAFF_WRITE,
+    # Monitoring (views_monitoring.py)
+    "web:indicators": PUBLIC_READ,
+    "web:indicator": PUBLIC_READ,
+    "web:indicator_values_csv": PUBLIC_READ,
+    "web:indicators_manage": STAFF_READ,
+    "web:indicator_create": STAFF_WRITE,
+    "web:indicator_import": ORG_WRITE,  # Ente staff, or the owners / comune editors of the file's indicators
+    "web:indicators_overdue": STAFF_READ,
+    "web:indicator_edit": STAFF_WRITE,
+    "web:indicator_deactivate": STAFF_WRITE,
+    "web:indicator_value_record": ORG_WRITE,  # Ente staff, the owner, the indicator's comune editors
+    # Participation (views_participation.py)
+    "web:consultations": PUBLIC_READ,
+    "web:consultation": PUBLIC_READ,
+    "web:observation_create": ORG_WRITE,  # editors of the invited organisations
+    "web:observation_attachment": PUBLIC_FILE,
+    "web:consultation_admin": STAFF_READ,
+    "web:consultation_create": STAFF_WRITE,
+    "web:consultation_manage": STAFF_READ,
+    "web:consultation_edit": STAFF_WRITE,
+    "web:consultation_close": STAFF_WRITE,
+    "web:observation_moderate": STAFF_WRITE,
+    "web:observation_answer": STAFF_WRITE,
+    "web:verification_create": ORG_WRITE,  # any organisation's editor, for its own organisation
+    "web:verification_edit": ORG_WRITE,  # only the report's organisation
+    "web:verification_delete": ORG_WRITE,
+    "web:verification_hide": STAFF_WRITE,
+    "web:verification_photo": PUBLIC_FILE,
+    "web:dup": PUBLIC_READ,
+    "web:dup_export": PUBLIC_READ,
+    "web:dup_csv_template": PUBLIC_READ,
+    "web:dup_detail": PUBLIC_READ,
+    "web:dup_detail_export": PUBLIC_READ,
+    "web:dup_manage_home": LOGIN_READ,
+    "web:dup_manage": ORG_WRITE,  # GET: the page; POST: add a DUP objective
+    "web:dup_import": ORG_WRITE,
+    "web:dup_edit": ORG_WRITE,
+    "web:dup_delete": ORG_WRITE,
+    # Accounts (views_accounts.py)
+    "web:profile": LOGIN_READ,
+    "web:password_change": OWN_ACCOUNT_WRITE,
+    "web:users": ADMIN_READ,
+    "web:user_invite": ADMIN_WRITE,
+    "web:user_disable": ADMIN_WRITE,
+    "web:user_enable": ADMIN_WRITE,
+    "web:user_role": ADMIN_WRITE,
+    "web:invitation_revoke": ADMIN_WRITE,
+    "web:organisations": ADMIN_READ,
+    "web:organisation_create": ADMIN_WRITE,
+    "web:organisation_edit": ADMIN_WRITE,
+    "web:audit_log": ADMIN_READ,
+    "web:invitation_accept": AUTH,
+    # Project-level (decimetro/urls.py)
+    "login": AUTH,
+    "logout": AUTH,
+    "set_language": AUTH,
+    "admin:*": DJANGO_ADMIN,
+    # API (decimetro/api/*.py)
+    "api:api-root": API_DOCS,
+    "api:openapi-json": API_DOCS,
+    "api:openapi-view": API_DOCS,
+    "GET /api/v1/plan/missions": API_READ,
+    "GET /api/v1/plan/components": API_READ,
+    "GET /api/v1/plan/objectives": API_READ,
+    "GET /api/v1/territory/comuni": API_READ,
+    "GET /api/v1/territory/comuni.geojson": API_READ,
+    "GET /api/v1/territory/comuni/<codice_istat>": API_READ,
+    "GET /api/v1/territory/map": API_READ,
+    "GET /api/v1/projects": API_READ,
+    "GET /api/v1/projects/<cup>": API_READ,
+    "GET /api/v1/pnrr/measures": API_READ,
+    "POST /api/v1/linking/classify": API_COMPUTE,
+    "GET /api/v1/monitoring/indicators": API_READ,
+    "GET /api/v1/monitoring/indicators/<indicator_id>": API_READ,
+    "GET /api/v1/participation/consultations": API_READ,
+    "GET /api/v1/participation/consultations/<consultation_id>": API_READ,
+    "GET /api/v1/participation/dup/coverage": API_READ,
+}
+
+
+# Enumerating the endpoints -----------------------------------------------------------------------------------
+
+
+def _ninja_path_view(callback: Any) -> Any | None:
+    """The django-ninja PathView behind a URL pattern's view (its wrapper closes over it), else None."""
+    if getattr(callback, "__module__", "") != "ninja.operation":
+        return None
+    path_view = inspect.getclosurevars(callback).nonlocals.get("self")
+    assert path_view is not None and hasattr(path_view, "operations"), callback
+    return path_view
+
+
+def _walk(
+    patterns: list[Any], prefix: str = "", namespace: str = ""
+) -> Iterator[tuple[str, str, str, Any]]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else p.namespace or namespace
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), ns)
+        else:
+            assert isinstance(p, URLPattern)
+            name = f"{namespace}:{p.name}" if namespace and p.name else p.name or ""
+            yield prefix + str(p.pattern), name, namespace, p
+
+
+def project_endpoints() -> dict[str, str]:
+    """Every endpoint of the project → its route: "ns:name" (or the route), "METHOD /path" for the API."""
+    found: dict[str, str] = {}
+    for route, name, namespace, pattern in _walk(get_resolver().url_patterns):
+        path_view = _ninja_path_view(pattern.callback)
+        if path_view is not None:
+            for operation in path_view.operations:
+                for method in operation.methods:
+                    found[f"{method.upper()} /{route}"] = route
+        elif namespace.split(":")[0] == "admin":
+            found["admin:*"] = "admin/"
+        else:
+            found[name or route] = route
+    return found
+
+
+def test_every_endpoint_is_classified():
+    found = project_endpoints()
+    unclassified = sorted(set(found) - set(REGISTRY))
+    assert not unclassified, (
+        "Endpoints not classified in tests/security/test_write_endpoints.py REGISTRY (add each with its "
+        f"class, and a WRITES case if it writes): {[(k, found[k]) for k in unclassified]}"
+    )
+    stale = sorted(set(REGISTRY) - set(found))
+    assert not stale, f"REGISTRY lists endpoints that no longer exist: {stale}"
+
+
+def test_enumeration_sees_the_api_methods_and_nested_namespaces():
+    """The guard itself: it finds the ninja operations with their methods, and the nested web namespace."""
+    found = project_endpoints()
+    assert found["POST /api/v1/linking/classify"] == "api/v1/linking/classify"
+    assert "GET /api/v1/linking/classify" not in found
+    assert found["web:dup_delete"] == "gestione/dup/<str:key>/<int:pk>/elimina/"
+    assert found["api:openapi-json"] == "api/v1/openapi.json"
+
+
+def test_api_writes_are_only_the_classified_computations():
+    """Only GET in the public API, except the classified side-effect-free computations."""
+    writes = {k for k in project_endpoints() if k.split(" ")[0] in {"POST", "PUT", "PATCH", "DELETE"}}
+    assert writes == {k for k, v in REGISTRY.items() if v == API_COMPUTE}
+    reads = {k for k in project_endpoints() if k.startswith("GET ")}
+    assert all(REGISTRY[k] == API_READ for k in reads)
+
+
+def registry_summary() -> dict[str, int]:
+    summary: dict[str, int] = {}
+    for cls in REGISTRY.values():
+        summary[cls] = summary.get(cls, 0) + 1
+    return summary
+
+
+# The database snapshot -----------------------------------------------------------------------------------------
+
+# The session table changes with every request of a logged-in client (not data).
+IGNORED_MODELS = {"sessions.Session"}
+
+
+def snapshot() -> dict[str, list[dict[str, Any]]]:
+    """Every row of every installed model (auto-created m2m tables and the audit log included)."""
+    return {
+        model._meta.label: list(model._base_manager.order_by("pk").values())
+        for model in apps.get_models(include_auto_created=True)
+        if model._meta.label not in IGNORED_MODELS and not model._meta.proxy and model._meta.managed
+    }
+
+
+def counts(state: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    return {label: len(rows) for label, rows in state.items()}
+
+
+def changed_models(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    return sorted(label for label in before if before[label] != after.get(label))
+
+
+# The world: one object of each kind, owned by Comune B or the Ente -------------------------------------------
+
+INVITATION_TOKEN = "token-di-prova-0123456789abcdef"
+
+
+@pytest.fixture
+def site(world, plain_user, staff_user):
+    """`world` (tests/participation/fixtures.py) plus what the other apps' endpoints need, owned by Comune B
+    or by the Ente so that Comune A's editor always acts on forged ids."""
+    w = dict(world)
+    w["users"] = {**world["users"], "plain_user": plain_user, "staff_user": staff_user}
+    m1 = Mission.objects.get(code="M1")
+    w["component"] = ComponentFactory(mission=m1, code="M1C1")
+    w["measure"] = w["project"].submeasure.measure
+    w["link"] = ProjectObjectiveLink.objects.create(
+        project=w["project"], objective=w["objective"], origin="model", status="suggested", score=0.5
+    )
+    w["crosswalk"] = MeasureObjective.objects.create(
+        measure=w["measure"], objective=Objective.objects.get(code="M1.2"), note="prova"
+    )
+    w["indicator"] = IndicatorFactory(objective=w["objective"], owner=world["users"]["ente_admin"])
+    w["indicator_b"] = IndicatorFactory(
+        objective=w["objective"], comune=w["org_b"].comune, owner=world["users"]["ente_admin"]
+    )
+    # Comune A has an indicator too: its editor may open the CSV import page, and must still not write B's.
+    w["indicator_a"] = IndicatorFactory(
+        objective=w["objective"], comune=w["org_a"].comune, owner=world["users"]["ente_admin"]
+    )
+    w["observation_b"] = ObservationFactory(
+        consultation=w["consultation"], organisation=w["org_b"], author=world["users"]["comune_b_editor"]
+    )
+    w["report_b"] = VerificationReportFactory(
+        project=w["project"], organisation=w["org_b"], author=world["users"]["comune_b_editor"]
+    )
+    # A consultation that only Comune B may answer.
+    w["consultation_b"] = ConsultationFactory(objective=w["objective"], audience=Audience.LIST)
+    w["consultation_b"].audience_organisations.set([w["org_b"]])
+    w["disabled_user"] = MembershipFactory(
+        user=UserFactory(username="disattivato.b", is_active=False), organisation=w["org_b"], role="viewer"
+    ).user
+    w["invitation"] = Invitation.objects.create(
+        email="invitato@example.org",
+        organisation=w["org_b"],
+        role="editor",
+        token_hash=token_hash(INVITATION_TOKEN),
+        expires_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    return w
+
+
+# The write cases -----------------------------------------------------------------------------------------------
+
+REFUSED_STAFF = ("anonymous", "plain_user", "comune_a_editor", "comune_b_editor", "association_user")
+REFUSED_ADMIN = (*REFUSED_STAFF, "staff_user")  # Django staff alone does not manage accounts
+
+
+@dataclass(frozen=True)
+class Write:
+    endpoint: str  # the REGISTRY key
+    url: Callable[[dict[str, Any]], str]
+    data: Callable[[dict[str, Any]], dict[str, Any]]
+    allowed: str  # the persona for whom the same request writes (the positive control)
+    refused: tuple[str, ...]
+    # Statuses accepted for a refused logged-in persona: 403/404 unless the page answers 200 with an error.
+    refused_status: tuple[int, ...] = (403, 404)
+    writes: bool | None = True  # False/None: the allowed request may legitimately write nothing
+    label: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint}{'[' + self.label + ']' if self.label else ''}"
+
+
+def _consultation_data(w: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    today = timezone.localdate()
+    return {
+        "title": "Consultazione della prova di sicurezza",
+        "text": "Testo",
+        "subject_kind": "objective",
+        "objective": w["objective"].pk,
+        "opens_on": today.isoformat(),
+        "closes_on": (today + datetime.timedelta(days=5)).isoformat(),
+        "audience": "all",
+        **extra,
+    }
+
+
+def _indicator_data(w: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "code": "SEC-1",
+        "name": "Indicatore della prova di sicurezza",
+        "objective": w["objective"].pk,
+        "comune": "",
+        "unit": "%",
+        "source": "Prova",
+        "description": "",
+        "baseline_value": "1",
+        "baseline_date": "2024-01-01",
+        "target_value": "50",
+        "target_date": "2027-12-31",
+        "polarity": "higher",
+        "frequency": "yearly",
+        "owner": w["users"]["ente_admin"].pk,
+        **extra,
+    }
+
+
+def _dup_data(code: str, w: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "code": code,
+        "title": "Mobilità dolce",
+        "dup_mission": "10",
+        "year_from": 2025,
+        "year_to": 2027,
+        "plan_objectives": [w["objective"].pk],
+    }
+
+
+def _b(w: dict[str, Any]) -> str:
+    return w["org_b"].comune.codice_istat
+
+
+def _a(w: dict[str, Any]) -> str:
+    return w["org_a"].comune.codice_istat
+
+
+def _actors(title: str) -> dict[str, Any]:
+    return {"title": title, "citta_metropolitana": "on", "comuni": "on"}
+
+
+REFUSED_ORG = ("anonymous", "plain_user", "comune_a_editor", "association_user")
+
+WRITES: list[Write] = [
+    # Plan
+    Write(
+        "web:objective_edit",
+        lambda w: reverse("web:objective_edit", args=["M1.1"]),
+        lambda w: _actors("Titolo cambiato da chi non può"),
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:mission_edit",
+        lambda w: reverse("web:mission_edit", args=["M1"]),
+        lambda w: {"title": "Missione cambiata", "introduction": "Nuova introduzione"},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:component_edit",
+        lambda w: reverse("web:component_edit", args=["M1C1"]),
+        lambda w: _actors("Componente cambiata"),
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    # Linking
+    Write(
+        "web:link_queue",
+        lambda w: reverse("web:link_queue"),
+        lambda w: {"azione_multipla": "conferma", "collegamento": [w["link"].pk]},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:link_decide",
+        lambda w: reverse("web:link_decide", args=[w["link"].pk]),
+        lambda w: {"azione": "respingi"},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:link_recompute",
+        lambda w: reverse("web:link_recompute"),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_STAFF,
+        writes=None,  # without a trained model there is nothing to recompute
+    ),
+    Write(
+        "web:crosswalk",
+        lambda w: reverse("web:crosswalk"),
+        lambda w: {"misura": w["measure"].code, "obiettivo": "M1.3", "nota": "aggiunta"},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:crosswalk_remove",
+        lambda w: reverse("web:crosswalk_remove", args=[w["crosswalk"].pk]),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    # Monitoring
+    Write(
+        "web:indicator_create",
+        lambda w: reverse("web:indicator_create"),
+        _indicator_data,
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:indicator_edit",
+        lambda w: reverse("web:indicator_edit", args=[w["indicator_b"].pk]),
+        lambda w: _indicator_data(w, code=w["indicator_b"].code, comune=w["indicator_b"].comune_id),
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:indicator_deactivate",
+        lambda w: reverse("web:indicator_deactivate", args=[w["indicator_b"].pk]),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:indicator_value_record",
+        lambda w: reverse("web:indicator_value_record", args=[w["indicator_b"].pk]),
+        lambda w: {"date": "2025-06-30", "value": "12.5", "source": "Rilevazione", "note": ""},
+        "comune_b_editor",
+        REFUSED_ORG,
+    ),
+    Write(
+        "web:indicator_import",
+        lambda w: reverse("web:indicator_import"),
+        lambda w: {
+            "file": upload(
+                "valori.csv",
+                f"indicatore,data,valore\n{w['indicator_b'].code},2025-06-30,12.5\n".encode(),
+                "text/csv",
+            )
+        },
+        "comune_b_editor",
+        REFUSED_ORG,
+        # Comune A's editor may open the page (A has an indicator): the file is refused line by line.
+        refused_status=(200, 400, 403, 404),
+    ),
+    # Participation: consultations
+    Write(
+        "web:consultation_create",
+        lambda w: reverse("web:consultation_create"),
+        _consultation_data,
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:consultation_edit",
+        lambda w: reverse("web:consultation_edit", args=[w["consultation_b"].pk]),
+        lambda w: _consultation_data(w, title="Titolo cambiato"),
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:consultation_close",
+        lambda w: reverse("web:consultation_close", args=[w["consultation_b"].pk]),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:observation_moderate",
+        lambda w: reverse("web:observation_moderate", args=[w["observation_b"].pk]),
+        lambda w: {"status": "published", "reason": ""},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:observation_answer",
+        lambda w: reverse("web:observation_answer", args=[w["observation_b"].pk]),
+        lambda w: {"answer": "Risposta"},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "web:observation_create",
+        lambda w: reverse("web:observation_create", args=[w["consultation_b"].pk]),
+        lambda w: {"text": "Osservazione", "proposal_kind": ""},
+        "comune_b_editor",
+        (*REFUSED_ORG, "ente_admin"),  # the Ente asks, it does not answer
+    ),
+    # Participation: verification reports
+    Write(
+        "web:verification_create",
+        lambda w: reverse("web:verification_create", args=[w["project"].pk]),
+        lambda w: {"status": "completed", "seen_on": "2026-01-05", "note": "Finito"},
+        "association_user",
+        ("anonymous", "plain_user"),
+    ),
+    Write(
+        "web:verification_edit",
+        lambda w: reverse("web:verification_edit", args=[w["report_b"].pk]),
+        lambda w: {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo"},
+        "comune_b_editor",
+        (*REFUSED_ORG, "ente_admin"),  # the Ente hides a report, it does not rewrite it
+    ),
+    Write(
+        "web:verification_delete",
+        lambda w: reverse("web:verification_delete", args=[w["report_b"].pk]),
+        lambda w: {},
+        "comune_b_editor",
+        (*REFUSED_ORG, "ente_admin"),
+    ),
+    Write(
+        "web:verification_hide",
+        lambda w: reverse("web:verification_hide", args=[w["report_b"].pk]),
+        lambda w: {"hidden": "1", "reason": "Dati personali"},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    # Participation: DUP of Comune B
+    Write(
+        "web:dup_manage",
+        lambda w: reverse("web:dup_manage", args=[_b(w)]),
+        lambda w: _dup_data("SO.NEW", w),
+        "comune_b_editor",
+        REFUSED_ORG,
+    ),
+    Write(
+        "web:dup_import",
+        lambda w: reverse("web:dup_import", args=[_b(w)]),
+        lambda w: {
+            "file": upload("dup.csv", b"codice,titolo,anno_da,anno_a,obiettivi_piano\nSO.9,Casa,2025,2026,M1.1\n")
+        },
+        "comune_b_editor",
+        REFUSED_ORG,
+    ),
+    Write(
+        "web:dup_edit",
+        lambda w: reverse("web:dup_edit", args=[_b(w), w["dup_b"].pk]),
+        lambda w: _dup_data("SO.EDIT", w),
+        "comune_b_editor",
+        REFUSED_ORG,
+    ),
+    Write(
+        "web:dup_delete",
+        lambda w: reverse("web:dup_delete", args=[_b(w), w["dup_b"].pk]),
+        lambda w: {},
+        "comune_b_editor",
+        REFUSED_ORG,
+    ),
+    # Forged: B's objective under A's own key (A's editor may write under that key, not that object).
+    Write(
+        "web:dup_edit",
+        lambda w: reverse("web:dup_edit", args=[_a(w), w["dup_b"].pk]),
+        lambda w: _dup_data("SO.FORGED", w),
+        "ente_admin",  # not even the Ente finds B's objective under A's key…
+        ("comune_a_editor",),
+        refused_status=(404,),
+        writes=False,  # …so the positive control writes nothing either (404)
+        label="forged-pk-under-own-key",
+    ),
+    Write(
+        "web:dup_delete",
+        lambda w: reverse("web:dup_delete", args=[_a(w), w["dup_b"].pk]),
+        lambda w: {},
+        "ente_admin",
+        ("comune_a_editor",),
+        refused_status=(404,),
+        writes=False,
+        label="forged-pk-under-own-key",
+    ),
+    # Accounts (Ente admins only)
+    Write(
+        "web:user_invite",
+        lambda w: reverse("web:user_invite"),
+        lambda w: {"email": "nuovo@example.org", "organisation": w["org_b"].pk, "role": "admin"},
+        "ente_admin",
+        REFUSED_ADMIN,
+    ),
+    Write(
+        "web:user_disable",
+        lambda w: reverse("web:user_disable", args=[w["users"]["comune_b_editor"].pk]),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_ADMIN,
+    ),
+    Write(
+        "web:user_enable",
+        lambda w: reverse("web:user_enable", args=[w["disabled_user"].pk]),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_ADMIN,
+    ),
+    Write(
+        "web:user_role",
+        lambda w: reverse("web:user_role", args=[w["users"]["comune_b_editor"].pk]),
+        lambda w: {"role": "admin", "organisation": w["org_b"].pk},
+        "ente_admin",
+        REFUSED_ADMIN,
+    ),
+    Write(
+        "web:invitation_revoke",
+        lambda w: reverse("web:invitation_revoke", args=[w["invitation"].pk]),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_ADMIN,
+    ),
+    Write(
+        "web:organisation_create",
+        lambda w: reverse("web:organisation_create"),
+        lambda w: {"name": "Università della prova", "body_kind": "university", "fiscal_code": ""},
+        "ente_admin",
+        REFUSED_ADMIN,
+    ),
+    Write(
+        "web:organisation_edit",
+        lambda w: reverse("web:organisation_edit", args=[w["association"].pk]),
+        lambda w: {
+            "name": "Associazione rinominata",
+            "body_kind": "business",
+            "fiscal_code": "",
+            "email": "",
+            "phone": "",
+            "active": "on",
+        },
+        "ente_admin",
+        REFUSED_ADMIN,
+    ),
+]
+
+CASES = {c.id: c for c in WRITES}
+assert len(CASES) == len(WRITES), "two WRITES cases with the same id"
+
+
+def test_every_write_endpoint_has_cases():
+    writes = {k for k, v in REGISTRY.items() if v in WRITE_CLASSES}
+    assert writes == {c.endpoint for c in WRITES}
+    for case in WRITES:
+        assert case.allowed not in case.refused, case.id
+        assert case.refused, case.id
+        if REGISTRY[case.endpoint] in STAFF_ONLY_WRITE_CLASSES and not case.label:
+            # The task's minimum for staff-only writes: anonymous, a comune editor, an association, a plain user.
+            assert {"anonymous", "comune_a_editor", "association_user", "plain_user"} <= set(case.refused)
+        if REGISTRY[case.endpoint] == ORG_WRITE and not case.label:
+            assert "anonymous" in case.refused and len(case.refused) >= 2
+
+
+def _client_for(site: dict[str, Any], persona: str, **kwargs: Any) -> Client:
+    client = Client(**kwargs)
+    user = site["users"][persona]
+    if user is not None:
+        client.force_login(user)
+    return client
+
+
+def _is_login_redirect(response: Any) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse(settings.LOGIN_URL))
+
+
+REFUSAL_PARAMS = [
+    pytest.param(case.id, persona, id=f"{case.id}-{persona}") for case in WRITES for persona in case.refused
+]
+
+
+@pytest.mark.parametrize(("case_id", "persona"), REFUSAL_PARAMS)
+def test_forbidden_write_is_refused_and_changes_nothing(case_id, persona, site):
+    case = CASES[case_id]
+    client = _client_for(site, persona)
+    url, data = case.url(site), case.data(site)
+    before = snapshot()
+    response = client.post(url, data)
+    after = snapshot()
+    if persona == "anonymous":
+        assert _is_login_redirect(response) or response.status_code in (401, 403), (
+            case_id,
+            response.status_code,
+        )
+    else:
+        assert response.status_code in case.refused_status, (case_id, persona, response.status_code)
+        assert not _is_login_redirect(response)
+    assert counts(after) == counts(before), (case_id, persona, changed_models(before, after))
+    assert after == before, (case_id, persona, changed_models(before, after))
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_allowed_persona_writes_with_the_same_request(case_id, site):
+    """The positive control: the request that the others send in vain does write for the allowed persona
+    (so each refusal above is a permission check, not a malformed request)."""
+    case = CASES[case_id]
+    client = _client_for(site, case.allowed)
+    before = snapshot()
+    audits = AuditEntry.objects.count()
+    response = client.post(case.url(site), case.data(site))
+    after = snapshot()
+    if case.writes is False:
+        assert response.status_code == 404, (case_id, response.status_code)
+        assert after == before
+        return
+    assert response.status_code == 302 and not _is_login_redirect(response), (
+        case_id,
+        response.status_code,
+        response.content[:2000],
+    )
+    if case.writes:
+        assert after != before, case_id
+        assert AuditEntry.objects.count() > audits, f"{case_id}: a write without an audit row"
+
+
+def test_forged_invitation_token_writes_nothing(site):
+    client = Client()
+    before = snapshot()
+    response = client.post(
+        reverse("web:invitation_accept", args=["token-falso"]),
+        {"username": "intruso", "password1": "Una-Password-Lunga-2026!", "password2": "Una-Password-Lunga-2026!"},
+    )
+    assert response.status_code == 404
+    assert snapshot() == before
+
+
+def test_password_change_needs_login(site):
+    before = snapshot()
+    response = Client().post(
+        reverse("web:password_change"),
+        {"old_password": "x", "new_password1": "Nuova-Password-2026!", "new_password2": "Nuova-Password-2026!"},
+    )
+    assert _is_login_redirect(response)
+    assert snapshot() == before
+
+
+# Reads --------------------------------------------------------------------------------------------------------
+
+BACK_OFFICE_READS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "web:backoffice": lambda w: reverse("web:backoffice"),
+    "web:import_log": lambda w: reverse("web:import_log"),
+    "web:data_quality": lambda w: reverse("web:data_quality"),
+    "web:data_quality_csv": lambda w: reverse("web:data_quality_csv"),
+    "web:indicators_manage": lambda w: reverse("web:indicators_manage"),
+    "web:indicators_overdue": lambda w: reverse("web:indicators_overdue"),
+    "web:consultation_admin": lambda w: reverse("web:consultation_admin"),
+    "web:consultation_manage": lambda w: reverse("web:consultation_manage", args=[w["consultation"].pk]),
+    "web:users": lambda w: reverse("web:users"),
+    "web:organisations": lambda w: reverse("web:organisations"),
+    "web:audit_log": lambda w: reverse("web:audit_log"),
+}
+
+
+def test_back_office_reads_are_listed():
+    assert set(BACK_OFFICE_READS) == {k for k, v in REGISTRY.items() if v in (STAFF_READ, ADMIN_READ)}
+
+
+@pytest.mark.parametrize("endpoint", sorted(BACK_OFFICE_READS))
+def test_back_office_reads_refuse_the_other_personas(endpoint, site):
+    url = BACK_OFFICE_READS[endpoint](site)
+    refused = ["comune_a_editor", "association_user", "plain_user"]
+    if REGISTRY[endpoint] == ADMIN_READ:
+        refused.append("staff_user")
+    assert _is_login_redirect(_client_for(site, "anonymous").get(url))
+    for persona in refused:
+        response = _client_for(site, persona).get(url)
+        assert response.status_code in (403, 404), (endpoint, persona, response.status_code)
+    assert _client_for(site, "ente_admin").get(url).status_code == 200
+
+
+def test_login_reads_need_login(site):
+    for name in ("web:profile", "web:dup_manage_home"):
+        assert _is_login_redirect(Client().get(reverse(name)))
+    # The DUP home sends each comune's editor to its own page only.
+    response = _client_for(site, "comune_a_editor").get(reverse("web:dup_manage_home"), {"k": _b(site)})
+    assert response.status_code == 302 and response["Location"] == reverse("web:dup_manage", args=[_a(site)])
+    assert _client_for(site, "plain_user").get(reverse("web:dup_manage_home")).status_code == 403
+
+
+PUBLIC_URLS: dict[str, Callable[[dict[str, Any]], str]] = {
+    "web:home": lambda w: reverse("web:home"),
+    "web:mission": lambda w: reverse("web:mission", args=["M1"]),
+    "web:objectives": lambda w: reverse("web:objectives"),
+    "web:objective": lambda w: reverse("web:objective", args=["M1.1"]),
+    "web:comuni": lambda w: reverse("web:comuni"),
+    "web:comune": lambda w: reverse("web:comune", args=[_b(w)]),
+    "web:zones": lambda w: reverse("web:zones"),
+    "web:zone": lambda w: reverse("web:zone", args=[w["org_b"].comune.zone.slug]),
+    "web:map": lambda w: reverse("web:map"),
+    "web:map_geojson": lambda w: reverse("web:map_geojson"),
+    "web:map_csv": lambda w: reverse("web:map_csv"),
+    "web:compare": lambda w: reverse("web:compare"),
+    "web:health": lambda w: reverse("web:health"),
+    "web:projects": lambda w: reverse("web:projects"),
+    "web:projects_csv": lambda w: reverse("web:projects_csv"),
+    "web:project_by_cup": lambda w: reverse("web:project_by_cup", args=[w["project"].cup]),
+    "web:project": lambda w: reverse("web:project", args=[w["project"].pk]),
+    "web:measures": lambda w: reverse("web:measures"),
+    "web:measure": lambda w: reverse("web:measure", args=[w["measure"].code]),
+    "web:body": lambda w: reverse("web:body", args=[w["project"].implementing_body_id]),
+    "web:indicators": lambda w: reverse("web:indicators"),
+    "web:indicator": lambda w: reverse("web:indicator", args=[w["indicator_b"].pk]),
+    "web:indicator_values_csv": lambda w: reverse("web:indicator_values_csv", args=[w["indicator_b"].pk]),
+    "web:consultations": lambda w: reverse("web:consultations"),
+    "web:consultation": lambda w: reverse("web:consultation", args=[w["consultation"].pk]),
+    "web:dup": lambda w: reverse("web:dup"),
+    "web:dup_export": lambda w: reverse("web:dup_export", args=["csv"]),
+    "web:dup_csv_template": lambda w: reverse("web:dup_csv_template"),
+    "web:dup_detail": lambda w: reverse("web:dup_detail", args=[_b(w)]),
+    "web:dup_detail_export": lambda w: reverse("web:dup_detail_export", args=[_b(w), "csv"]),
+}
+
+
+def test_public_reads_are_listed():
+    assert set(PUBLIC_URLS) == {k for k, v in REGISTRY.items() if v == PUBLIC_READ}
+
+
+@pytest.mark.parametrize("endpoint", sorted(PUBLIC_URLS))
+def test_public_read_answers_anonymous_and_a_post_writes_nothing(endpoint, site):
+    url = PUBLIC_URLS[endpoint](site)
+    client = Client()
+    response = client.get(url)
+    assert response.status_code == 200 or (
+        response.status_code == 302 and not _is_login_redirect(response)  # /progetti/cup/… → the project
+    ), (endpoint, response.status_code)
+    before = snapshot()
+    client.post(url, {"title": "x", "text": "x", "code": "x"})
+    assert snapshot() == before
+
+
+def _file_status(site: dict[str, Any], persona: str, url: str) -> int:
+    return _client_for(site, persona).get(url).status_code
+
+
+def test_public_files_of_pending_or_hidden_items_reach_only_owner_and_ente(site):
+    """A pending observation's attachment and a hidden report's photo: Comune A's own and the Ente's only."""
+    pending = ObservationFactory(
+        consultation=site["consultation"],
+        organisation=site["org_a"],
+        attachment=upload("nota.pdf", pdf_bytes()),
+        attachment_name="nota.pdf",
+    )
+    report = VerificationReportFactory(project=site["project"], organisation=site["org_a"], hidden=True)
+    photo = VerificationPhoto.objects.create(report=report, image=upload("foto.png", png_bytes()))
+    for url in (
+        reverse("web:observation_attachment", args=[pending.pk]),
+        reverse("web:verification_photo", args=[photo.pk]),
+    ):
+        for persona in ("anonymous", "plain_user", "comune_b_editor", "association_user"):
+            assert _file_status(site, persona, url) == 404, (url, persona)
+        for persona in ("comune_a_editor", "ente_admin"):
+            assert _file_status(site, persona, url) == 200, (url, persona)
+    assert set(REGISTRY[k] for k in ("web:observation_attachment", "web:verification_photo")) == {PUBLIC_FILE}
+
+
+def test_forged_photo_id_in_an_own_report_edit_removes_nothing_of_others(site):
+    """Comune A's editor edits its own report, listing Comune B's photo among those to remove."""
+    photo_b = VerificationPhoto.objects.create(report=site["report_b"], image=upload("b.png", png_bytes()))
+    client = _client_for(site, "comune_a_editor")
+    response = client.post(
+        reverse("web:verification_edit", args=[site["report"].pk]),
+        {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo", "remove_photo": [str(photo_b.pk)]},
+    )
+    assert response.status_code == 302
+    assert VerificationPhoto.objects.filter(pk=photo_b.pk).exists()
+    site["report"].refresh_from_db()
+    assert site["report"].note == "Fermo"  # the request itself was valid and written
+
+
+def test_api_computation_writes_nothing(site):
+    before = snapshot()
+    response = Client().post(
+        "/api/v1/linking/classify", {"text": "Riqualificazione della scuola"}, content_type="application/json"
+    )
+    assert response.status_code in (200, 503)
+    assert snapshot() == before
+
+
+def test_django_admin_refuses_non_staff(site):
+    for persona in ("anonymous", "comune_a_editor", "association_user", "plain_user"):
+        response = _client_for(site, persona).get("/admin/participation/organisation/")
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), persona
+
+
+# CSRF --------------------------------------------------------------------------------------------------------
+
+CSRF_CASES = [
+    "web:objective_edit",  # plan
+    "web:crosswalk",  # linking
+    "web:indicator_create",  # monitoring
+    "web:indicator_value_record",
+    "web:consultation_create",  # participation
+    "web:observation_create",
+    "web:verification_create",
+    "web:dup_manage",
+    "web:user_invite",  # accounts
+    "web:organisation_edit",
+]
+
+
+@pytest.mark.parametrize("case_id", CSRF_CASES)
+def test_post_without_csrf_token_is_refused(case_id, site):
+    """The allowed persona's own valid request, forged without the CSRF token: 403 and nothing written."""
+    case = CASES[case_id]
+    client = _client_for(site, case.allowed, enforce_csrf_checks=True)
+    before = snapshot()
+    response = client.post(case.url(site), case.data(site))
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
+def test_logout_and_language_need_csrf_too(site):
+    client = _client_for(site, "comune_a_editor", enforce_csrf_checks=True)
+    assert client.post(reverse("logout")).status_code == 403
+    assert client.post(reverse("set_language"), {"language": "en"}).status_code == 403
+    assert client.get(reverse("web:profile")).status_code == 200  # still logged in
+
+
+def test_registry_summary_is_complete():
+    """Printed with -s for the report; also guards that no class is left empty by a typo."""
+    summary = registry_summary()
+    print("\n".join(f"{n:3d}  {cls}" for cls, n in sorted(summary.items(), key=lambda kv: -kv[1])))
+    assert sum(summary.values()) == len(REGISTRY)
+    assert set(summary) == {
+        PUBLIC_READ,
+        PUBLIC_FILE,
+        LOGIN_READ,
+        OWN_ACCOUNT_WRITE,
+        STAFF_READ,
+        ADMIN_READ,
+        STAFF_WRITE,
+        ADMIN_WRITE,
+        ORG_WRITE,
+        AUTH,
+        API_READ,
+        API_COMPUTE,
+        API_DOCS,
+        DJANGO_ADMIN,
+    }
