@@ -1,7 +1,7 @@
 """Decimetro settings: everything that differs between machines comes from the environment.
 
 Variables: DECIMETRO_ENV (development|production|test), SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL,
-CSRF_TRUSTED_ORIGINS, DECIMETRO_TERRITORY_UTS (ISTAT UTS code of the territory, 215 = CMM),
+STATIC_ROOT, CSRF_TRUSTED_ORIGINS, DECIMETRO_TERRITORY_UTS (ISTAT UTS code of the territory, 215 = CMM),
 DECIMETRO_MODEL_DIR (trained models, default var/models).
 """
 
@@ -164,7 +164,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "var" / "staticfiles"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

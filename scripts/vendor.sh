@@ -22,4 +22,6 @@ cp -r node_modules/leaflet/dist/images "$V/leaflet/"
 cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE "$V/htmx/"
 cp node_modules/axe-core/axe.min.js node_modules/axe-core/LICENSE "$V/axe-core/"
 cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md "$V/chartjs/"
+# Source maps are not vendored: drop their references, or the production static storage (manifest) fails.
+find "$V" \( -name "*.css" -o -name "*.js" \) -exec sed -i -E '/^[/][*#]+ *[#@] sourceMappingURL=.*$/d; s@/[*][#@] sourceMappingURL=[^*]*[*]/@@; s@//[#@] sourceMappingURL=.*$@@' {} +
 echo "vendored into $V"

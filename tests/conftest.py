@@ -118,3 +118,24 @@ def _italian_by_default():
 
     with translation.override("it"):
         yield
+
+
+@pytest.fixture
+def pnrr_submeasure(db):
+    """Makes `pnrr_submeasure("M1", "M1C1", "M1C1I1.02")`: the submeasure `M1C1I1.02.00` with its measure,
+    component and mission (get-or-create by code, named after their codes). Shared by the PNRR page and API
+    tests."""
+    from tests.factories import (
+        PnrrComponentFactory,
+        PnrrMeasureFactory,
+        PnrrMissionFactory,
+        SubMeasureFactory,
+    )
+
+    def make(mission: str, component: str, measure: str):
+        m = PnrrMissionFactory(code=mission, name=f"Missione {mission}")
+        c = PnrrComponentFactory(code=component, mission=m, name=f"Componente {component}")
+        me = PnrrMeasureFactory(code=measure, component=c, name=f"Misura {measure}")
+        return SubMeasureFactory(code=f"{measure}.00", measure=me)
+
+    return make

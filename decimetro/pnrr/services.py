@@ -15,17 +15,17 @@ from __future__ import annotations
 import csv
 import gc
 import time
-from operator import itemgetter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from django.db import connection, models, transaction
-from django.db.models import NOT_PROVIDED
 from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import NOT_PROVIDED
 
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
@@ -158,7 +158,8 @@ class Outcome:
 @contextmanager
 def _gc_paused() -> Iterator[None]:
     """The cyclic garbage collector paused: an import makes hundreds of thousands of small objects, none of
-    them in a cycle, and would otherwise have them all scanned again and again (a quarter of the read time)."""
+    them in a cycle, and would otherwise have them all scanned again and again (a quarter of the reading
+    time)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -362,14 +363,19 @@ def _prepare(
 ) -> list[tuple[Any, ...]]:
     """Rows (values in `fields` order) converted the way the ORM would for a save. Column by column: a column
     repeats few dates or codes, each distinct value is converted once."""
-    preps = {i: prep for i, f in enumerate(fields) if (prep := _preparer(_field(model, f)))}
+    preps: dict[int, Callable[[Any], Any]] = {}
+    for i, f in enumerate(fields):
+        if (prep := _preparer(_field(model, f))) is not None:
+            preps[i] = prep
     if not preps or not rows:
         return rows
     columns = list(zip(*rows, strict=True))
-    for i, prep in preps.items():
+    for i, column_prep in preps.items():
         memory: dict[Any, Any] = {}
 
-        def convert(value: Any, prep: Callable[[Any], Any] = prep, memory: dict[Any, Any] = memory) -> Any:
+        def convert(
+            value: Any, prep: Callable[[Any], Any] = column_prep, memory: dict[Any, Any] = memory
+        ) -> Any:
             if value is None:
                 return None
             try:
@@ -448,8 +454,8 @@ def _insert(
 
 
 def _lock_projects() -> None:
-    """PostgreSQL: one import at a time (SHARE ROW EXCLUSIVE on the projects and implementing bodies, until the
-    commit): two imports would otherwise both create the same new projects, and `_new_pks` takes blocks of
+    """PostgreSQL: one import at a time (SHARE ROW EXCLUSIVE on the projects and implementing bodies, until
+    the commit): two imports would otherwise both create the same new projects, and `_new_pks` takes blocks of
     keys. Readers are not blocked. (SQLite: the IMMEDIATE transaction already holds the write lock.)"""
     if connection.vendor == "postgresql":
         qn = connection.ops.quote_name

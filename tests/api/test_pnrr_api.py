@@ -14,11 +14,7 @@ from tests.factories import (
     MilestoneFactory,
     PaymentSnapshotFactory,
     PlaceFactory,
-    PnrrComponentFactory,
-    PnrrMeasureFactory,
-    PnrrMissionFactory,
     ProjectFactory,
-    SubMeasureFactory,
     ZoneFactory,
 )
 
@@ -27,19 +23,13 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-def submeasure(mission: str, component: str, measure: str):
-    m = PnrrMissionFactory(code=mission, name=f"Missione {mission}")
-    c = PnrrComponentFactory(code=component, mission=m)
-    return SubMeasureFactory(code=f"{measure}.00", measure=PnrrMeasureFactory(code=measure, component=c))
-
-
 @pytest.fixture
-def data():
+def data(pnrr_submeasure):
     nord = ZoneFactory(slug="nord")
     alfa = ComuneFactory(codice_istat="015901", name="Alfa", zone=nord, population_resident=1000)
     beta = ComuneFactory(codice_istat="015902", name="Beta", population_resident=3000)
-    cloud = submeasure("M1", "M1C1", "M1C1I1.02")
-    school = submeasure("M4", "M4C1", "M4C1I3.03")
+    cloud = pnrr_submeasure("M1", "M1C1", "M1C1I1.02")
+    school = pnrr_submeasure("M4", "M4C1", "M4C1I3.03")
     body = ImplementingBodyFactory(fiscal_code="00000000001", name="COMUNE DI ALFA")
     p1 = ProjectFactory(
         cup="B11C22000000001", submeasure=cloud, implementing_body=body, fin_pnrr=Decimal("300.00")
@@ -180,9 +170,9 @@ def test_measures_list_with_frame_and_counts(client, data):
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_measures_query_count_is_constant(client, db, django_assert_num_queries, n):
+def test_measures_query_count_is_constant(client, db, django_assert_num_queries, n, pnrr_submeasure):
     for i in range(n):
-        PlaceFactory(project=ProjectFactory(submeasure=submeasure("M1", "M1C1", f"M1C1I1.0{i}")))
+        PlaceFactory(project=ProjectFactory(submeasure=pnrr_submeasure("M1", "M1C1", f"M1C1I1.0{i}")))
     with django_assert_num_queries(1):
         assert len(client.get(f"{API}/pnrr/measures").json()) == n
 

@@ -53,3 +53,21 @@ def test_development_default_is_not_deploy_clean():
     """Guard against the production checks passing by accident: the dev defaults must be flagged."""
     result = _manage("check", "--deploy", "--fail-level", "WARNING", env={"DECIMETRO_ENV": "development"})
     assert result.returncode != 0
+
+
+def test_collectstatic_works_with_the_production_storage(tmp_path):
+    """The manifest storage fails on a missing referenced file (e.g. a source map the vendor step dropped)."""
+    result = _manage(
+        "collectstatic",
+        "--noinput",
+        env={
+            "DECIMETRO_ENV": "production",
+            "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-123",
+            "ALLOWED_HOSTS": "decimetro.example.org",
+            "STATIC_ROOT": str(tmp_path),
+        },
+    )
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
+    manifest = (tmp_path / "staticfiles.json").read_text()
+    assert "vendor/bootstrap-italia/css/bootstrap-italia.min.css" in manifest
+    assert "vendor/chartjs/chart.umd.min.js" in manifest

@@ -19,11 +19,7 @@ from tests.factories import (
     MilestoneFactory,
     PaymentSnapshotFactory,
     PlaceFactory,
-    PnrrComponentFactory,
-    PnrrMeasureFactory,
-    PnrrMissionFactory,
     ProjectFactory,
-    SubMeasureFactory,
     ZoneFactory,
 )
 
@@ -51,21 +47,14 @@ def csv_rows(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body)))
 
 
-def submeasure(mission: str, component: str, measure: str):
-    m = PnrrMissionFactory(code=mission, name=f"Missione {mission}")
-    c = PnrrComponentFactory(code=component, mission=m, name=f"Componente {component}")
-    me = PnrrMeasureFactory(code=measure, component=c, name=f"Misura {measure}")
-    return SubMeasureFactory(code=f"{measure}.00", measure=me)
-
-
 @pytest.fixture
-def catalogue():
+def catalogue(pnrr_submeasure):
     """Three projects in two comuni of two zones, with different missions, bodies, provenance and amounts."""
     nord, sud = ZoneFactory(slug="nord", name="Nord"), ZoneFactory(slug="sud", name="Sud")
     a = ComuneFactory(codice_istat="015901", name="Alfa", zone=nord)
     b = ComuneFactory(codice_istat="015902", name="Beta", zone=sud)
-    cloud = submeasure("M1", "M1C1", "M1C1I1.02")
-    school = submeasure("M4", "M4C1", "M4C1I3.03")
+    cloud = pnrr_submeasure("M1", "M1C1", "M1C1I1.02")
+    school = pnrr_submeasure("M4", "M4C1", "M4C1I3.03")
     body_a = ImplementingBodyFactory(fiscal_code="00000000001", name="COMUNE DI ALFA")
     body_b = ImplementingBodyFactory(fiscal_code="80000000002", name="ISTITUTO SCOLASTICO BETA")
     p1 = ProjectFactory(
@@ -165,8 +154,8 @@ def test_project_list_sorts(client, catalogue, ordina, expected):
     assert cups(client.get(LIST, {"ordina": ordina})) == expected
 
 
-def test_project_list_paginates_and_links_pages_with_the_filters(client, db):
-    ProjectFactory.create_batch(12, submeasure=submeasure("M1", "M1C1", "M1C1I1.02"))
+def test_project_list_paginates_and_links_pages_with_the_filters(client, db, pnrr_submeasure):
+    ProjectFactory.create_batch(12, submeasure=pnrr_submeasure("M1", "M1C1", "M1C1I1.02"))
     first = client.get(LIST, {"per_pagina": 10, "missione": "M1", "ordina": "cup"})
     second = client.get(LIST, {"per_pagina": 10, "missione": "M1", "ordina": "cup", "pagina": 2})
     assert len(cups(first)) == 10 and len(cups(second)) == 2
@@ -343,8 +332,8 @@ def test_measure_page_404(client, db):
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_measure_page_query_count_is_constant(client, db, django_assert_num_queries, n):
-    sub = submeasure("M1", "M1C1", "M1C1I1.02")
+def test_measure_page_query_count_is_constant(client, db, django_assert_num_queries, n, pnrr_submeasure):
+    sub = pnrr_submeasure("M1", "M1C1", "M1C1I1.02")
     for _ in range(n):
         PlaceFactory(project=ProjectFactory(submeasure=sub))
         MilestoneFactory(submeasures=[sub])

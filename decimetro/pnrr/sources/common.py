@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import re
-from operator import itemgetter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from operator import itemgetter
 from typing import Any, TypeVar
 
 T = TypeVar("T")
