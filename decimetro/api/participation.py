@@ -123,9 +123,9 @@ def _observation(o: Observation) -> dict[str, Any]:
     response=list[ConsultationOut],
     summary="Consultazioni dell'Ente, con il numero di osservazioni pubblicate",
     description=(
-        "Tutte le consultazioni (programmate, aperte e chiuse), dalla più recente. `state`: scheduled, open o "
-        "closed alla data di oggi; `published_observations` conta solo le osservazioni pubblicate dopo la "
-        "moderazione."
+        "Tutte le consultazioni (programmate, aperte e chiuse), dalla più recente. `state`: scheduled, "
+        "open o closed alla data di oggi; `published_observations` conta solo le osservazioni pubblicate "
+        "dopo la moderazione."
     ),
 )
 def list_consultations(request: HttpRequest) -> list[dict[str, Any]]:

@@ -156,7 +156,7 @@ def test_list_and_detail_no_n_plus_one(client, world):
     assert _queries(client, f"{URL}/consultations/{c.pk}") == one_detail
 
 
-# DUP coverage -------------------------------------------------------------------------------------------------
+# DUP coverage -----------------------------------------------------------------------------------------------
 
 
 def test_dup_coverage_per_objective(client, world):

@@ -50,7 +50,7 @@ from tests.participation.fixtures import (
 
 pytestmark = pytest.mark.django_db
 
-# The classes of endpoints ------------------------------------------------------------------------------------
+# The classes of endpoints -----------------------------------------------------------------------------------
 
 PUBLIC_READ = "public read"
 PUBLIC_FILE = "public file, visibility-filtered (published/visible only, else owner or Ente staff)"
@@ -188,7 +188,7 @@ REGISTRY: dict[str, str] = {
 }
 
 
-# Enumerating the endpoints -----------------------------------------------------------------------------------
+# Enumerating the endpoints ----------------------------------------------------------------------------------
 
 
 def _ninja_path_view(callback: Any) -> Any | None:
@@ -200,9 +200,7 @@ def _ninja_path_view(callback: Any) -> Any | None:
     return path_view
 
 
-def _walk(
-    patterns: list[Any], prefix: str = "", namespace: str = ""
-) -> Iterator[tuple[str, str, str, Any]]:
+def _walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator[tuple[str, str, str, Any]]:
     for p in patterns:
         if isinstance(p, URLResolver):
             ns = f"{namespace}:{p.namespace}" if namespace and p.namespace else p.namespace or namespace
@@ -264,7 +262,7 @@ def registry_summary() -> dict[str, int]:
     return summary
 
 
-# The database snapshot -----------------------------------------------------------------------------------------
+# The database snapshot --------------------------------------------------------------------------------------
 
 # The session table changes with every request of a logged-in client (not data).
 IGNORED_MODELS = {"sessions.Session"}
@@ -287,7 +285,7 @@ def changed_models(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted(label for label in before if before[label] != after.get(label))
 
 
-# The world: one object of each kind, owned by Comune B or the Ente -------------------------------------------
+# The world: one object of each kind, owned by Comune B or the Ente ------------------------------------------
 
 INVITATION_TOKEN = "token-di-prova-0123456789abcdef"
 
@@ -337,7 +335,7 @@ def site(world, plain_user, staff_user):
     return w
 
 
-# The write cases -----------------------------------------------------------------------------------------------
+# The write cases --------------------------------------------------------------------------------------------
 
 REFUSED_STAFF = ("anonymous", "plain_user", "comune_a_editor", "comune_b_editor", "association_user")
 REFUSED_ADMIN = (*REFUSED_STAFF, "staff_user")  # Django staff alone does not manage accounts
@@ -608,7 +606,9 @@ WRITES: list[Write] = [
         "web:dup_import",
         lambda w: reverse("web:dup_import", args=[_b(w)]),
         lambda w: {
-            "file": upload("dup.csv", b"codice,titolo,anno_da,anno_a,obiettivi_piano\nSO.9,Casa,2025,2026,M1.1\n")
+            "file": upload(
+                "dup.csv", b"codice,titolo,anno_da,anno_a,obiettivi_piano\nSO.9,Casa,2025,2026,M1.1\n"
+            )
         },
         "comune_b_editor",
         REFUSED_ORG,
@@ -718,7 +718,7 @@ def test_every_write_endpoint_has_cases():
         assert case.allowed not in case.refused, case.id
         assert case.refused, case.id
         if REGISTRY[case.endpoint] in STAFF_ONLY_WRITE_CLASSES and not case.label:
-            # The task's minimum for staff-only writes: anonymous, a comune editor, an association, a plain user.
+            # The task's minimum for staff-only writes: anonymous, comune editor, association, plain user.
             assert {"anonymous", "comune_a_editor", "association_user", "plain_user"} <= set(case.refused)
         if REGISTRY[case.endpoint] == ORG_WRITE and not case.label:
             assert "anonymous" in case.refused and len(case.refused) >= 2
@@ -790,7 +790,11 @@ def test_forged_invitation_token_writes_nothing(site):
     before = snapshot()
     response = client.post(
         reverse("web:invitation_accept", args=["token-falso"]),
-        {"username": "intruso", "password1": "Una-Password-Lunga-2026!", "password2": "Una-Password-Lunga-2026!"},
+        {
+            "username": "intruso",
+            "password1": "Una-Password-Lunga-2026!",
+            "password2": "Una-Password-Lunga-2026!",
+        },
     )
     assert response.status_code == 404
     assert snapshot() == before
@@ -800,13 +804,17 @@ def test_password_change_needs_login(site):
     before = snapshot()
     response = Client().post(
         reverse("web:password_change"),
-        {"old_password": "x", "new_password1": "Nuova-Password-2026!", "new_password2": "Nuova-Password-2026!"},
+        {
+            "old_password": "x",
+            "new_password1": "Nuova-Password-2026!",
+            "new_password2": "Nuova-Password-2026!",
+        },
     )
     assert _is_login_redirect(response)
     assert snapshot() == before
 
 
-# Reads --------------------------------------------------------------------------------------------------------
+# Reads ------------------------------------------------------------------------------------------------------
 
 BACK_OFFICE_READS: dict[str, Callable[[dict[str, Any]], str]] = {
     "web:backoffice": lambda w: reverse("web:backoffice"),
@@ -954,7 +962,7 @@ def test_django_admin_refuses_non_staff(site):
         assert response.status_code == 302 and response["Location"].startswith("/admin/login/"), persona
 
 
-# CSRF --------------------------------------------------------------------------------------------------------
+# CSRF -------------------------------------------------------------------------------------------------------
 
 CSRF_CASES = [
     "web:objective_edit",  # plan
