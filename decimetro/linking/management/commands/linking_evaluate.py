@@ -97,8 +97,10 @@ class Command(BaseCommand):
         self.stdout.write("")
         for split in results:
             self.stdout.write(f"  {split}: {SPLITS[split]}")
-        for method in {m for rows in results.values() for m in rows}:
-            self.stdout.write(f"  {method}: {METHODS[method]}")
+        used = {m for rows in results.values() for m in rows}
+        for method, label in METHODS.items():
+            if method in used:
+                self.stdout.write(f"  {method}: {label}")
 
     def _details(self, result: dict[str, Any]) -> None:
         for level in ("mission", "component"):
