@@ -17,9 +17,9 @@ Needs the full national data in PostgreSQL, e.g.:
     .venv/bin/python manage.py pnrr_import --skip-invalid ../shared/data/pnrr/*
     .venv/bin/python bench/pages.py --duration 10
 
-Settings: `bench/bench_settings.py` (production, with static URLs not taken from WhiteNoise's manifest: the
-benchmark fetches HTML and JSON only). Never run by the test suite. On a shared machine the figures are
-noisy: compare ratios, not absolute numbers.
+Settings: the real production settings (`DECIMETRO_ENV=production`, WhiteNoise's compressed manifest
+storage); `collectstatic` runs first into a temporary STATIC_ROOT, removed at the end. Never run by the test
+suite. On a shared machine the figures are noisy: compare ratios, not absolute numbers.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ end
 """
 
 
-def production_env(database_url: str) -> dict[str, str]:
+def production_env(database_url: str, static_root: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update(
         DECIMETRO_ENV="production",
@@ -65,8 +65,8 @@ def production_env(database_url: str) -> dict[str, str]:
         SECURE_SSL_REDIRECT="0",
         DATABASE_URL=database_url,
         LOG_LEVEL="ERROR",
-        DJANGO_SETTINGS_MODULE="bench_settings",
-        PYTHONPATH=os.pathsep.join([str(ROOT / "bench"), str(ROOT)]),
+        STATIC_ROOT=static_root,
+        DJANGO_SETTINGS_MODULE="decimetro.settings",
     )
     env.pop("DEBUG", None)
     return env
@@ -243,8 +243,23 @@ def main() -> None:
     elif tool == "auto":
         tool = "wrk"
 
-    env = production_env(args.database_url)
-    targets = pages(env)
+    static_root = tempfile.mkdtemp(prefix="decimetro-bench-static-")
+    env = production_env(args.database_url, static_root)
+    try:
+        subprocess.run(
+            [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        targets = pages(env)
+        results = measure(args, tool, env, targets)
+    finally:
+        shutil.rmtree(static_root, ignore_errors=True)
+    report(args, tool, results)
+
+
+def measure(
+    args: argparse.Namespace, tool: str, env: dict[str, str], targets: list[tuple[str, str]]
+) -> list[tuple[str, str, dict[str, float]]]:
+    """Start gunicorn, warm and load every target in turn, stop gunicorn."""
     base = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
         [
@@ -285,7 +300,10 @@ def main() -> None:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
         os.unlink(lua.name)
+    return results
 
+
+def report(args: argparse.Namespace, tool: str, results: list[tuple[str, str, dict[str, float]]]) -> None:
     ceiling = results[0][2]["rps"]
     print(
         f"\ngunicorn {args.workers} sync workers, {args.connections} connections, {args.duration} s per URL, "

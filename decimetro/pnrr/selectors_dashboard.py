@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from django.db.models import F, Max, QuerySet
+from django.db.models import Exists, F, Max, OuterRef, QuerySet
 from django.utils import timezone
 
 from decimetro.pnrr.models import ImportRun, Milestone, PaymentSnapshot, Place, Project
@@ -28,7 +28,6 @@ from decimetro.pnrr.selectors import (
     DEFAULT_ALLOCATION_RULE,
     AllocationRule,
     _allocate,
-    own_places,
     projects_for_list,
 )
 from decimetro.territory.models import Zone
@@ -163,22 +162,26 @@ class ProjectSetData:
         """One point per payments release date: for each project its latest snapshot on or before that
         date (paid 0 and the project's current funding when it has none yet), allocated to the territory."""
         ids = [p for p in (self.amounts if project_ids is None else project_ids) if p in self.amounts]
-        days = sorted({d for p in ids for d, _f, _p in self.snapshots.get(p, [])})
+        # Each project is a step function of the day: its value changes only on its own snapshot days. So
+        # the points are the sums before any snapshot plus the running sum of the changes (one pass over the
+        # snapshots, not one per release date).
+        funded = paid = ZERO
+        changes: dict[date, list[Decimal]] = {}
+        for pid in ids:
+            a = self.amounts[pid]
+            last_funded, last_paid = a.funded, ZERO
+            funded += last_funded
+            for day, fin, pay in self.snapshots.get(pid, []):
+                now_funded = (fin * a.fraction) if fin is not None else a.funded
+                now_paid = (pay or ZERO) * a.fraction
+                change = changes.setdefault(day, [ZERO, ZERO])
+                change[0] += now_funded - last_funded
+                change[1] += now_paid - last_paid
+                last_funded, last_paid = now_funded, now_paid
         points = []
-        for day in days:
-            funded = paid = ZERO
-            for pid in ids:
-                a = self.amounts[pid]
-                latest = None
-                for snap in self.snapshots.get(pid, []):
-                    if snap[0] <= day:
-                        latest = snap
-                if latest is None:
-                    funded += a.funded
-                    continue
-                _d, fin, pay = latest
-                funded += (fin * a.fraction) if fin is not None else a.funded
-                paid += (pay or ZERO) * a.fraction
+        for day in sorted(changes):
+            funded += changes[day][0]
+            paid += changes[day][1]
             points.append(ProgressPoint(day=day, funded=_q(funded), paid=_q(paid)))
         return points
 
@@ -230,20 +233,26 @@ def project_set_data(
     projects: QuerySet[Project], *, rule: AllocationRule | str = DEFAULT_ALLOCATION_RULE
 ) -> ProjectSetData:
     """The territory amounts, latest payments and snapshots of `projects` (a queryset; it is used as a
-    subquery). Three queries whatever the number of projects."""
+    subquery once). Three queries whatever the number of projects: the projects, then their places and
+    snapshots looked up by the projects' ids (index lookups, not the subquery again)."""
     rule = AllocationRule(rule)
-    ids = projects.order_by().values("pk")
     base: dict[int, tuple[Decimal, Decimal]] = {}
     components: dict[int, str] = {}
-    for pk, fin, pnrr, component in Project.objects.filter(pk__in=ids).values_list(
-        "pk", "fin_totale", "fin_pnrr", "submeasure__measure__component__code"
+    provenance: dict[int, str] = {}
+    for pk, fin, pnrr, component, dataset in projects.order_by().values_list(
+        "pk", "fin_totale", "fin_pnrr", "submeasure__measure__component__code", "provenance"
     ):
         base[pk] = (fin or ZERO, pnrr or ZERO)
         components[pk] = component
+        provenance[pk] = dataset
+    ids = list(base)
     places: dict[int, list[tuple[int | None, str, int | None]]] = defaultdict(list)
     comuni: dict[int, tuple[str, str, str]] = {}
-    rows = Place.objects.filter(own_places(), project_id__in=ids).values_list(
+    # The places of the project's own dataset (`own_places`), checked here against the provenance read
+    # above: the same rows as a join on the projects, without the planner scanning every project.
+    rows = Place.objects.filter(project_id__in=ids).values_list(
         "project_id",
+        "dataset",
         "comune_id",
         "istat_code",
         "comune__population_resident",
@@ -251,7 +260,9 @@ def project_set_data(
         "comune__name",
         "comune__zone__slug",
     )
-    for pid, cid, istat, pop, code, name, zone in rows:
+    for pid, dataset, cid, istat, pop, code, name, zone in rows:
+        if dataset != provenance[pid]:
+            continue
         # A place counts as a comune for the rule only when it is a comune of the territory.
         places[pid].append((cid, istat if cid else "", pop))
         if cid:
@@ -294,8 +305,10 @@ def project_set_data(
 def projects_of_components(*, codes: Iterable[str]) -> QuerySet[Project]:
     """The projects of these PNRR components (declared by the project's sub-measure) with at least one place
     in a comune of the loaded territory."""
-    located = Place.objects.filter(own_places(), comune__isnull=False).values("project_id")
-    return projects_for_list().filter(submeasure__measure__component__code__in=list(codes), pk__in=located)
+    located = Place.objects.filter(
+        project_id=OuterRef("pk"), dataset=OuterRef("provenance"), comune__isnull=False
+    )
+    return projects_for_list().filter(Exists(located), submeasure__measure__component__code__in=list(codes))
 
 
 # Milestones -------------------------------------------------------------------------------------------------

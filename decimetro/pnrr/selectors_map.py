@@ -32,9 +32,10 @@ from __future__ import annotations
 
 import hashlib
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
@@ -365,10 +366,10 @@ SELECT 't', NULL, COUNT(*), {unattributed}, NULL, NULL FROM stats
     return statement, params
 
 
-def _data_version() -> tuple[Any, ...]:
-    """What changes when the map's values may change: the last import, audit row (every write of the services
-    leaves one), project, place, payment snapshot, link and comune, and the number of confirmed links. One
-    query of index lookups."""
+def data_version() -> tuple[Any, ...]:
+    """What changes when the map's (or a dashboard's) values may change: the last import, audit row (every
+    write of the services leaves one), project, place, payment snapshot, link and comune, and the number of
+    confirmed links. One query of index lookups."""
     tables = [m._meta.db_table for m in (ImportRun, AuditEntry, Project, Place, PaymentSnapshot)]
     tables += [ProjectObjectiveLink._meta.db_table, Comune._meta.db_table]
     link = ProjectObjectiveLink._meta.db_table
@@ -377,6 +378,25 @@ def _data_version() -> tuple[Any, ...]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [LinkStatus.CONFIRMED.value])
         return tuple(cursor.fetchone())
+
+
+T = TypeVar("T")
+
+
+def cached_for_data_version(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """`compute()`, remembered by this process for `DECIMETRO_MAP_CACHE_SECONDS` (production; 0 = no cache)
+    under `name`, `parts`, the active language and the data version (`data_version`: one query), so that a
+    change of the data is seen at once. Used by the map and by the dashboards (`web.dashboards`)."""
+    seconds = getattr(settings, "DECIMETRO_MAP_CACHE_SECONDS", 0)
+    if not seconds:
+        return compute()
+    raw = repr((data_version(), parts, translation.get_language()))
+    key = f"decimetro:{name}:" + hashlib.sha256(raw.encode()).hexdigest()
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, seconds)
+    return value  # type: ignore[no-any-return]
 
 
 def map_data(
@@ -393,16 +413,7 @@ def map_data(
         raise ValueError(f"metric must be one of {list(METRICS)}")
     rule = AllocationRule(rule)
     f = filters.cleaned()
-    seconds = getattr(settings, "DECIMETRO_MAP_CACHE_SECONDS", 0)
-    if seconds:
-        raw = repr((_data_version(), rule.value, f, translation.get_language()))
-        key = "decimetro:map:" + hashlib.sha256(raw.encode()).hexdigest()
-        data = cache.get(key)
-        if data is None:
-            data = _map_values(f, rule)
-            cache.set(key, data, seconds)
-    else:
-        data = _map_values(f, rule)
+    data = cached_for_data_version("map", (rule.value, f), lambda: _map_values(f, rule))
     return replace(
         data,
         metric=metric,

@@ -12,6 +12,10 @@ Rules written on the pages (and in the "how to read" line of every figure):
 The PNRR "data as of" date (`pnrr_data_as_of`) is also put in the cache, so that the stale-data banner of
 `base.html` (context processor `web.context_processors.pnrr_freshness`) can be shown on every page without
 a query.
+
+In production (`DECIMETRO_MAP_CACHE_SECONDS` > 0) each dashboard is remembered by the process under the data
+version, as the map is (`pnrr.selectors_map.cached_for_data_version`): a page then costs one query for its
+dashboard (the version) until the data change.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from decimetro.linking import selectors_dashboard as link_sel
@@ -29,6 +34,7 @@ from decimetro.plan.models import Component, Mission, Objective
 from decimetro.pnrr import selectors_dashboard as dash
 from decimetro.pnrr.models import Project
 from decimetro.pnrr.selectors import DEFAULT_ALLOCATION_RULE, AllocationRule
+from decimetro.pnrr.selectors_map import cached_for_data_version
 from decimetro.web.charts import chart
 
 AS_OF_CACHE_KEY = "decimetro:pnrr:data-as-of"
@@ -153,11 +159,24 @@ def _freshness(as_of: date | None) -> dash.Freshness:
     return dash.freshness(as_of)
 
 
+def _cached(parts: tuple[Any, ...], compute: Any) -> dict[str, Any]:
+    """A dashboard from the per-process cache (production) or computed; the freshness (which depends on
+    today) is set on every request, and the "data as of" date put back for the banner of other pages."""
+    ctx: dict[str, Any] = cached_for_data_version("dashboard", (*parts, timezone.localdate()), compute)
+    cache.set(AS_OF_CACHE_KEY, ("ok", ctx["as_of"]), AS_OF_CACHE_SECONDS)
+    ctx["freshness"] = _freshness(ctx["as_of"])
+    return ctx
+
+
 # Objective --------------------------------------------------------------------------------------------------
 
 
 def objective_dashboard(objective: Objective) -> dict[str, Any]:
     """The objective page's dashboard. Fixed number of queries (see tests/web/test_dashboards.py)."""
+    return _cached(("objective", objective.pk), lambda: _objective_dashboard(objective))
+
+
+def _objective_dashboard(objective: Objective) -> dict[str, Any]:
     as_of = data_as_of()
     projects_qs = link_sel.confirmed_projects(objective=objective)
     projects = list(projects_qs)
@@ -293,16 +312,29 @@ def mission_dashboard(mission: Mission) -> dict[str, Any]:
     """The mission page's dashboard (`mission` from `plan.selectors.mission_detail`, components and
     objectives prefetched). Fixed number of queries."""
     components = list(mission.components.all())
-    projects_qs = dash.projects_of_components(codes=[c.code for c in components])
-    return _projects_dashboard(
-        projects_qs, components, list(mission.objectives.all()), prefix="mission", per_component_progress=True
-    )
+    objectives = list(mission.objectives.all())
+
+    def compute() -> dict[str, Any]:
+        projects_qs = dash.projects_of_components(codes=[c.code for c in components])
+        return _projects_dashboard(
+            projects_qs, components, objectives, prefix="mission", per_component_progress=True
+        )
+
+    parts = ("mission", mission.pk, tuple(c.pk for c in components), tuple(o.pk for o in objectives))
+    return _cached(parts, compute)
 
 
 def home_dashboard(
     components: list[Component], missions: list[Mission], objectives: list[Objective]
 ) -> dict[str, Any]:
     """The home page's dashboard over every component of the plan. Fixed number of queries."""
+    parts = ("home", *(tuple(x.pk for x in xs) for xs in (components, missions, objectives)))
+    return _cached(parts, lambda: _home_dashboard(components, missions, objectives))
+
+
+def _home_dashboard(
+    components: list[Component], missions: list[Mission], objectives: list[Objective]
+) -> dict[str, Any]:
     projects_qs = dash.projects_of_components(codes=[c.code for c in components])
     ctx = _projects_dashboard(
         projects_qs, components, objectives, prefix="home", per_component_progress=False

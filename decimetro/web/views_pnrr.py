@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from decimetro.core.permissions import can_edit_plan
 from decimetro.pnrr import selectors as pnrr_sel
 from decimetro.pnrr.models import FUNDING_SOURCES, Component, ImplementingBody, Measure, Project, Provenance
+from decimetro.pnrr.selectors_map import cached_for_data_version
 from decimetro.territory.models import Comune, Zone
 from decimetro.web.dashboards import project_payments_chart
 
@@ -330,9 +331,18 @@ def area_pnrr_context(
 ) -> dict[str, Any]:
     """Context for `web/pnrr/_area_projects.html`: totals per mission and per resident under the chosen
     allocation rule (`?ripartizione=`), the amount not attributable to any comune, and the largest projects.
-    `comuni` must be a list (already fetched), so this costs two queries whatever the number of projects."""
+    `comuni` must be a list (already fetched), so this costs three queries whatever the number of projects;
+    in production one (the data version) when this process has already computed the same area and rule for
+    the same data (`pnrr.selectors_map.cached_for_data_version`)."""
     rule = allocation_rule_from(request)
-    totals = pnrr_sel.area_totals(comuni=comuni, rule=rule)
+    totals, top_projects = cached_for_data_version(
+        "area",
+        (tuple(c.pk for c in comuni), rule.value, limit),
+        lambda: (
+            pnrr_sel.area_totals(comuni=comuni, rule=rule),
+            pnrr_sel.area_top_projects(comuni=comuni, limit=limit),
+        ),
+    )
     missions = [
         {
             "code": m.code,
@@ -348,7 +358,7 @@ def area_pnrr_context(
     return {
         "totals": totals,
         "missions": missions,
-        "top_projects": pnrr_sel.area_top_projects(comuni=comuni, limit=limit),
+        "top_projects": top_projects,
         "rule": rule,
         "rules": pnrr_sel.AllocationRule.choices,
         "default_rule": pnrr_sel.AllocationRule(pnrr_sel.DEFAULT_ALLOCATION_RULE),

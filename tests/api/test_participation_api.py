@@ -191,8 +191,8 @@ def test_dup_coverage_without_plan_is_404(client, db):
 def test_dup_coverage_no_n_plus_one(client, world):
     m11 = Objective.objects.get(code="M1.1")
     first = _queries(client, f"{URL}/dup/coverage")
-    for _ in range(3):
-        org = ComuneOrganisationFactory(comune=ComuneFactory())
+    for i in range(3):
+        org = ComuneOrganisationFactory(comune=ComuneFactory(codice_istat=f"01590{i}"))
         DupObjectiveFactory(organisation=org).plan_objectives.set(Objective.objects.all())
     DupObjectiveFactory(organisation=world["org_b"]).plan_objectives.set([m11])
     assert _queries(client, f"{URL}/dup/coverage") == first

@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime
 import inspect
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -352,7 +352,6 @@ class Write:
     refused_status: tuple[int, ...] = (403, 404)
     writes: bool | None = True  # False/None: the allowed request may legitimately write nothing
     label: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
@@ -783,6 +782,17 @@ def test_allowed_persona_writes_with_the_same_request(case_id, site):
     if case.writes:
         assert after != before, case_id
         assert AuditEntry.objects.count() > audits, f"{case_id}: a write without an audit row"
+
+
+@pytest.mark.parametrize("case_id", sorted({c.id for c in WRITES if not c.label}))
+def test_get_on_a_write_endpoint_is_safe_even_for_the_allowed_persona(case_id, site):
+    """GET never writes (a link or an <img> must not change data): 200 (the form), 405 or a redirect."""
+    case = CASES[case_id]
+    client = _client_for(site, case.allowed)
+    before = snapshot()
+    response = client.get(case.url(site))
+    assert response.status_code in (200, 302, 405), (case_id, response.status_code)
+    assert snapshot() == before, (case_id, changed_models(before, snapshot()))
 
 
 def test_forged_invitation_token_writes_nothing(site):

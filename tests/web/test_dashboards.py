@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -351,3 +352,34 @@ def test_query_count_is_constant_in_projects_and_comuni(client, world, url):
     one = _count(client, url)
     _add_projects(world, 3)
     assert _count(client, url) == one
+
+
+def _html(client, url: str) -> str:
+    """The page without what changes on every response (the masked CSRF token)."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", client.get(url).content.decode())
+
+
+@pytest.mark.parametrize("url", ["/piano/obiettivi/M1.1/", "/piano/missioni/M1/", "/"])
+def test_production_cache_serves_the_same_dashboard_and_sees_every_change(client, world, settings, url):
+    """With the per-process cache of production on, a dashboard costs one query (the data version) once
+    computed, shows what the uncached page shows, and a change of the data is seen at once."""
+    settings.DECIMETRO_MAP_CACHE_SECONDS = 0
+    uncached = _count(client, url)
+    expected = _html(client, url)
+    settings.DECIMETRO_MAP_CACHE_SECONDS = 60
+    cache.clear()
+    try:
+        assert _html(client, url) == expected  # computed and remembered
+        with CaptureQueriesContext(connection) as ctx:
+            assert _html(client, url) == expected  # from the cache
+        assert len(ctx.captured_queries) < uncached
+        assert not any("paid_total" in q["sql"] for q in ctx.captured_queries)  # no payments read
+        PaymentSnapshotFactory(
+            project=world["p"][0], release_date=LATE + datetime.timedelta(days=1), paid_total=D("120000")
+        )
+        changed = _html(client, url)
+        assert changed != expected
+        settings.DECIMETRO_MAP_CACHE_SECONDS = 0
+        assert _html(client, url) == changed
+    finally:
+        cache.clear()

@@ -383,8 +383,9 @@ def cold_caches():
 def test_home_query_count_is_constant(client, db, django_assert_num_queries, n, cold_caches):
     _small_plan(n)
     cold_caches()
-    # 6 for the plan + 11 for the PNRR dashboard (web/dashboards.py, tests/web/test_dashboards.py)
-    with django_assert_num_queries(17):
+    # 6 for the plan + 7 for the PNRR dashboard (web/dashboards.py, tests/web/test_dashboards.py; no project:
+    # the places and payments of an empty project set are not looked up)
+    with django_assert_num_queries(13):
         assert client.get("/").status_code == 200
 
 
@@ -416,8 +417,9 @@ def test_filtered_objective_list_query_count_is_constant(
 def test_mission_page_query_count_is_constant(client, db, django_assert_num_queries, n, cold_caches):
     _small_plan(n)
     cold_caches()
-    # 7 for the plan + 10 for the PNRR dashboard + 1 for the open consultations
-    with django_assert_num_queries(18):
+    # 7 for the plan + 6 for the PNRR dashboard (no project: no places or payments lookup) + 1 for the open
+    # consultations
+    with django_assert_num_queries(14):
         response = client.get("/piano/missioni/M1/")
     assert len(table(response, "objectives")) - 1 == n
 
@@ -433,8 +435,8 @@ def test_objective_page_query_count_is_constant(
     for i in range(n):
         objective_update(objective=objective, by=staff_user, title=f"Titolo {i}", actors=objective.actors)
     cold_caches()
-    # 5 for the plan + 9 for the PNRR dashboard (no project: no milestone query) + 1 indicators + 1 open
-    # consultations
-    with django_assert_num_queries(16):
+    # 5 for the plan + 7 for the PNRR dashboard (no project: no milestone query, no places or payments
+    # lookup) + 1 indicators + 1 open consultations
+    with django_assert_num_queries(14):
         response = client.get("/piano/obiettivi/M1.1/")
     assert len(table(response, "history")) - 1 >= n
