@@ -99,7 +99,8 @@ class ComuneFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Comune
 
-    codice_istat = factory.Sequence(lambda n: f"015{n + 500:03d}")
+    # Six digits like the real codes (the column is 6 wide), never a real one: province 9xx does not exist.
+    codice_istat = factory.Sequence(lambda n: f"9{n % 100000:05d}")
     name = factory.Sequence(lambda n: f"Comune {n}")
     codice_catastale = factory.Sequence(lambda n: f"Z{n % 1000:03d}")
     codice_uts = "215"

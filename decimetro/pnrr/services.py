@@ -454,20 +454,21 @@ def _insert(
 
 
 def _lock_projects() -> None:
-    """PostgreSQL: one import at a time (SHARE ROW EXCLUSIVE on the projects and implementing bodies, until
-    the commit): two imports would otherwise both create the same new projects, and `_new_pks` takes blocks of
-    keys. Readers are not blocked. (SQLite: the IMMEDIATE transaction already holds the write lock.)"""
+    """PostgreSQL: one import at a time (a transaction-level advisory lock, until the commit): two imports
+    would otherwise both create the same new projects, and `_new_pks` takes blocks of keys. Neither readers
+    nor autovacuum are blocked (a table lock would wait for autovacuum to give up, a second each time).
+    SQLite: the IMMEDIATE transaction already holds the database's write lock."""
     if connection.vendor == "postgresql":
-        qn = connection.ops.quote_name
-        tables = ", ".join(qn(m._meta.db_table) for m in (Project, ImplementingBody))
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {tables} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["decimetro.pnrr.import"])
 
 
 def _new_pks(model: type[models.Model], count: int) -> list[int]:
     """`count` fresh primary keys for rows inserted with explicit pks, so that they need not be read back.
-    Only under `_lock_projects` (nobody else inserts meanwhile). PostgreSQL: a block taken from the pk's
-    sequence. SQLite: after the largest ever given (AUTOINCREMENT keeps it in sqlite_sequence)."""
+    Only under `_lock_projects`, for projects and implementing bodies, which only the import creates.
+    PostgreSQL: a block taken from the pk's sequence (were a row inserted elsewhere meanwhile, the import
+    would fail on the unique pk and write nothing). SQLite: after the largest pk ever given (AUTOINCREMENT
+    keeps it in sqlite_sequence)."""
     if count == 0:
         return []
     meta = model._meta

@@ -347,9 +347,23 @@ def test_linking_train_and_evaluate_commands(tmp_path):
     first = clf.load(clf.model_dir(tmp_path)).manifest["model_sha256"]
 
     out = StringIO()
-    call_command("linking_train", data_dir=FIXTURE_DIR, model_dir=tmp_path, if_missing=True, stdout=out)
+    call_command(
+        "linking_train", data_dir=FIXTURE_DIR, model_dir=tmp_path, if_missing=True, seed=7, stdout=out
+    )
     assert "già presente" in out.getvalue()
     assert clf.load(clf.model_dir(tmp_path)).manifest["model_sha256"] == first
+
+    # a model trained with other parameters (older code) is replaced
+    manifest_path = clf.model_dir(tmp_path) / clf.MANIFEST_FILE
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["params"]["c"] = 99.0
+    manifest_path.write_text(json.dumps(manifest), encoding="utf-8")
+    out = StringIO()
+    call_command(
+        "linking_train", data_dir=FIXTURE_DIR, model_dir=tmp_path, if_missing=True, seed=7, stdout=out
+    )
+    assert "altri parametri" in out.getvalue() and "salvato" in out.getvalue()
+    assert json.loads(manifest_path.read_text(encoding="utf-8"))["params"]["c"] == clf.Params().c
 
     out = StringIO()
     call_command("linking_evaluate", model_dir=tmp_path, compare=True, stdout=out)

@@ -48,8 +48,12 @@ class Command(BaseCommand):
                 self.stdout.write(f"Modello esistente non utilizzabile ({exc}): lo riaddestro.")
             else:
                 version = current.manifest.get("model_version")
-                self.stdout.write(f"Classificatore già presente (versione {version}): nessun addestramento.")
-                return
+                if current.manifest.get("params") == Params(seed=o["seed"]).as_dict():
+                    self.stdout.write(
+                        f"Classificatore già presente (versione {version}): nessun addestramento."
+                    )
+                    return
+                self.stdout.write(f"Classificatore {version} addestrato con altri parametri: lo riaddestro.")
         if o["bundled"] and o["data_dir"]:
             raise CommandError("Indicare --data-dir oppure --bundled, non entrambi.")
         if o["bundled"]:
