@@ -56,18 +56,22 @@ def test_development_default_is_not_deploy_clean():
 
 
 def test_collectstatic_works_with_the_production_storage(tmp_path):
-    """The manifest storage fails on a missing referenced file (e.g. a source map the vendor step dropped)."""
-    result = _manage(
-        "collectstatic",
-        "--noinput",
-        env={
-            "DECIMETRO_ENV": "production",
-            "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-123",
-            "ALLOWED_HOSTS": "decimetro.example.org",
-            "STATIC_ROOT": str(tmp_path),
-        },
-    )
+    """The manifest storage fails on a missing referenced file (e.g. a source map the vendor step dropped),
+    and, when a page is rendered, on a `{% static %}` path that is not a collected file (e.g. a folder)."""
+    env = {
+        "DECIMETRO_ENV": "production",
+        "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-123",
+        "ALLOWED_HOSTS": "decimetro.example.org",
+        "STATIC_ROOT": str(tmp_path),
+    }
+    result = _manage("collectstatic", "--noinput", env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
     manifest = (tmp_path / "staticfiles.json").read_text()
     assert "vendor/bootstrap-italia/css/bootstrap-italia.min.css" in manifest
     assert "vendor/chartjs/chart.umd.min.js" in manifest
+    # The base template of every page, rendered with the manifest: hashed names, no missing entry.
+    render = "from django.template.loader import render_to_string; print(render_to_string('base.html'))"
+    page = _manage("shell", "-c", render, env=env)
+    assert page.returncode == 0, page.stderr[-2000:]
+    assert "bootstrap-italia.min.css" not in page.stdout  # the hashed name is used
+    assert "/static/vendor/bootstrap-italia/fonts" in page.stdout
