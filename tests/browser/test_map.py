@@ -68,6 +68,9 @@ def test_map_choropleth(map_site, page, requests_log, artifacts_dir):
     assert "Importo PNRR (€):" in tooltip.inner_text()
     page.set_viewport_size({"width": 1280, "height": 1000})
     page.evaluate("document.getElementById('map-selection').scrollIntoView({block: 'start'})")
+    # The page moved under a still mouse: leave the map first, so no other comune's tooltip stays open.
+    page.mouse.move(0, 0)
+    page.wait_for_function("document.querySelectorAll('.comune-tooltip').length === 0")
     paths.nth(60).hover()
     tooltip.wait_for(state="visible")
     page.screenshot(path=str(artifacts_dir / "map-choropleth.png"))  # the viewport: map, legend, a tooltip
@@ -87,6 +90,8 @@ def test_map_choropleth(map_site, page, requests_log, artifacts_dir):
     # the zones layer: a comune shows its zone's value
     page.select_option("#f-livello", "zone")
     page.wait_for_selector('#map[data-state*="livello=zone"]')
+    page.mouse.move(0, 0)
+    page.wait_for_function("document.querySelectorAll('.comune-tooltip').length === 0")
     paths.nth(60).hover()
     page.wait_for_function("() => document.querySelector('.comune-tooltip').textContent.includes('(zona)')")
 
