@@ -13,6 +13,8 @@
  * - Tooltips: class "comune-tooltip", name in <strong> and the value.
  * - Tables (#map-values, #map-zones-table): header buttons sort them (aria-sort).
  * - When drawn, #map gets data-loaded="1"; after each refresh data-state="<query>" (browser tests wait for it).
+ * - The shared parts (geometry loaded once, tooltips, click, #map-legend control and its class markup, errors)
+ *   come from static/js/maps.js (window.Decimetro), which the page loads before this file.
  */
 (function () {
   "use strict";
@@ -21,13 +23,9 @@
   var PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"];
   var NO_VALUE = "#e6e6e6";
   var ATTRIBUTION = "© ISTAT, elaborazione openpolis; Fonte: Italia Domani";
-  var lang = (document.documentElement.lang || "it").slice(0, 2) === "en" ? "en-GB" : "it-IT";
-
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
+  var D = window.Decimetro;
+  var esc = D.esc;
+  var lang = D.locale();
 
   function fmt(value, unit, digits) {
     if (value === null || value === undefined) return "—";
@@ -46,15 +44,12 @@
     return out;
   }
 
-  function choropleth(id) {
+  function webGis(id) {
     var el = document.getElementById(id);
     if (!el) return null;
     var labels = el.dataset;
     var form = document.getElementById("map-filters");
     var payload = JSON.parse(document.getElementById("map-payload").textContent);
-    var map = L.map(id, { zoomSnap: 0.25, attributionControl: true });
-    map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution(ATTRIBUTION);
     var layer = null;
     var byComune = {};
     var byZone = {};
@@ -92,11 +87,11 @@
       return { color: "#555555", weight: 0.6, fillColor: fill, fillOpacity: 0.85 };
     }
 
-    function tooltip(l) {
-      var area = areaOf(l.feature);
-      var name = l.feature.properties.name;
+    function tooltip(feature) {
+      var area = areaOf(feature);
+      var name = feature.properties.name;
       if (level() === "zone") {
-        name = area ? area.name : (l.feature.properties.zona_omogenea || name);
+        name = area ? area.name : (feature.properties.zona_omogenea || name);
         name += " (" + (labels.labelZone || "zona") + ")";
       }
       var value = area ? area.value : null;
@@ -110,31 +105,30 @@
         var c = byComune[code];
         return c && c.zone ? labels.zoneUrl.replace("zona-slug", encodeURIComponent(c.zone)) : null;
       }
-      return labels.comuneUrl.replace("000000", encodeURIComponent(code));
+      return D.comuneHref(labels.comuneUrl, code);
     }
 
-    var legend = L.control({ position: "bottomright" });
-    legend.onAdd = function () {
-      var div = L.DomUtil.create("div", "legend");
-      div.id = "map-legend";
-      L.DomEvent.disableClickPropagation(div);
-      L.DomEvent.disableScrollPropagation(div);
-      return div;
-    };
-    legend.addTo(map);
+    var map = D.comuniMap(el, {
+      geojson: labels.geojson,
+      attribution: ATTRIBUTION,
+      style: style,
+      tooltip: tooltip,
+      href: href,
+      onLoad: function (l) {
+        layer = l;
+        redraw();
+        el.dataset.state = webQuery().toString();
+      }
+    });
+    var legend = D.mapLegend(map);
 
     function drawLegend() {
-      var div = document.getElementById("map-legend");
       var b = breaks();
-      var pal = colours(Math.max(b.length - 1, 1));
-      var html = "<strong>" + esc(payload.metric_label) + "</strong><ul>";
-      for (var i = 0; i + 1 < b.length; i++) {
-        html += '<li data-class="' + i + '"><i aria-hidden="true" style="background:' + pal[i] + '"></i>' +
-          esc(fmt(b[i], payload.unit)) + " – " + esc(fmt(b[i + 1], payload.unit)) + "</li>";
-      }
-      html += '<li><i aria-hidden="true" style="background:' + NO_VALUE + '"></i>' + esc(labels.labelNoValue || "nessun valore") + "</li>";
-      html += "</ul><span class=\"small\">" + esc(labels.labelClasses || "") + "</span>";
-      div.innerHTML = html;
+      legend.innerHTML = D.classLegend({
+        title: payload.metric_label, edges: b, colors: colours(Math.max(b.length - 1, 1)),
+        format: function (v) { return fmt(v, payload.unit); },
+        noneColor: NO_VALUE, noneLabel: labels.labelNoValue || "nessun valore", note: labels.labelClasses || ""
+      });
       var text = document.getElementById("legend-text");
       if (text) {
         var items = "";
@@ -254,7 +248,7 @@
       index();
       if (layer) {
         layer.setStyle(style);
-        layer.eachLayer(function (l) { l.setTooltipContent(tooltip(l)); });
+        layer.eachLayer(function (l) { l.setTooltipContent(tooltip(l.feature)); });
       }
       drawLegend();
       drawSelection();
@@ -286,13 +280,8 @@
     }
 
     function showError(err) {
-      el.dataset.error = "1";
       el.removeAttribute("aria-busy");
-      var msg = document.createElement("p");
-      msg.className = "alert alert-danger m-3";
-      msg.setAttribute("role", "alert");
-      msg.textContent = labels.labelError || "Errore nel caricamento della mappa.";
-      el.appendChild(msg);
+      D.showError(el);
       if (window.console) console.error(err);
     }
 
@@ -302,35 +291,11 @@
     }
 
     index();
-    fetch(labels.geojson, { headers: { Accept: "application/geo+json" } })
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
-      .then(function (fc) {
-        layer = L.geoJSON(fc, {
-          style: style,
-          onEachFeature: function (f, l) {
-            l.bindTooltip("", { sticky: true, className: "comune-tooltip" });
-            l.setTooltipContent(tooltip(l));
-            l.on("click", function () {
-              var target = href(f);
-              if (target) window.location.href = target;
-            });
-          }
-        }).addTo(map);
-        if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [10, 10] });
-        redraw();
-        el.dataset.loaded = "1";
-        el.dataset.state = webQuery().toString();
-      })
-      .catch(showError);
     return map;
   }
 
-  window.Decimetro = window.Decimetro || {};
-  window.Decimetro.choropleth = choropleth;
+  D.webGis = webGis;
   document.addEventListener("DOMContentLoaded", function () {
-    if (document.getElementById("map") && document.getElementById("map-payload")) choropleth("map");
+    if (document.getElementById("map") && document.getElementById("map-payload")) webGis("map");
   });
 })();

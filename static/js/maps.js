@@ -1,25 +1,195 @@
-/* Decimetro maps: Leaflet without any tile server, so they work offline.
+/* Decimetro maps: the ONE shared module for every Leaflet map (no tile server, so they work offline).
+ * Load it after vendor/leaflet/leaflet.js and before any page script that uses it (choropleth.js,
+ * dashboard-map.js, dup_map.js).
  *
- * Decimetro.zoneMap(id): the comuni coloured by zona omogenea, from the GeoJSON at data-geojson.
- *   - the zones (order and names) come from the <script id="map-zones"> JSON written by the page;
- *   - legend control with id "map-legend": one link per zone (?zona=<slug>), which highlights it;
- *   - the highlighted zone is kept in the URL (?zona=<slug>), so it can be shared and the back button works;
- *   - a tooltip (class "comune-tooltip") per comune: name, zone, residents; click opens the comune page;
- *   - when the layer is drawn, #map gets data-loaded="1" (browser tests wait for it).
- * Decimetro.outlineMap(id, geometry): one comune's boundary, for the comune page.
+ * Shared building blocks (window.Decimetro):
+ *   esc(s), locale(), comuneHref(template, code)  -- HTML escaping, Intl locale, "000000" URL templates
+ *   baseMap(id, options, attribution)             -- L.map without tiles, credit "© ISTAT, elaborazione openpolis"
+ *   loadComuni(url)                               -- the comuni GeoJSON (cached, ETag-served), fetched ONCE per page
+ *   quantileBreaks(values, k), classColor(v, breaks, palette, none)  -- quantile classes of the positive values
+ *   legend(map, className), mapLegend(map), classLegend({...})        -- legend controls and their markup
+ *   bindTooltip(layer, html)                      -- sticky tooltip, class "comune-tooltip"
+ *   showError(el, label, cls)                     -- data-error="1" and an alert inside the map
+ *   comuniMap(el, {style, tooltip, href, ...})    -- geometry + style + tooltips + click; data-loaded="1" when drawn
+ *   choropleth(el, {values, palette, ...})        -- comuniMap coloured by quantile classes, with a legend
+ * Page maps:
+ *   outlineMap(id, geometry): one comune's boundary. Auto-drawn for every [data-outline-geometry] element
+ *     (the id of its <script type="application/json"> geometry): no inline JavaScript.
+ *   zoneMap(id): the comuni coloured by zona omogenea; zones from <script id="map-zones">, legend "map-legend"
+ *     with one link per zone (?zona=<slug>), kept in the URL (back button works); click opens the comune page.
  */
 (function () {
   "use strict";
 
-  /* Okabe–Ito colour-blind safe palette, plus a dark grey for the eighth zone. */
-  var PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#555555"];
+  var D = (window.Decimetro = window.Decimetro || {});
   var ATTRIBUTION = "© ISTAT, elaborazione openpolis";
+  /* Okabe–Ito colour-blind safe palette, plus a dark grey for the eighth zone. */
+  var ZONE_PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#555555"];
 
-  function baseMap(id) {
-    var map = L.map(id, { zoomSnap: 0.25, attributionControl: true });
+  function esc(s) {
+    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
+
+  function locale() {
+    return (document.documentElement.lang || "it").slice(0, 2) === "en" ? "en-GB" : "it-IT";
+  }
+
+  function comuneHref(template, code) {
+    return template.replace("000000", encodeURIComponent(code));
+  }
+
+  /* fadeAnimation off: a closed tooltip leaves the DOM at once instead of lingering 200 ms at opacity 0 next to
+   * the new one (no tiles to fade anyway). */
+  function baseMap(id, options, attribution) {
+    var opts = { zoomSnap: 0.25, attributionControl: true, fadeAnimation: false };
+    Object.keys(options || {}).forEach(function (k) { opts[k] = options[k]; });
+    var map = L.map(id, opts);
     map.attributionControl.setPrefix(false);
-    map.attributionControl.addAttribution(ATTRIBUTION);
+    map.attributionControl.addAttribution(attribution || ATTRIBUTION);
     return map;
+  }
+
+  /* One request per URL and page, however many maps use it (the browser revalidates it with its ETag). */
+  var comuni = {};
+  function loadComuni(url) {
+    if (!comuni[url]) {
+      comuni[url] = fetch(url, { headers: { Accept: "application/geo+json" } }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.json();
+      });
+    }
+    return comuni[url];
+  }
+
+  /* Upper bounds of k quantile classes over the positive values (at most k, no duplicates). */
+  function quantileBreaks(values, k) {
+    var sorted = values.filter(function (v) { return v > 0; }).sort(function (a, b) { return a - b; });
+    var out = [];
+    if (!sorted.length) return out;
+    for (var i = 1; i <= k; i++) {
+      var b = sorted[Math.min(sorted.length - 1, Math.ceil((i * sorted.length) / k) - 1)];
+      if (out.indexOf(b) < 0) out.push(b);
+    }
+    return out;
+  }
+
+  /* The class colour of v: the darkest classes of the palette when there are fewer breaks than colours. */
+  function classColor(v, breaks, palette, none) {
+    if (!v) return none;
+    for (var i = 0; i < breaks.length; i++) {
+      if (v <= breaks[i]) return palette[i + palette.length - breaks.length];
+    }
+    return palette[palette.length - 1];
+  }
+
+  /* A legend control (bottom right) whose clicks and scrolls do not reach the map; returns its <div>. */
+  function legend(map, className) {
+    var control = L.control({ position: "bottomright" });
+    var box = null;
+    control.onAdd = function () {
+      box = L.DomUtil.create("div", className || "legend");
+      L.DomEvent.disableClickPropagation(box);
+      L.DomEvent.disableScrollPropagation(box);
+      return box;
+    };
+    control.addTo(map);
+    return box;
+  }
+
+  /* The legend of the main map pages (/territorio/mappa/): #map-legend, drawn later by the page. */
+  function mapLegend(map) {
+    var div = legend(map, "legend");
+    div.id = "map-legend";
+    return div;
+  }
+
+  /* Legend markup of classed values: o.edges are the n+1 class limits, o.colors the n colours. */
+  function classLegend(o) {
+    var html = "<strong>" + esc(o.title) + "</strong><ul>";
+    for (var i = 0; i + 1 < o.edges.length; i++) {
+      html += '<li data-class="' + i + '"><i aria-hidden="true" style="background:' + o.colors[i] + '"></i>' +
+        esc(o.format(o.edges[i])) + " – " + esc(o.format(o.edges[i + 1])) + "</li>";
+    }
+    html += '<li><i aria-hidden="true" style="background:' + o.noneColor + '"></i>' + esc(o.noneLabel) + "</li></ul>";
+    if (o.note != null) html += '<span class="small">' + esc(o.note) + "</span>";
+    return html;
+  }
+
+  function bindTooltip(layer, html) {
+    layer.bindTooltip(html, { sticky: true, className: "comune-tooltip" });
+  }
+
+  function showError(el, label, cls) {
+    el.dataset.error = "1";
+    var msg = document.createElement("p");
+    msg.className = "alert alert-danger " + (cls || "m-3");
+    msg.setAttribute("role", "alert");
+    msg.textContent = label || el.dataset.labelError || "Errore nel caricamento della mappa.";
+    el.appendChild(msg);
+  }
+
+  /* The comuni of the territory on a map in el: o.style(feature), o.tooltip(feature) -> HTML, o.href(feature) ->
+   * URL or null (click), o.onLoad(layer, map, fc) after drawing; o.mapOptions, o.attribution, o.padding, o.geojson
+   * (default el.dataset.geojson), o.labelError, o.errorClass. Returns the map; map.ready resolves to the layer. */
+  function comuniMap(el, o) {
+    var map = baseMap(el.id, o.mapOptions, o.attribution);
+    var pad = o.padding == null ? 10 : o.padding;
+    map.ready = loadComuni(o.geojson || el.dataset.geojson)
+      .then(function (fc) {
+        var layer = L.geoJSON(fc, {
+          style: o.style,
+          onEachFeature: function (f, l) {
+            if (o.tooltip) bindTooltip(l, o.tooltip(f));
+            if (o.href) {
+              l.on("click", function () {
+                var target = o.href(f);
+                if (target) window.location.href = target;
+              });
+            }
+          }
+        }).addTo(map);
+        if (layer.getBounds().isValid()) map.fitBounds(layer.getBounds(), { padding: [pad, pad] });
+        if (o.onLoad) o.onLoad(layer, map, fc);
+        el.dataset.loaded = "1";
+        return layer;
+      })
+      .catch(function (err) {
+        el.removeAttribute("aria-busy");
+        showError(el, o.labelError, o.errorClass);
+        if (window.console) console.error(err);
+      });
+    return map;
+  }
+
+  /* A choropleth of o.values {ISTAT code: number} in k quantile classes of o.palette (o.none for no value), with a
+   * legend (o.legendTitle, o.noneLabel, o.format). Tooltip: name and value; click: the comune page. */
+  function choropleth(el, o) {
+    var palette = o.palette;
+    var values = o.values;
+    var breaks = quantileBreaks(Object.keys(values).map(function (k) { return values[k]; }), palette.length);
+    var format = o.format || String;
+    return comuniMap(el, {
+      mapOptions: o.mapOptions,
+      padding: o.padding,
+      errorClass: o.errorClass,
+      labelError: o.labelError,
+      style: function (f) {
+        return { color: "#ffffff", weight: 0.8, fillColor: classColor(values[f.properties.codice_istat], breaks, palette, o.none), fillOpacity: 0.9 };
+      },
+      tooltip: function (f) {
+        var v = values[f.properties.codice_istat];
+        return "<strong>" + esc(f.properties.name) + "</strong><br>" + (v ? esc(format(v)) : esc(o.noneLabel));
+      },
+      href: function (f) { return comuneHref(o.comuneUrl || el.dataset.comuneUrl, f.properties.codice_istat); },
+      onLoad: function (layer, map) {
+        legend(map, "legend small").innerHTML = classLegend({
+          title: o.legendTitle, edges: [0].concat(breaks), colors: palette.slice(palette.length - breaks.length),
+          format: format, noneColor: o.none, noneLabel: o.noneLabel
+        });
+      }
+    });
   }
 
   function outlineMap(id, geometry) {
@@ -30,6 +200,11 @@
     map.fitBounds(layer.getBounds(), { padding: [10, 10] });
     document.getElementById(id).dataset.loaded = "1";
     return map;
+  }
+
+  function slugify(s) {
+    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+      .replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
   }
 
   function readZones(fc) {
@@ -52,53 +227,37 @@
 
   function zoneMap(id) {
     var el = document.getElementById(id);
-    var map = baseMap(id);
     var labels = el.dataset;
+    var zones = [];
+    var byName = {};
+    var selected = null;
+    var zoneOf = function (f) { return byName[f.properties.zona_omogenea] || null; };
+    var style = function (f) {
+      var z = zoneOf(f);
+      var color = z ? z.color : "#999999";
+      if (!selected) return { color: "#ffffff", weight: 1, fillColor: color, fillOpacity: 0.75 };
+      if (z && z.slug === selected) return { color: "#1a1a1a", weight: 2, fillColor: color, fillOpacity: 0.85 };
+      return { color: "#ffffff", weight: 1, fillColor: "#bbbbbb", fillOpacity: 0.3 };
+    };
 
-    fetch(el.dataset.geojson, { headers: { Accept: "application/geo+json" } })
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
-      .then(function (fc) {
-        var zones = readZones(fc);
-        var byName = {};
-        zones.forEach(function (z, i) { z.color = PALETTE[i % PALETTE.length]; byName[z.name] = z; });
-        var selected = selectedSlug(zones);
+    function setup(fc) {
+      zones = readZones(fc);
+      zones.forEach(function (z, i) { z.color = ZONE_PALETTE[i % ZONE_PALETTE.length]; byName[z.name] = z; });
+      selected = selectedSlug(zones);
+    }
 
-        var zoneOf = function (f) { return byName[f.properties.zona_omogenea] || null; };
-        var style = function (f) {
-          var z = zoneOf(f);
-          var color = z ? z.color : "#999999";
-          if (!selected) return { color: "#ffffff", weight: 1, fillColor: color, fillOpacity: 0.75 };
-          if (z && z.slug === selected) return { color: "#1a1a1a", weight: 2, fillColor: color, fillOpacity: 0.85 };
-          return { color: "#ffffff", weight: 1, fillColor: "#bbbbbb", fillOpacity: 0.3 };
-        };
-        var comuneUrl = function (code) { return labels.comuneUrl.replace("000000", encodeURIComponent(code)); };
-
-        var layer = L.geoJSON(fc, {
-          style: style,
-          onEachFeature: function (f, l) {
-            var p = f.properties;
-            var residents = p.population == null ? "—" : p.population.toLocaleString("it-IT");
-            l.bindTooltip(
-              "<strong>" + esc(p.name) + "</strong><br>" + esc(p.zona_omogenea || "—") +
-              "<br>" + residents + " " + esc(labels.labelResidents || "residenti"),
-              { sticky: true, className: "comune-tooltip" }
-            );
-            l.on("click", function () { window.location.href = comuneUrl(p.codice_istat); });
-          }
-        }).addTo(map);
-
-        var legend = L.control({ position: "bottomright" });
-        legend.onAdd = function () {
-          var div = L.DomUtil.create("div", "legend");
-          div.id = "map-legend";
-          L.DomEvent.disableClickPropagation(div);
-          L.DomEvent.disableScrollPropagation(div);
-          return div;
-        };
-        legend.addTo(map);
+    return comuniMap(el, {
+      style: function (f) { return style(f); },
+      tooltip: function (f) {
+        var p = f.properties;
+        var residents = p.population == null ? "—" : p.population.toLocaleString("it-IT");
+        return "<strong>" + esc(p.name) + "</strong><br>" + esc(p.zona_omogenea || "—") +
+          "<br>" + residents + " " + esc(labels.labelResidents || "residenti");
+      },
+      href: function (f) { return comuneHref(labels.comuneUrl, f.properties.codice_istat); },
+      onLoad: function (layer, map, fc) {
+        setup(fc);
+        mapLegend(map);
 
         function drawLegend() {
           var div = document.getElementById("map-legend");
@@ -106,13 +265,11 @@
           zones.forEach(function (z) {
             var current = z.slug === selected;
             html += '<li><a href="?zona=' + encodeURIComponent(z.slug) + '" data-zona="' + esc(z.slug) + '"' +
-              (current ? ' aria-current="true" class="fw-bold"' : "") + '>' +
+              (current ? ' aria-current="true" class="fw-bold"' : "") + ">" +
               '<i aria-hidden="true" style="background:' + z.color + '"></i>' + esc(z.name) + "</a></li>";
           });
           html += "</ul>";
-          if (selected) {
-            html += '<a href="?" data-zona="">' + esc(labels.labelAll || "Tutte le zone") + "</a>";
-          }
+          if (selected) html += '<a href="?" data-zona="">' + esc(labels.labelAll || "Tutte le zone") + "</a>";
           div.innerHTML = html;
         }
 
@@ -126,24 +283,18 @@
             : "";
         }
 
-        function fit() {
+        function apply(fitToo) {
+          layer.setStyle(style);
           var bounds = L.latLngBounds([]);
           layer.eachLayer(function (l) {
             var z = zoneOf(l.feature);
-            if (!selected || (z && z.slug === selected)) bounds.extend(l.getBounds());
-          });
-          if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
-        }
-
-        function apply(fitToo) {
-          layer.setStyle(style);
-          layer.eachLayer(function (l) {
-            var z = zoneOf(l.feature);
-            if (selected && z && z.slug === selected) l.bringToFront();
+            var shown = !selected || (z && z.slug === selected);
+            if (selected && shown) l.bringToFront();
+            if (shown) bounds.extend(l.getBounds());
           });
           drawLegend();
           drawSelection();
-          if (fitToo) fit();
+          if (fitToo && bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });
         }
 
         /* Zone links (legend and status line) change the URL without reloading the page. */
@@ -161,32 +312,35 @@
           selected = selectedSlug(zones);
           apply(true);
         });
-
         apply(true);
-        el.dataset.loaded = "1";
-      })
-      .catch(function (err) {
-        el.dataset.error = "1";
-        var msg = document.createElement("p");
-        msg.className = "alert alert-danger m-3";
-        msg.setAttribute("role", "alert");
-        msg.textContent = labels.labelError || "Errore nel caricamento della mappa.";
-        el.appendChild(msg);
-        if (window.console) console.error(err);
-      });
-    return map;
-  }
-
-  function slugify(s) {
-    return String(s).normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
-      .replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "");
-  }
-
-  function esc(s) {
-    return String(s == null ? "" : s).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+      }
     });
   }
 
-  window.Decimetro = { outlineMap: outlineMap, zoneMap: zoneMap };
+  D.esc = esc;
+  D.locale = locale;
+  D.comuneHref = comuneHref;
+  D.baseMap = baseMap;
+  D.loadComuni = loadComuni;
+  D.quantileBreaks = quantileBreaks;
+  D.classColor = classColor;
+  D.legend = legend;
+  D.mapLegend = mapLegend;
+  D.classLegend = classLegend;
+  D.bindTooltip = bindTooltip;
+  D.showError = showError;
+  D.comuniMap = comuniMap;
+  D.choropleth = choropleth;
+  D.outlineMap = outlineMap;
+  D.zoneMap = zoneMap;
+
+  /* Outline maps declared in the markup: <div id="x-map" data-outline-geometry="x-geometry">. */
+  function drawOutlines() {
+    document.querySelectorAll("[data-outline-geometry]").forEach(function (el) {
+      var source = document.getElementById(el.dataset.outlineGeometry);
+      if (source && el.id && !el.dataset.loaded) outlineMap(el.id, JSON.parse(source.textContent));
+    });
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", drawOutlines);
+  else drawOutlines();
 })();
