@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from decimetro.core.audit import audit_record
+from decimetro.core.csv_input import line_of_byte, sniff_delimiter
 from decimetro.core.models import User
 from decimetro.monitoring import permissions as perms
 from decimetro.monitoring.models import Indicator, IndicatorReminder, IndicatorValue, Polarity
@@ -271,7 +272,7 @@ def _decode(name: str, content: bytes) -> str:
     try:
         return content.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = content[: exc.start].count(b"\n") + 1
+        line = line_of_byte(content, exc.start)
         raise CsvImportError(
             name,
             [
@@ -293,7 +294,7 @@ def _parse_csv(
     if not text.strip():
         raise CsvImportError(name, [CsvProblem(0, "", _("file vuoto"))])
     header_line = text.splitlines()[0]
-    delimiter = ";" if header_line.count(";") > header_line.count(",") else ","
+    delimiter = sniff_delimiter(header_line)
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     try:
         header = [h.strip().lower() for h in (reader.fieldnames or [])]

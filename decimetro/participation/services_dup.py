@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from decimetro.core.audit import audit_record
+from decimetro.core.csv_input import line_of_byte, sniff_delimiter
 from decimetro.participation.models import DupObjective, Organisation, OrganisationKind
 from decimetro.participation.permissions import can_write_for_organisation
 from decimetro.plan import selectors as plan_sel
@@ -200,10 +201,10 @@ def parse_dup_csv(data: bytes, *, objectives_by_code: dict[str, Objective]) -> l
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = line_of_byte(data, exc.start)
         raise DupCsvError([CsvProblem(line, "", _("Il file non è in codifica UTF-8."))]) from None
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") > first.count(",") else ","
+    delimiter = sniff_delimiter(first)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [h.strip().lower() for h in next(reader)]

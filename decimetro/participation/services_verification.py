@@ -3,7 +3,8 @@ organisation's reports; Ente staff hide (or show again) any report."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -75,6 +76,18 @@ def _cleanup(stored: list[str]) -> None:
         storage.delete(name)
 
 
+@contextmanager
+def _photos_removed_on_error() -> Iterator[list[str]]:
+    """Yield the list into which _store_photos records the files it stores; if anything fails (the transaction
+    included), delete those files again so that nothing is half-written."""
+    stored: list[str] = []
+    try:
+        yield stored
+    except BaseException:
+        _cleanup(stored)
+        raise
+
+
 def report_create(
     *, by: Any, project: Project, status: str, seen_on: date, note: str = "", photos: Sequence[Any] = ()
 ) -> VerificationReport:
@@ -83,24 +96,17 @@ def report_create(
     _validate(status=status, seen_on=seen_on, note=note, photos=photos)
     organisation = organisation_of(by)
     assert organisation is not None  # may_file_report holds
-    stored: list[str] = []
-    try:
-        with transaction.atomic():
-            report = VerificationReport.objects.create(
-                project=project,
-                organisation=organisation,
-                author=by,
-                status=status,
-                seen_on=seen_on,
-                note=note.strip(),
-            )
-            _store_photos(report, photos, stored)
-            audit_record(
-                by=by, action="verification.create", target=report, before=None, after=_snapshot(report)
-            )
-    except BaseException:
-        _cleanup(stored)
-        raise
+    with _photos_removed_on_error() as stored, transaction.atomic():
+        report = VerificationReport.objects.create(
+            project=project,
+            organisation=organisation,
+            author=by,
+            status=status,
+            seen_on=seen_on,
+            note=note.strip(),
+        )
+        _store_photos(report, photos, stored)
+        audit_record(by=by, action="verification.create", target=report, before=None, after=_snapshot(report))
     return report
 
 
@@ -118,28 +124,21 @@ def report_update(
         raise PermissionDenied(_("Puoi modificare solo le verifiche della tua organizzazione."))
     keep = report.photos.exclude(pk__in=list(remove_photo_ids)).count()
     _validate(status=status, seen_on=seen_on, note=note, photos=photos, existing_photos=keep)
-    stored: list[str] = []
     removed: list[str] = []
-    try:
-        with transaction.atomic():
-            locked = (
-                VerificationReport.objects.select_for_update()
-                .select_related("organisation")
-                .get(pk=report.pk)
-            )
-            before = _snapshot(locked)
-            locked.status, locked.seen_on, locked.note = status, seen_on, note.strip()
-            locked.save()
-            for photo in locked.photos.filter(pk__in=list(remove_photo_ids)):
-                removed.append(photo.image.name)
-                photo.delete()
-            _store_photos(locked, photos, stored)
-            audit_record(
-                by=by, action="verification.update", target=locked, before=before, after=_snapshot(locked)
-            )
-    except BaseException:
-        _cleanup(stored)
-        raise
+    with _photos_removed_on_error() as stored, transaction.atomic():
+        locked = (
+            VerificationReport.objects.select_for_update().select_related("organisation").get(pk=report.pk)
+        )
+        before = _snapshot(locked)
+        locked.status, locked.seen_on, locked.note = status, seen_on, note.strip()
+        locked.save()
+        for photo in locked.photos.filter(pk__in=list(remove_photo_ids)):
+            removed.append(photo.image.name)
+            photo.delete()
+        _store_photos(locked, photos, stored)
+        audit_record(
+            by=by, action="verification.update", target=locked, before=before, after=_snapshot(locked)
+        )
     _cleanup(removed)
     return locked
 

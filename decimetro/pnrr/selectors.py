@@ -721,33 +721,32 @@ def _place_rows(places: QuerySet[Place]) -> QuerySet[Any]:
     )
 
 
+def _problem_fields(check: str, row: Any, releases: list[Any]) -> dict[str, Any]:
+    """The project part of a QualityProblem, from the first seven columns shared by _project_rows and
+    _place_rows."""
+    pk, cup, local_code, sub, title, provenance, day = row[:7]
+    return {
+        "check": check,
+        "project_id": pk,
+        "cup": cup,
+        "local_code": local_code,
+        "submeasure": sub,
+        "title": title,
+        "provenance": provenance,
+        "release": _release_of(day, releases),
+    }
+
+
 def _project_problem(check: str, row: Any, releases: list[Any]) -> QualityProblem:
-    pk, cup, local_code, sub, title, provenance, day, pnrr, totale = row
+    pnrr, totale = row[7:]
     detail = f"PNRR {pnrr} > totale {totale}" if check == "pnrr_maggiore_del_totale" else ""
-    return QualityProblem(
-        check=check,
-        project_id=pk,
-        cup=cup,
-        local_code=local_code,
-        submeasure=sub,
-        title=title,
-        provenance=provenance,
-        release=_release_of(day, releases),
-        detail=detail,
-    )
+    return QualityProblem(**_problem_fields(check, row, releases), detail=detail)
 
 
 def _place_problem(check: str, row: Any, releases: list[Any]) -> QualityProblem:
-    pk, cup, local_code, sub, title, provenance, day, istat_code, name = row
+    istat_code, name = row[7:]
     return QualityProblem(
-        check=check,
-        project_id=pk,
-        cup=cup,
-        local_code=local_code,
-        submeasure=sub,
-        title=title,
-        provenance=provenance,
-        release=_release_of(day, releases),
+        **_problem_fields(check, row, releases),
         istat_code=istat_code,
         place_name=name,
         detail=f"codice ISTAT {istat_code} non presente nell'elenco ISTAT dei comuni",

@@ -117,6 +117,29 @@ def progress_chart(id: str, points: list[dash.ProgressPoint], *, title: str) -> 
     )
 
 
+def _hbar_height(bars: int) -> int:
+    """Height of a horizontal bar chart with this many bars."""
+    return max(220, 28 * bars + 80)
+
+
+def _area_chart(
+    id: str, areas: list[Any], *, title: str, label_header: str, as_of: date | None
+) -> dict[str, Any]:
+    """Funded and paid per area (comune or zone: each with .name, .funded, .paid), one horizontal bar each."""
+    return _money_chart(
+        id,
+        kind="hbar",
+        title=title,
+        labels=[a.name for a in areas],
+        funded=[a.funded for a in areas],
+        paid=[a.paid for a in areas],
+        as_of=as_of,
+        how=how_areas(),
+        label_header=label_header,
+        height=_hbar_height(len(areas)),
+    )
+
+
 def area_charts(
     data: dash.ProjectSetData, *, prefix: str, as_of: date | None, project_ids: Any = None
 ) -> dict[str, Any]:
@@ -127,29 +150,19 @@ def area_charts(
     return {
         "comuni": comuni,
         "zones": zones,
-        "comuni_chart": _money_chart(
+        "comuni_chart": _area_chart(
             f"{prefix}-comuni",
-            kind="hbar",
+            top,
             title=_("Comuni con più finanziamento (primi %(n)s)") % {"n": len(top)},
-            labels=[c.name for c in top],
-            funded=[c.funded for c in top],
-            paid=[c.paid for c in top],
-            as_of=as_of,
-            how=how_areas(),
             label_header=_("Comune"),
-            height=max(220, 28 * len(top) + 80),
-        ),
-        "zones_chart": _money_chart(
-            f"{prefix}-zone",
-            kind="hbar",
-            title=_("Finanziamento per zona omogenea"),
-            labels=[z.name for z in zones],
-            funded=[z.funded for z in zones],
-            paid=[z.paid for z in zones],
             as_of=as_of,
-            how=how_areas(),
+        ),
+        "zones_chart": _area_chart(
+            f"{prefix}-zone",
+            zones,
+            title=_("Finanziamento per zona omogenea"),
             label_header=_("Zona omogenea"),
-            height=max(220, 28 * len(zones) + 80),
+            as_of=as_of,
         ),
         "map_values": {c.key: float(c.funded) for c in comuni},
     }
@@ -241,7 +254,7 @@ def _objectives_context(
             as_of=as_of,
             how=how_links + how_funded(),
             label_header=_("Obiettivo"),
-            height=max(220, 28 * len(top_funding) + 80),
+            height=_hbar_height(len(top_funding)),
         ),
         "objectives_progress_chart": chart(
             f"{prefix}-objectives-progress",
@@ -255,7 +268,7 @@ def _objectives_context(
             as_of=as_of,
             how_to_read=how_links + _("La barra è la quota del finanziamento già pagata."),
             label_header=_("Obiettivo"),
-            height=max(220, 28 * len(top_progress) + 80),
+            height=_hbar_height(len(top_progress)),
         ),
     }
 

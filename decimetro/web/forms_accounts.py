@@ -91,6 +91,27 @@ class OrganisationForm(DescribedErrorsMixin, StyledForm):
     active = forms.BooleanField(label=_("Attiva"), required=False, initial=True)
 
 
+NEW_PASSWORD_HELP = _("Almeno 12 caratteri, non troppo comune, non solo cifre, diversa dal nome utente.")
+
+
+def _password_field(
+    label: Any, *, autocomplete: str = "new-password", help_text: Any = ""
+) -> forms.CharField:
+    """A password input (never stripped), with the browser's autocomplete hint."""
+    return forms.CharField(
+        label=label,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": autocomplete}),
+        help_text=help_text,
+    )
+
+
+def _check_repeated_password(form: forms.Form, data: dict[str, Any], first: str, second: str) -> None:
+    """The password typed twice must be the same twice (the error goes on the second field)."""
+    if data.get(first) and data.get(second) and data[first] != data[second]:
+        form.add_error(second, _("Le due password non coincidono."))
+
+
 class InvitationAcceptForm(DescribedErrorsMixin, StyledForm):
     full_name = forms.CharField(label=_("Nome e cognome"), max_length=150, required=False)
     username = forms.CharField(
@@ -98,51 +119,23 @@ class InvitationAcceptForm(DescribedErrorsMixin, StyledForm):
         max_length=150,
         help_text=_("Da 3 a 150 caratteri: lettere, cifre e . @ + - _"),
     )
-    password1 = forms.CharField(
-        label=_("Password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Almeno 12 caratteri, non troppo comune, non solo cifre, diversa dal nome utente."),
-    )
-    password2 = forms.CharField(
-        label=_("Ripeti la password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    password1 = _password_field(_("Password"), help_text=NEW_PASSWORD_HELP)
+    password2 = _password_field(_("Ripeti la password"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if data.get("password1") and data.get("password2") and data["password1"] != data["password2"]:
-            self.add_error("password2", _("Le due password non coincidono."))
+        _check_repeated_password(self, data, "password1", "password2")
         return data
 
 
 class PasswordForm(DescribedErrorsMixin, StyledForm):
-    old_password = forms.CharField(
-        label=_("Password attuale"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-    )
-    new_password1 = forms.CharField(
-        label=_("Nuova password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Almeno 12 caratteri, non troppo comune, non solo cifre, diversa dal nome utente."),
-    )
-    new_password2 = forms.CharField(
-        label=_("Ripeti la nuova password"),
-        strip=False,
-        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-    )
+    old_password = _password_field(_("Password attuale"), autocomplete="current-password")
+    new_password1 = _password_field(_("Nuova password"), help_text=NEW_PASSWORD_HELP)
+    new_password2 = _password_field(_("Ripeti la nuova password"))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
-        if (
-            data.get("new_password1")
-            and data.get("new_password2")
-            and data["new_password1"] != data["new_password2"]
-        ):
-            self.add_error("new_password2", _("Le due password non coincidono."))
+        _check_repeated_password(self, data, "new_password1", "new_password2")
         return data
 
 

@@ -258,6 +258,14 @@ def organisations(request: HttpRequest) -> HttpResponse:
     )
 
 
+_ORGANISATION_FIELDS = ("name", "body_kind", "fiscal_code", "email", "phone")
+
+
+def _organisation_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The OrganisationForm's cleaned data as the keyword arguments shared by organisation_create/update."""
+    return {name: data[name] for name in _ORGANISATION_FIELDS}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def organisation_create(request: HttpRequest) -> HttpResponse:
@@ -269,11 +277,7 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
         try:
             org = svc.organisation_create(
                 by=request.user,  # type: ignore[arg-type]
-                name=data["name"],
-                body_kind=data["body_kind"],
-                fiscal_code=data["fiscal_code"],
-                email=data["email"],
-                phone=data["phone"],
+                **_organisation_fields(data),
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
@@ -312,11 +316,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
             svc.organisation_update(
                 by=request.user,  # type: ignore[arg-type]
                 organisation=org,
-                name=data["name"],
-                body_kind=data["body_kind"],
-                fiscal_code=data["fiscal_code"],
-                email=data["email"],
-                phone=data["phone"],
+                **_organisation_fields(data),
                 active=data["active"],
             )
         except ValidationError as exc:

@@ -774,6 +774,14 @@ def _manage_page(
     )
 
 
+_DUP_OBJECTIVE_FIELDS = ("code", "title", "dup_mission", "year_from", "year_to", "plan_objectives")
+
+
+def _dup_objective_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The DupObjectiveForm's cleaned data as the keyword arguments of dup_objective_create/update."""
+    return {name: data[name] for name in _DUP_OBJECTIVE_FIELDS}
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def dup_manage(request: HttpRequest, key: str) -> HttpResponse:
@@ -784,16 +792,7 @@ def dup_manage(request: HttpRequest, key: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         try:
-            dup_objective_create(
-                by=request.user,
-                organisation=organisation,
-                code=data["code"],
-                title=data["title"],
-                dup_mission=data["dup_mission"],
-                year_from=data["year_from"],
-                year_to=data["year_to"],
-                plan_objectives=data["plan_objectives"],
-            )
+            dup_objective_create(by=request.user, organisation=organisation, **_dup_objective_fields(data))
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
@@ -828,16 +827,7 @@ def dup_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            dup_objective_update(
-                by=request.user,
-                dup_objective=dup_objective,
-                code=data["code"],
-                title=data["title"],
-                dup_mission=data["dup_mission"],
-                year_from=data["year_from"],
-                year_to=data["year_to"],
-                plan_objectives=data["plan_objectives"],
-            )
+            dup_objective_update(by=request.user, dup_objective=dup_objective, **_dup_objective_fields(data))
         except ValidationError as exc:
             _form_errors(form, exc)
         else:
