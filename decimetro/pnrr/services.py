@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -62,6 +62,7 @@ BUNDLED_FILES = [
 ]
 Progress = Callable[[str, float], None]
 ProjectKey = tuple[str, str, int]
+_S = TypeVar("_S", Mission, Component, Measure, SubMeasure)
 
 PROJECT_FIELDS = [
     *projects.TEXT_COLUMNS,
@@ -600,62 +601,86 @@ def _ensure_structure(refs: Iterable[StructureRef], *, authoritative: bool = Fal
     """Submeasure code → pk, creating missions, components, measures and submeasures met for the first time.
 
     Project files only fill blanks (their wording is the 2021 plan's); the financial frame (`authoritative`)
-    overwrites names. Returns the pks of every submeasure in `refs`."""
+    overwrites names. Returns the pks of every submeasure in `refs`. One level at a time, in bulk: a few
+    statements per level whatever the number of rows (the financial frame creates some 500 rows)."""
     best: dict[str, StructureRef] = {}
     for ref in refs:
         prev = best.get(ref.submeasure_code)
         if prev is None or (not prev.measure_name and ref.measure_name):
             best[ref.submeasure_code] = ref
-    missions = {m.code: m for m in Mission.objects.all()}
-    components = {c.code: c for c in Component.objects.all()}
-    measures = {m.code: m for m in Measure.objects.all()}
-    subs = {s.code: s for s in SubMeasure.objects.all()}
+    ordered = sorted(best.items())
 
-    def sync(obj: models.Model, values: dict[str, Any]) -> None:
-        changed = False
-        for name, value in values.items():
-            if value in ("", None):
+    def level(model: type[_S], items: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> dict[str, _S]:
+        """`items`: (code, the new row's values, the values to sync into a known row), in order. A row met
+        again after its creation is synced like a known one (the first non-blank name fills a blank one)."""
+        known: dict[str, _S] = {obj.code: obj for obj in model.objects.all()}  # type: ignore[attr-defined]
+        new: dict[str, _S] = {}
+        dirty: dict[str, _S] = {}
+        dirty_fields: set[str] = set()
+        for code, create, values in items:
+            obj = known.get(code)
+            if obj is None:
+                known[code] = new[code] = model(code=code, **create)
                 continue
-            if getattr(obj, name) != value and (authoritative or getattr(obj, name) in ("", None)):
-                setattr(obj, name, value)
-                changed = True
-        if changed:
-            obj.save()
+            for name, value in values.items():
+                if value in ("", None):
+                    continue
+                if getattr(obj, name) != value and (authoritative or getattr(obj, name) in ("", None)):
+                    setattr(obj, name, value)
+                    dirty_fields.add(name)
+                    if code not in new:
+                        dirty[code] = obj
+        model.objects.bulk_create(list(new.values()))
+        if dirty:
+            model.objects.bulk_update(list(dirty.values()), sorted(dirty_fields))
+        return known
 
-    for code, ref in sorted(best.items()):
-        mission = missions.get(ref.mission_code)
-        if mission is None:
-            mission = missions[ref.mission_code] = Mission.objects.create(
-                code=ref.mission_code, name=ref.mission_name
+    missions = level(
+        Mission,
+        ((r.mission_code, {"name": r.mission_name}, {"name": r.mission_name}) for _c, r in ordered),
+    )
+    components = level(
+        Component,
+        (
+            (
+                r.component_code,
+                {"mission": missions[r.mission_code], "name": r.component_name},
+                {"name": r.component_name},
             )
-        else:
-            sync(mission, {"name": ref.mission_name})
-        component = components.get(ref.component_code)
-        if component is None:
-            component = components[ref.component_code] = Component.objects.create(
-                code=ref.component_code, mission=mission, name=ref.component_name
+            for _c, r in ordered
+        ),
+    )
+    measures = level(
+        Measure,
+        (
+            (
+                r.derived_measure_code,
+                {
+                    "component": components[r.component_code],
+                    "name": r.measure_name,
+                    "measure_id": r.measure_id,
+                },
+                {"name": r.measure_name, "measure_id": r.measure_id},
             )
-        else:
-            sync(component, {"name": ref.component_name})
-        mcode = ref.derived_measure_code
-        measure = measures.get(mcode)
-        if measure is None:
-            measure = measures[mcode] = Measure.objects.create(
-                code=mcode, component=component, name=ref.measure_name, measure_id=ref.measure_id
-            )
-        else:
-            sync(measure, {"name": ref.measure_name, "measure_id": ref.measure_id})
-        sub_values = {
+            for _c, r in ordered
+        ),
+    )
+
+    def sub_values(ref: StructureRef) -> dict[str, Any]:
+        return {
             "name": ref.submeasure_name,
             "submeasure_id": ref.submeasure_id,
             "cid_code": ref.cid_code,
             "administration": ref.administration,
         }
-        sub = subs.get(code)
-        if sub is None:
-            subs[code] = SubMeasure.objects.create(code=code, measure=measure, **sub_values)
-        else:
-            sync(sub, sub_values)
+
+    subs = level(
+        SubMeasure,
+        (
+            (code, {"measure": measures[r.derived_measure_code], **sub_values(r)}, sub_values(r))
+            for code, r in ordered
+        ),
+    )
     return {code: subs[code].pk for code in best}
 
 
@@ -689,10 +714,12 @@ def _write_frame(rows: list[financial_frame.FrameRow], **_: Any) -> tuple[Outcom
     before = _frame_state()
     _ensure_structure((r.structure for r in rows), authoritative=True)
     measure_kind: dict[str, str] = {r.structure.measure_code: r.kind for r in rows}
+    rekind = []
     for measure in Measure.objects.filter(code__in=measure_kind):
         if measure.kind != measure_kind[measure.code]:
             measure.kind = measure_kind[measure.code]
-            measure.save(update_fields=["kind"])
+            rekind.append(measure)
+    Measure.objects.bulk_update(rekind, ["kind"])
     fields = ["level", "loan_or_grant", "amount_total", "amount_existing", "amount_new", "in_frame"]
     wanted = {
         (r.key,): (r.level, r.loan_or_grant, r.amount_total, r.amount_existing, r.amount_new, True)
