@@ -59,7 +59,10 @@ INSTALLED_APPS = [
     "decimetro.linking",
     "decimetro.monitoring",
     "decimetro.participation",
-    "decimetro.web",
+    "decimetro.insights",
+    "decimetro.reports",
+    "decimetro.public",
+    "decimetro.backoffice",
     "decimetro.api",
 ]
 
@@ -90,7 +93,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "decimetro.web.context_processors.pnrr_freshness",
+                "decimetro.public.context_processors.pnrr_freshness",
             ],
         },
     },
@@ -152,8 +155,8 @@ DECIMETRO_SITE_URL = os.environ.get("DECIMETRO_SITE_URL", "").rstrip("/")
 DECIMETRO_INVITATION_DAYS = int(os.environ.get("DECIMETRO_INVITATION_DAYS", "7"))
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "web:backoffice"
-LOGOUT_REDIRECT_URL = "web:home"
+LOGIN_REDIRECT_URL = "backoffice:home"
+LOGOUT_REDIRECT_URL = "public:home"
 
 LANGUAGE_CODE = "it"
 LANGUAGES = [("it", _("Italiano")), ("en", _("English"))]
@@ -202,7 +205,7 @@ LOGGING = {
 
 # Decimetro
 DECIMETRO_TERRITORY_UTS = os.environ.get("DECIMETRO_TERRITORY_UTS", "215")
-# Seconds a process keeps the Web GIS values of a map state (decimetro/pnrr/selectors_map.py; 0 = no cache).
+# Seconds a process keeps the Web GIS values of a map state (decimetro/insights/map.py; 0 = no cache).
 # The key holds a version of the data (last import, audit row, project, place, payment, link, comune), so a
 # change is seen at once; the time only bounds what the version cannot see.
 DECIMETRO_MAP_CACHE_SECONDS = int(os.environ.get("DECIMETRO_MAP_CACHE_SECONDS", "600" if PRODUCTION else "0"))

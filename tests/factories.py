@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import factory
 
-from decimetro.core.models import User
-from decimetro.participation.models import Membership, Organisation, OrganisationKind, Role
+from decimetro.core.models import Membership, Organisation, OrganisationKind, Role, User
 from decimetro.plan.models import Component, Edition, Keyword, Mission, Objective
 from decimetro.territory.models import Comune, Zone
 
@@ -122,7 +121,7 @@ from decimetro.pnrr import models as pnrr  # noqa: E402
 
 class PnrrMissionFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pnrr.Mission
+        model = pnrr.PnrrMission
         django_get_or_create = ("code",)
 
     code = "M1"
@@ -131,7 +130,7 @@ class PnrrMissionFactory(factory.django.DjangoModelFactory):
 
 class PnrrComponentFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = pnrr.Component
+        model = pnrr.PnrrComponent
         django_get_or_create = ("code",)
 
     mission = factory.SubFactory(PnrrMissionFactory)

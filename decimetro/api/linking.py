@@ -9,7 +9,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
-from decimetro.linking.classify import MAX_TEXT_CHARS, ModelError, classify_text
+from decimetro.linking.classifier import MAX_TEXT_CHARS, ModelError, classify_text
 
 logger = logging.getLogger(__name__)
 router = Router()

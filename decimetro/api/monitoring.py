@@ -96,7 +96,7 @@ def _indicator(ind: Indicator) -> dict[str, Any]:
         "status_label": status.label,
         "progress": None if status.progress is None else _num(round(status.progress, 4)),
         "expected_progress": None if status.expected is None else _num(round(status.expected, 4)),
-        "url": reverse("web:indicator", args=[ind.pk]),
+        "url": reverse("public:indicator", args=[ind.pk]),
     }
 
 

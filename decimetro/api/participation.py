@@ -99,7 +99,7 @@ def _consultation(c: Consultation, today: date) -> dict[str, Any]:
         "state": state,
         "is_open": state == "open",
         "published_observations": c.published_count,  # type: ignore[attr-defined]
-        "url": reverse("web:consultation", args=[c.pk]),
+        "url": reverse("public:consultation", args=[c.pk]),
     }
 
 
@@ -112,7 +112,7 @@ def _observation(o: Observation) -> dict[str, Any]:
         "proposal_kind": o.proposal_kind,
         "proposal": o.proposal,
         "submitted_at": o.created_at,
-        "attachment_url": reverse("web:observation_attachment", args=[o.pk]) if o.attachment else None,
+        "attachment_url": reverse("public:observation_attachment", args=[o.pk]) if o.attachment else None,
         "answer": o.answer or None,
         "answered_at": o.answered_at if o.answer else None,
     }

@@ -16,6 +16,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
+from decimetro.insights import figures
 from decimetro.pnrr import selectors
 from decimetro.pnrr.models import FUNDING_SOURCES, Project
 from decimetro.territory import selectors as terr_sel
@@ -149,7 +150,7 @@ def _project(p: Project) -> dict[str, Any]:
         "fin_pnrr": p.fin_pnrr,
         "fin_totale": p.fin_totale,
         "updated_on": p.updated_on,
-        "url": reverse("web:project", args=[p.pk]),
+        "url": reverse("public:project", args=[p.pk]),
     }
 
 
@@ -293,11 +294,11 @@ def list_measures(request: HttpRequest) -> list[dict[str, Any]]:
 def comune_with_totals(
     request: HttpRequest,
     codice_istat: str,
-    rule: Literal["full", "equal", "population"] = selectors.DEFAULT_ALLOCATION_RULE.value,  # type: ignore[assignment]
+    rule: Literal["full", "equal", "population"] = figures.DEFAULT_ALLOCATION_RULE.value,  # type: ignore[assignment]
     amount: Literal["fin_pnrr", "fin_totale"] = "fin_pnrr",
 ) -> dict[str, Any]:
     comune = get_object_or_404(terr_sel.comune_detail(), codice_istat=codice_istat)
-    t = selectors.comune_totals(comune=comune, rule=rule, amount_field=amount)
+    t = figures.comune_totals(comune=comune, rule=rule, amount_field=amount)
     return {
         "codice_istat": comune.codice_istat,
         "name": comune.name,

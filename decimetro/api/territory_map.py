@@ -14,8 +14,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
-from decimetro.pnrr import selectors_map as sm
-from decimetro.pnrr.selectors import AllocationRule
+from decimetro.insights import map as sm
+from decimetro.insights.figures import AllocationRule
 
 router = Router()
 

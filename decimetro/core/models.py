@@ -1,3 +1,7 @@
+"""Users, the organisations they act for (the Ente, the comuni, intermediate bodies),
+memberships, invitations and the audit log. Every app builds on these; the only domain knowledge here is
+that a comune's organisation points at its `territory.Comune` (by name, not by import)."""
+
 from __future__ import annotations
 
 from django.conf import settings
@@ -8,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
-    """A person using Decimetro. Organisations and roles are attached by the participation app."""
+    """A person using Decimetro; belongs to at most one organisation through a `Membership`."""
 
     class Meta:
         verbose_name = _("utente")
@@ -46,3 +50,101 @@ class AuditEntry(models.Model):
         after = self.after or {}
         keys = list(dict.fromkeys([*before.keys(), *after.keys()]))
         return [(k, before.get(k), after.get(k)) for k in keys if before.get(k) != after.get(k)]
+
+
+# Organisations, memberships, invitations (moved from participation) ------------------------------------
+
+
+class OrganisationKind(models.TextChoices):
+    ENTE = "ente", _("Città metropolitana")
+    COMUNE = "comune", _("Comune")
+    BODY = "body", _("Corpo intermedio o altro attore")
+
+
+class BodyKind(models.TextChoices):
+    """What kind of intermediate body (only for kind=body)."""
+
+    UNIVERSITY = "university", _("università e ricerca")
+    CHAMBER = "chamber", _("camera di commercio")
+    BUSINESS = "business", _("associazione di imprese")
+    LABOUR = "labour", _("sindacato")
+    THIRD_SECTOR = "third_sector", _("terzo settore")
+    OTHER = "other", _("altro")
+
+
+class Organisation(models.Model):
+    kind = models.CharField(max_length=10, choices=OrganisationKind.choices, db_index=True)
+    body_kind = models.CharField(max_length=20, choices=BodyKind.choices, blank=True)
+    name = models.CharField(_("nome"), max_length=200, unique=True)
+    comune = models.OneToOneField(
+        "territory.Comune", null=True, blank=True, on_delete=models.PROTECT, related_name="organisation"
+    )
+    fiscal_code = models.CharField(_("codice fiscale"), max_length=16, blank=True)
+    email = models.EmailField(_("email di contatto"), blank=True)
+    phone = models.CharField(_("telefono"), max_length=40, blank=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind="comune", comune__isnull=False) | ~models.Q(kind="comune"),
+                name="participation_comune_org_has_comune",
+            )
+        ]
+        verbose_name = _("organizzazione")
+        verbose_name_plural = _("organizzazioni")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    VIEWER = "viewer", _("lettore")
+    EDITOR = "editor", _("redattore")
+    ADMIN = "admin", _("amministratore")
+
+
+class Membership(models.Model):
+    """A user belongs to exactly one organisation, with one role."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation", "user"]
+        verbose_name = _("appartenenza")
+        verbose_name_plural = _("appartenenze")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organisation} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An Ente administrator invites a person into an organisation: an email with a one-time link.
+
+    Only the SHA-256 of the token is stored; the link works once and until `expires_at`."""
+
+    email = models.EmailField()
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("invito")
+        verbose_name_plural = _("inviti")
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.organisation} ({self.role})"

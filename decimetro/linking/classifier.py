@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
+from decimetro.linking.ranking import rank_objectives
 from decimetro.linking.text import char_features, word_features, words
 
 FORMAT_VERSION = 1
@@ -376,3 +377,37 @@ def load_current(base: Path | str | None = None) -> ComponentModel:
     model = load(directory)
     _CACHE[str(directory)] = (mtime, model)
     return model
+
+
+MAX_TEXT_CHARS = 5000
+
+
+TOP = 3
+
+
+@dataclass(frozen=True)
+class Classification:
+    mission: list[tuple[str, float]]
+    component: list[tuple[str, float]]
+    objectives: list[tuple[str, float]]
+    model_version: str
+
+
+def classify_text(text: str, *, limit: int = TOP) -> Classification:
+    """Top `limit` missions, components and objectives with scores in [0, 1], best first.
+
+    Raises ModelError when no usable model is installed and ValueError for an empty or oversize text.
+    """
+    if not text.strip():
+        raise ValueError("il testo è vuoto")
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"il testo è troppo lungo ({len(text)} caratteri, al massimo {MAX_TEXT_CHARS})")
+    model = load_current()
+    prediction = model.classify(text, limit=limit)
+    objectives = rank_objectives(text=text, component_scores=prediction.component_scores, limit=limit)
+    return Classification(
+        mission=prediction.mission,
+        component=prediction.component,
+        objectives=[(code, min(1.0, max(0.0, float(score)))) for code, score in objectives],
+        model_version=str(model.manifest.get("model_version", "")),
+    )

@@ -8,9 +8,8 @@ from typing import Any
 from django.db.models import Case, Count, IntegerField, Prefetch, Q, QuerySet, Value, When
 
 from decimetro.linking.models import LinkEvent, LinkStatus, MeasureObjective, ProjectObjectiveLink
-from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Measure, Place, Project
-from decimetro.pnrr.selectors import ProjectSetTotals, own_places, projects_totals
+from decimetro.pnrr.selectors import own_places
 
 
 @dataclass(frozen=True)
@@ -63,25 +62,6 @@ def links_of_project(project: Project) -> QuerySet[ProjectObjectiveLink]:
 def link_history(project: Project) -> QuerySet[LinkEvent]:
     """Every suggestion made or withdrawn and every staff decision on the project's links, newest first."""
     return LinkEvent.objects.filter(project=project).select_related("objective", "by").order_by("-at", "-pk")
-
-
-@dataclass(frozen=True)
-class ObjectiveProjects:
-    projects: QuerySet[Project]
-    totals: ProjectSetTotals
-
-
-def confirmed_projects(objective: Objective) -> ObjectiveProjects:
-    """The projects linked to an objective by a CONFIRMED link, with their count and amounts (each once)."""
-    ids = ProjectObjectiveLink.objects.filter(objective=objective, status=LinkStatus.CONFIRMED).values(
-        "project_id"
-    )
-    qs = (
-        Project.objects.filter(pk__in=ids)
-        .select_related("submeasure__measure__component__mission", "implementing_body")
-        .order_by("-fin_totale", "cup")
-    )
-    return ObjectiveProjects(projects=qs, totals=projects_totals(qs))
 
 
 def confirmed_count_by_objective() -> dict[int, int]:

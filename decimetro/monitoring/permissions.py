@@ -1,4 +1,4 @@
-"""Who may do what with indicators (on top of decimetro.participation.permissions).
+"""Who may do what with indicators (on top of decimetro.core.permissions).
 
 The Ente's staff define indicators; a value is recorded by the Ente's staff, by the indicator's owner, or
 (for a comune's indicator) by an editor or administrator of that comune's organisation. Others: nothing."""
@@ -9,9 +9,9 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 
+from decimetro.core.models import OrganisationKind
+from decimetro.core.permissions import WRITER_ROLES, is_ente_staff, membership_of
 from decimetro.monitoring.models import Indicator
-from decimetro.participation.models import OrganisationKind
-from decimetro.participation.permissions import WRITER_ROLES, is_ente_staff, membership_of
 
 __all__ = ["is_ente_staff"]
 

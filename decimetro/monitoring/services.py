@@ -497,7 +497,7 @@ def indicator_reminders_send(*, today: date | None = None, base_url: str = "") -
         lines = [
             f"- {i.code} {i.name}: "
             + _("valore atteso dal %(due)s") % {"due": i.status.next_due.strftime("%d/%m/%Y")}  # type: ignore[attr-defined]
-            + f" — {base_url}{reverse('web:indicator_value_record', args=[i.pk])}"
+            + f" — {base_url}{reverse('backoffice:indicator_value_record', args=[i.pk])}"
             for i in todo
         ]
         body = "\n".join(

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from decimetro.participation.models import DupObjective, Organisation, OrganisationKind
+from decimetro.core.models import Organisation, OrganisationKind
+from decimetro.participation.models import DupObjective
 from decimetro.plan.models import Edition, Objective
 from decimetro.territory.models import Comune
 

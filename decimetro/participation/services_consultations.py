@@ -14,20 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from decimetro.core.audit import audit_record
+from decimetro.core.models import Organisation, OrganisationKind
+from decimetro.core.permissions import ensure_ente_staff, is_member_writer_of, organisation_of
 from decimetro.participation.models import (
     AUDIENCE_KIND_CHOICES,
     Audience,
     Consultation,
     Observation,
     ObservationStatus,
-    Organisation,
-    OrganisationKind,
     ProposalKind,
-)
-from decimetro.participation.permissions import (
-    ensure_ente_staff,
-    is_member_writer_of,
-    organisation_of,
 )
 from decimetro.participation.uploads import DOCUMENT_TYPES, MAX_ATTACHMENT_BYTES, check_upload
 from decimetro.plan.models import Mission, Objective

@@ -17,8 +17,9 @@ from django.utils.translation import gettext as _
 
 from decimetro.core.audit import audit_record
 from decimetro.core.csv_input import line_of_byte, sniff_delimiter
-from decimetro.participation.models import DupObjective, Organisation, OrganisationKind
-from decimetro.participation.permissions import can_write_for_organisation
+from decimetro.core.models import Organisation, OrganisationKind
+from decimetro.core.permissions import can_write_for_organisation
+from decimetro.participation.models import DupObjective
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
 

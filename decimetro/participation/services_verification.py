@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from decimetro.core.audit import audit_record
+from decimetro.core.permissions import ensure_ente_staff, is_member_writer_of, organisation_of
 from decimetro.participation.models import GroundStatus, VerificationPhoto, VerificationReport
-from decimetro.participation.permissions import ensure_ente_staff, is_member_writer_of, organisation_of
 from decimetro.participation.uploads import IMAGE_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, check_upload
 from decimetro.pnrr.models import Project
 

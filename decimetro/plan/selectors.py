@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from dataclasses import dataclass
+from datetime import datetime
 
-from decimetro.plan.models import ACTOR_FIELDS, Component, Edition, Keyword, Mission, Objective
+from django.db import models
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from decimetro.core.audit import audit_history
+from decimetro.plan.models import (
+    ACTOR_FIELDS,
+    ACTOR_LABELS,
+    Component,
+    Edition,
+    Keyword,
+    Mission,
+    Objective,
+)
 
 
 def current_edition() -> Edition | None:
@@ -55,3 +71,58 @@ def objectives_for(
     if q:
         qs = qs.filter(Q(title__icontains=q) | Q(code__iexact=q))
     return qs.order_by("mission__number", "number")
+
+
+def current_edition_or_404() -> Edition:
+    edition = current_edition()
+    if edition is None:
+        raise Http404("Nessuna edizione del piano caricata (eseguire `manage.py plan_load`).")
+    return edition
+
+
+HISTORY_FIELDS = {
+    "title": _("Titolo"),
+    "introduction": _("Introduzione"),
+    "matrix_title": _("Titolo nella matrice della visione"),
+    "number": _("Numero"),
+    "position": _("Posizione"),
+    "mission": _("Missione"),
+    "keywords": _("Parole chiave"),
+    **ACTOR_LABELS,
+}
+
+
+HISTORY_ACTIONS = {"create": _("creazione"), "update": _("modifica"), "keywords": _("parole chiave")}
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    when: datetime
+    who: str
+    action: str
+    changes: list[tuple[str, str, str]]
+
+
+def _shown(value: object) -> str:
+    if value is True:
+        return _t("sì")
+    if value is False:
+        return _t("no")
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "—"
+    return str(value)
+
+
+def plan_history(target: models.Model) -> list[HistoryRow]:
+    """The last 20 audit rows of an entry, in words: field labels, sì/no for flags, '—' for nothing."""
+    return [
+        HistoryRow(
+            when=entry.created_at,
+            who=entry.actor_label,
+            action=str(HISTORY_ACTIONS.get(entry.action.rsplit(".", 1)[-1], entry.action)),
+            changes=[(str(HISTORY_FIELDS.get(f, f)), _shown(b), _shown(a)) for f, b, a in entry.changes],
+        )
+        for entry in audit_history(target)[:20]
+    ]

@@ -10,7 +10,15 @@ from django.db import models, transaction
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
 from decimetro.core.permissions import ensure_can_edit_plan
-from decimetro.plan.models import ACTOR_FIELDS, Component, Direction, Edition, Keyword, Mission, Objective
+from decimetro.plan.models import (
+    ACTOR_FIELDS,
+    Component,
+    Direction,
+    Edition,
+    Keyword,
+    Mission,
+    Objective,
+)
 from decimetro.plan.plan_file import PlanData
 
 

@@ -19,7 +19,7 @@ def money(verbose_name: str) -> models.DecimalField:
     return models.DecimalField(_(verbose_name), max_digits=16, decimal_places=2, null=True, blank=True)
 
 
-class Mission(models.Model):
+class PnrrMission(models.Model):
     code = models.CharField(max_length=4, unique=True)  # M1 … M7
     name = models.CharField(max_length=200, blank=True)
 
@@ -32,9 +32,9 @@ class Mission(models.Model):
         return f"{self.code} {self.name}".strip()
 
 
-class Component(models.Model):
+class PnrrComponent(models.Model):
     code = models.CharField(max_length=6, unique=True)  # M1C1 … M7C1
-    mission = models.ForeignKey(Mission, on_delete=models.PROTECT, related_name="components")
+    mission = models.ForeignKey(PnrrMission, on_delete=models.PROTECT, related_name="components")
     name = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -51,7 +51,7 @@ class Measure(models.Model):
 
     code = models.CharField(_("codice univoco misura"), max_length=16, unique=True)
     measure_id = models.CharField(_("ID misura"), max_length=16, blank=True)
-    component = models.ForeignKey(Component, on_delete=models.PROTECT, related_name="measures")
+    component = models.ForeignKey(PnrrComponent, on_delete=models.PROTECT, related_name="measures")
     name = models.CharField(max_length=300, blank=True)
     kind = models.CharField(_("investimento o riforma"), max_length=20, blank=True)
 

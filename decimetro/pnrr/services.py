@@ -32,14 +32,14 @@ from decimetro.core.models import User
 from decimetro.core.permissions import ensure_can_edit_plan
 from decimetro.pnrr import sources
 from decimetro.pnrr.models import (
-    Component,
     ImplementingBody,
     ImportRun,
     Measure,
     Milestone,
-    Mission,
     PaymentSnapshot,
     Place,
+    PnrrComponent,
+    PnrrMission,
     Project,
     Provenance,
     SubMeasure,
@@ -62,7 +62,7 @@ BUNDLED_FILES = [
 ]
 Progress = Callable[[str, float], None]
 ProjectKey = tuple[str, str, int]
-_S = TypeVar("_S", Mission, Component, Measure, SubMeasure)
+_S = TypeVar("_S", PnrrMission, PnrrComponent, Measure, SubMeasure)
 
 PROJECT_FIELDS = [
     *projects.TEXT_COLUMNS,
@@ -636,11 +636,11 @@ def _ensure_structure(refs: Iterable[StructureRef], *, authoritative: bool = Fal
         return known
 
     missions = level(
-        Mission,
+        PnrrMission,
         ((r.mission_code, {"name": r.mission_name}, {"name": r.mission_name}) for _c, r in ordered),
     )
     components = level(
-        Component,
+        PnrrComponent,
         (
             (
                 r.component_code,

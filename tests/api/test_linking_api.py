@@ -11,7 +11,7 @@ from django.test import Client
 
 from decimetro.core.models import AuditEntry
 from decimetro.linking import classifier as clf
-from decimetro.linking.classify import MAX_TEXT_CHARS
+from decimetro.linking.classifier import MAX_TEXT_CHARS
 from decimetro.linking.models import ProjectObjectiveLink
 from decimetro.linking.training import train_artefact
 from decimetro.linking.training_data import find_files

@@ -11,7 +11,12 @@ import pytest
 from decimetro.core.models import AuditEntry
 from decimetro.linking import services as link_svc
 from decimetro.linking.models import MeasureObjective
-from decimetro.linking.services import CROSSWALK_FILE, CrosswalkError, crosswalk_load, read_crosswalk_file
+from decimetro.linking.services import (
+    CROSSWALK_FILE,
+    CrosswalkError,
+    crosswalk_load,
+    read_crosswalk_file,
+)
 from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Measure, Project
 from decimetro.pnrr.services import BUNDLED_FILES, pnrr_import_file

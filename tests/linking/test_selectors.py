@@ -8,6 +8,8 @@ from decimal import Decimal
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from decimetro.insights.figures import projects_totals
+from decimetro.insights.objectives import confirmed_projects
 from decimetro.linking import selectors as link_sel
 from decimetro.linking import services as link_svc
 from decimetro.linking.models import LinkAction, LinkStatus
@@ -82,12 +84,12 @@ def test_confirmed_projects_of_an_objective_with_totals(linked, staff_user, meas
     second = make_project(measures["casa"], title="Casa della comunità due", synthesis="", comune=comune_a)
     link_svc.links_suggest_all(by=None)
     m61 = Objective.objects.get(code="M6.1")
-    assert link_sel.confirmed_projects(m61).totals.projects == 0  # suggestions never count
+    assert projects_totals(confirmed_projects(objective=m61)).projects == 0  # suggestions never count
     link_svc.links_confirm_bulk(
         by=staff_user, link_ids=[linked.link(linked.casa, "M6.1").pk, linked.link(second, "M6.1").pk]
     )
-    result = link_sel.confirmed_projects(m61)
-    assert set(result.projects) == {linked.casa, second}
-    assert result.totals.projects == 2
-    assert result.totals.fin_totale == Decimal("240000.00")
+    projects = confirmed_projects(objective=m61)
+    assert set(projects) == {linked.casa, second}
+    assert projects_totals(projects).projects == 2
+    assert projects_totals(projects).fin_totale == Decimal("240000.00")
     assert link_sel.confirmed_count_by_objective() == {m61.pk: 2}

@@ -13,13 +13,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from decimetro.core.models import AuditEntry
+from decimetro.core.models import AuditEntry, Organisation
 from decimetro.participation.models import (
     Audience,
     Consultation,
     DupObjective,
     Observation,
-    Organisation,
     VerificationPhoto,
     VerificationReport,
 )

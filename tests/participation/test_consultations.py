@@ -128,7 +128,7 @@ def test_closed_or_not_yet_open_consultation_accepts_nothing(world, persona_clie
     before = db_state()
     client = persona_client("comune_a_editor")
     response = client.post(
-        reverse("web:observation_create", args=[c.pk]),
+        reverse("backoffice:observation_create", args=[c.pk]),
         {"text": "Troppo tardi", "attachment": upload("n.pdf", pdf_bytes())},
     )
     assert response.status_code == 403
@@ -205,7 +205,7 @@ def test_wrong_type_or_oversize_attachment_is_rejected(
         )
     assert message in " ".join(err.value.messages)
     response = persona_client("comune_a_editor").post(
-        reverse("web:observation_create", args=[world["consultation"].pk]),
+        reverse("backoffice:observation_create", args=[world["consultation"].pk]),
         {"text": "x", "attachment": upload(name, content)},
     )
     assert response.status_code == 400
@@ -235,22 +235,26 @@ def test_moderation_and_answers_show_on_the_public_page(world, client, media_roo
         observation_answer(by=a, observation=pending, answer="Mi rispondo da solo")
     with pytest.raises(PermissionDenied):
         observation_moderate(by=a, observation=pending, status="published")
-    html = client.get(reverse("web:consultation", args=[c.pk])).content.decode()
+    html = client.get(reverse("public:consultation", args=[c.pk])).content.decode()
     assert "Da pubblicare" in html and "Ne terremo conto" in html
     assert "Da nascondere" not in html and "In attesa" not in html
     # The attachment is public once published; a pending one is not.
-    assert client.get(reverse("web:observation_attachment", args=[published.pk])).status_code == 200
+    assert client.get(reverse("public:observation_attachment", args=[published.pk])).status_code == 200
     pending_with_file = ObservationFactory(consultation=c, organisation=world["org_a"])
     pending_with_file.attachment.save("x.pdf", upload("x.pdf", pdf_bytes()))
-    assert client.get(reverse("web:observation_attachment", args=[pending_with_file.pk])).status_code == 404
+    assert (
+        client.get(reverse("public:observation_attachment", args=[pending_with_file.pk])).status_code == 404
+    )
     client.force_login(admin)
-    assert client.get(reverse("web:observation_attachment", args=[pending_with_file.pk])).status_code == 200
+    assert (
+        client.get(reverse("public:observation_attachment", args=[pending_with_file.pk])).status_code == 200
+    )
     assert AuditEntry.objects.filter(action="observation.moderate").count() == 2
     assert AuditEntry.objects.filter(action="observation.answer").count() == 1
 
 
 def test_observation_form_is_shown_only_to_entitled_users(world, persona_client):
-    url = reverse("web:consultation", args=[world["consultation"].pk])
+    url = reverse("public:consultation", args=[world["consultation"].pk])
     assert 'name="text"' in persona_client("comune_b_editor").get(url).content.decode()
     assert 'name="text"' not in persona_client("ente_admin").get(url).content.decode()
     assert 'name="text"' not in persona_client("anonymous").get(url).content.decode()
@@ -260,7 +264,7 @@ def test_backoffice_creates_a_consultation_on_a_project_with_a_list_audience(wor
     client = persona_client("ente_admin")
     today = timezone.localdate()
     response = client.post(
-        reverse("web:consultation_create"),
+        reverse("backoffice:consultation_create"),
         {
             "title": "Sul cantiere",
             "text": "Come procede?",
@@ -277,7 +281,7 @@ def test_backoffice_creates_a_consultation_on_a_project_with_a_list_audience(wor
     assert c.project == world["project"]
     assert set(c.audience_organisations.all()) == {world["org_b"], world["association"]}
     bad = client.post(
-        reverse("web:consultation_create"),
+        reverse("backoffice:consultation_create"),
         {
             "title": "X",
             "text": "Y",

@@ -169,7 +169,7 @@ def test_bad_csv_is_rejected_whole_with_line_and_column(world, persona_client, c
     for part in expected:
         assert part in text, (part, text)
     response = persona_client("comune_a_editor").post(
-        reverse("web:dup_import", args=[world["org_a"].comune.codice_istat]),
+        reverse("backoffice:dup_import", args=[world["org_a"].comune.codice_istat]),
         {"file": upload("dup.csv", csv_text.encode())},
     )
     assert response.status_code == 400
@@ -222,33 +222,33 @@ def test_territory_matrix_counts_comuni_and_the_ente(coverage, small_plan):
 
 def test_comune_page_and_map_page(coverage, client):
     html = client.get(
-        reverse("web:dup_detail", args=[coverage["org_a"].comune.codice_istat])
+        reverse("public:dup_detail", args=[coverage["org_a"].comune.codice_istat])
     ).content.decode()
     assert 'data-code="M1.3"' in html and "uncovered" in html
     assert CREDIT in html
-    html = client.get(f"{reverse('web:dup')}?obiettivo=M1.1").content.decode()
+    html = client.get(f"{reverse('public:dup')}?obiettivo=M1.1").content.decode()
     assert "dup-covering-codes" in html
     assert coverage["org_a"].comune.codice_istat in html and coverage["org_b"].comune.codice_istat in html
 
 
 def test_exports_contain_the_rows_and_the_credit(coverage, client):
-    text = client.get(reverse("web:dup_export", args=["csv"])).content.decode()
+    text = client.get(reverse("reports:dup_export", args=["csv"])).content.decode()
     assert CREDIT in text
     line = next(x for x in text.splitlines() if x.startswith("M1.1,"))
     assert ",2," in line and coverage["org_a"].comune.name in line and coverage["org_b"].comune.name in line
     key = coverage["org_a"].comune.codice_istat
-    text = client.get(reverse("web:dup_detail_export", args=[key, "csv"])).content.decode()
+    text = client.get(reverse("reports:dup_detail_export", args=[key, "csv"])).content.decode()
     assert CREDIT in text and coverage["dup"].code in text
     assert any(x.startswith("M1.3,") and ",no," in x for x in text.splitlines())
-    response = client.get(reverse("web:dup_detail_export", args=[key, "xlsx"]))
+    response = client.get(reverse("reports:dup_detail_export", args=[key, "xlsx"]))
     sheet = load_workbook(io.BytesIO(response.content)).active
     values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
     assert any(row[0] == "M1.1" and row[3] == "sì" for row in values)
     assert any(row[0] and CREDIT in str(row[0]) for row in values)
-    response = client.get(reverse("web:dup_export", args=["xlsx"]))
+    response = client.get(reverse("reports:dup_export", args=["xlsx"]))
     values = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
     assert any(row[0] == "M1.1" and row[3] == 2 for row in values)
-    assert client.get(reverse("web:dup_export", args=["exe"])).status_code == 404
+    assert client.get(reverse("reports:dup_export", args=["exe"])).status_code == 404
 
 
 def test_dup_pages_have_no_n_plus_one(world, client):
@@ -256,7 +256,11 @@ def test_dup_pages_have_no_n_plus_one(world, client):
     from django.test.utils import CaptureQueriesContext
 
     key = world["org_a"].comune.codice_istat
-    urls = [reverse("web:dup"), f"{reverse('web:dup')}?obiettivo=M1.1", reverse("web:dup_detail", args=[key])]
+    urls = [
+        reverse("public:dup"),
+        f"{reverse('public:dup')}?obiettivo=M1.1",
+        reverse("public:dup_detail", args=[key]),
+    ]
     counts = []
     for url in urls:
         with CaptureQueriesContext(connection) as ctx:
@@ -274,9 +278,9 @@ def test_dup_pages_have_no_n_plus_one(world, client):
 def test_manage_page_lists_only_the_own_dup(world, persona_client):
     html = (
         persona_client("comune_a_editor")
-        .get(reverse("web:dup_manage", args=[world["org_a"].comune.codice_istat]))
+        .get(reverse("backoffice:dup_manage", args=[world["org_a"].comune.codice_istat]))
         .content.decode()
     )
     assert world["dup"].code in html and world["dup_b"].code not in html
-    assert persona_client("comune_a_editor").get(reverse("web:dup_manage_home")).status_code == 302
-    assert persona_client("association_user").get(reverse("web:dup_manage_home")).status_code == 403
+    assert persona_client("comune_a_editor").get(reverse("backoffice:dup_manage_home")).status_code == 302
+    assert persona_client("association_user").get(reverse("backoffice:dup_manage_home")).status_code == 403

@@ -94,12 +94,12 @@ def test_ente_staff_hide_with_a_reason_and_the_public_no_longer_sees_it(world, c
         report_set_hidden(by=world["users"]["comune_a_editor"], report=report, hidden=True, reason="x")
     photo = VerificationPhoto(report=report, original_name="a.png")
     photo.image.save("a.png", upload("a.png", png_bytes()))
-    url = reverse("web:project", args=[world["project"].pk])
+    url = reverse("public:project", args=[world["project"].pk])
     assert "Cantiere aperto" in client.get(url).content.decode()
-    assert client.get(reverse("web:verification_photo", args=[photo.pk])).status_code == 200
+    assert client.get(reverse("public:verification_photo", args=[photo.pk])).status_code == 200
     report_set_hidden(by=admin, report=report, hidden=True, reason="Dati personali nella foto")
     assert "Cantiere aperto" not in client.get(url).content.decode()
-    assert client.get(reverse("web:verification_photo", args=[photo.pk])).status_code == 404
+    assert client.get(reverse("public:verification_photo", args=[photo.pk])).status_code == 404
     client.force_login(admin)
     assert "Dati personali nella foto" in client.get(url).content.decode()
     report_set_hidden(by=admin, report=report, hidden=False)
@@ -130,7 +130,7 @@ def test_bad_photos_are_rejected_and_nothing_is_saved(
         )
     assert message in " ".join(err.value.messages)
     response = persona_client("comune_b_editor").post(
-        reverse("web:verification_create", args=[world["project"].pk]),
+        reverse("backoffice:verification_create", args=[world["project"].pk]),
         {"status": "completed", "seen_on": "2026-01-10", "photos": [upload(name, content)]},
     )
     assert response.status_code == 400 and message in response.content.decode()
@@ -160,7 +160,7 @@ def test_edit_removes_and_adds_photos(world, persona_client, media_root):
     old.image.save("vecchia.png", upload("vecchia.png", png_bytes()))
     old_path = Path(media_root) / old.image.name
     response = persona_client("comune_a_editor").post(
-        reverse("web:verification_edit", args=[report.pk]),
+        reverse("backoffice:verification_edit", args=[report.pk]),
         {
             "status": "completed",
             "seen_on": "2026-01-11",
@@ -178,7 +178,7 @@ def test_project_page_lists_reports_with_author_and_organisation_without_n_plus_
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    url = reverse("web:project", args=[world["project"].pk])
+    url = reverse("public:project", args=[world["project"].pk])
     with CaptureQueriesContext(connection) as one:
         html = client.get(url).content.decode()
     assert world["org_a"].name in html and "redattore.a" in html and "in corso" in html

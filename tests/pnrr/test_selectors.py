@@ -10,9 +10,18 @@ from decimal import Decimal
 import pytest
 from django.db.models import Sum
 
+from decimetro.insights import figures
+from decimetro.insights.figures import AllocationRule
 from decimetro.pnrr import selectors
-from decimetro.pnrr.models import Component, Measure, Mission, Place, Project, Provenance, SubMeasure
-from decimetro.pnrr.selectors import AllocationRule
+from decimetro.pnrr.models import (
+    Measure,
+    Place,
+    PnrrComponent,
+    PnrrMission,
+    Project,
+    Provenance,
+    SubMeasure,
+)
 from decimetro.pnrr.services import BUNDLED_FILES, pnrr_import_file
 from decimetro.territory.models import Comune
 from tests.pnrr.conftest import FRAME, MILESTONES, PAYMENTS, PLACES, PROJECTS
@@ -24,8 +33,8 @@ def make_project(
     cup: str, amount: str, places: list[tuple[str, str, str, str]], mission: str = "M1"
 ) -> Project:
     """places: (region_code, province_code, comune_code, istat_code); the comune is linked when loaded."""
-    m, _ = Mission.objects.get_or_create(code=mission, defaults={"name": f"Missione {mission}"})
-    c, _ = Component.objects.get_or_create(code=f"{mission}C1", mission=m)
+    m, _ = PnrrMission.objects.get_or_create(code=mission, defaults={"name": f"Missione {mission}"})
+    c, _ = PnrrComponent.objects.get_or_create(code=f"{mission}C1", mission=m)
     me, _ = Measure.objects.get_or_create(code=f"{mission}C1I1.01", component=c)
     s, _ = SubMeasure.objects.get_or_create(code=f"{mission}C1I1.01.00", measure=me)
     project = Project.objects.create(
@@ -65,15 +74,15 @@ def shared_project(territory):
 
 def test_full_rule_gives_the_whole_amount_to_each_comune(shared_project):
     milano = Comune.objects.get(codice_istat="015146")
-    totals = selectors.comune_totals(comune=milano, rule=AllocationRule.FULL)
+    totals = figures.comune_totals(comune=milano, rule=AllocationRule.FULL)
     assert (totals.total, totals.not_attributed, totals.projects) == (Decimal("300.00"), Decimal("0.00"), 1)
     assert totals.rule_label == "importo pieno a ogni luogo"
 
 
 def test_equal_rule_is_the_default_and_counts_the_non_comune_share(shared_project):
     milano = Comune.objects.get(codice_istat="015146")
-    totals = selectors.comune_totals(comune=milano)
-    assert totals.rule == selectors.DEFAULT_ALLOCATION_RULE == AllocationRule.EQUAL
+    totals = figures.comune_totals(comune=milano)
+    assert totals.rule == figures.DEFAULT_ALLOCATION_RULE == AllocationRule.EQUAL
     assert (totals.total, totals.not_attributed) == (Decimal("100.00"), Decimal("100.00"))
     assert [(m.code, m.projects, m.amount) for m in totals.by_mission] == [("M1", 1, Decimal("100.00"))]
     assert totals.per_resident == (Decimal("100.00") / milano.population_resident).quantize(Decimal("0.01"))
@@ -82,7 +91,7 @@ def test_equal_rule_is_the_default_and_counts_the_non_comune_share(shared_projec
 def test_population_rule_splits_the_comune_share_by_residents(shared_project):
     milano = Comune.objects.get(codice_istat="015146")
     abbiategrasso = Comune.objects.get(codice_istat="015002")
-    totals = selectors.comune_totals(comune=milano, rule=AllocationRule.POPULATION)
+    totals = figures.comune_totals(comune=milano, rule=AllocationRule.POPULATION)
     pops = milano.population_resident + abbiategrasso.population_resident
     expected = (Decimal("200") * milano.population_resident / pops).quantize(Decimal("0.01"))
     assert (totals.total, totals.not_attributed, totals.population_fallbacks) == (
@@ -94,13 +103,13 @@ def test_population_rule_splits_the_comune_share_by_residents(shared_project):
 
 def test_population_rule_falls_back_to_equal_outside_the_territory(territory):
     make_project("B00000000000001", "90.00", [("3", "15", "146", "015146"), ("3", "16", "24", "016024")])
-    totals = selectors.comune_totals(comune=Comune.objects.get(codice_istat="015146"), rule="population")
+    totals = figures.comune_totals(comune=Comune.objects.get(codice_istat="015146"), rule="population")
     assert (totals.total, totals.population_fallbacks) == (Decimal("45.00"), 1)
 
 
 def test_zone_counts_a_project_once_and_sums_its_comuni_shares(shared_project):
     zone = Comune.objects.get(codice_istat="015002").zone
-    totals = selectors.zone_totals(zone=zone)
+    totals = figures.zone_totals(zone=zone)
     assert (totals.projects, totals.total) == (1, Decimal("100.00"))
 
 
@@ -115,7 +124,7 @@ def test_area_totals_query_count_is_constant(territory, django_assert_num_querie
         )
     milano = Comune.objects.get(codice_istat="015146")
     with django_assert_num_queries(1):
-        totals = selectors.comune_totals(comune=milano)
+        totals = figures.comune_totals(comune=milano)
     assert totals.projects == n
 
 
@@ -173,5 +182,5 @@ def test_bundled_extract_totals_reconcile_with_the_source_to_the_cent(territory)
     assert in_cmm.count() == 1925
     assert sum(p for p in in_cmm.values_list("fin_pnrr", flat=True)) == source_total
     assert in_cmm.aggregate(s=Sum("fin_pnrr"))["s"].quantize(Decimal("0.01")) == source_total
-    everything = selectors.area_totals(comuni=Comune.objects.all(), rule=AllocationRule.FULL)
+    everything = figures.area_totals(comuni=Comune.objects.all(), rule=AllocationRule.FULL)
     assert everything.total == source_total and everything.projects == 1925

@@ -27,10 +27,10 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from decimetro.core.models import AuditEntry
+from decimetro.core.models import AuditEntry, Invitation
+from decimetro.core.services import token_hash
 from decimetro.linking.models import MeasureObjective, ProjectObjectiveLink
-from decimetro.participation.models import Audience, Invitation, VerificationPhoto
-from decimetro.participation.services_accounts import token_hash
+from decimetro.participation.models import Audience, VerificationPhoto
 from decimetro.plan.models import Mission, Objective
 from tests.factories import (
     ComponentFactory,
@@ -73,93 +73,94 @@ STAFF_ONLY_WRITE_CLASSES = {STAFF_WRITE, ADMIN_WRITE}
 # Keys: "namespace:name" of a Django URL pattern (the route itself when unnamed), "METHOD /path" of a ninja
 # operation, "admin:*" for the whole Django admin namespace.
 REGISTRY: dict[str, str] = {
-    # Plan, territory, map (decimetro/web/views.py, views_map.py)
-    "web:home": PUBLIC_READ,
-    "web:mission": PUBLIC_READ,
-    "web:objectives": PUBLIC_READ,
-    "web:objective": PUBLIC_READ,
-    "web:comuni": PUBLIC_READ,
-    "web:comune": PUBLIC_READ,
-    "web:zones": PUBLIC_READ,
-    "web:zone": PUBLIC_READ,
-    "web:map": PUBLIC_READ,
-    "web:map_geojson": PUBLIC_READ,
-    "web:map_csv": PUBLIC_READ,
-    "web:compare": PUBLIC_READ,
-    "web:health": PUBLIC_READ,
-    "web:backoffice": STAFF_READ,
-    "web:objective_edit": STAFF_WRITE,
-    "web:mission_edit": STAFF_WRITE,
-    "web:component_edit": STAFF_WRITE,
-    # PNRR (views_pnrr.py)
-    "web:projects": PUBLIC_READ,
-    "web:projects_csv": PUBLIC_READ,
-    "web:project_by_cup": PUBLIC_READ,
-    "web:project": PUBLIC_READ,
-    "web:measures": PUBLIC_READ,
-    "web:measure": PUBLIC_READ,
-    "web:body": PUBLIC_READ,
-    "web:import_log": STAFF_READ,
-    "web:data_quality": STAFF_READ,
-    "web:data_quality_csv": STAFF_READ,
+    # Plan, territory, map (decimetro/public/views/)
+    "public:home": PUBLIC_READ,
+    "public:mission": PUBLIC_READ,
+    "public:objectives": PUBLIC_READ,
+    "public:objective": PUBLIC_READ,
+    "public:comuni": PUBLIC_READ,
+    "public:comune": PUBLIC_READ,
+    "public:zones": PUBLIC_READ,
+    "public:zone": PUBLIC_READ,
+    "public:map": PUBLIC_READ,
+    "reports:map_geojson": PUBLIC_READ,
+    "reports:map_csv": PUBLIC_READ,
+    "public:compare": PUBLIC_READ,
+    "public:health": PUBLIC_READ,
+    "backoffice:home": STAFF_READ,
+    "backoffice:objective_edit": STAFF_WRITE,
+    "backoffice:mission_edit": STAFF_WRITE,
+    "backoffice:component_edit": STAFF_WRITE,
+    # PNRR (public/views/pnrr.py)
+    "public:projects": PUBLIC_READ,
+    "reports:projects_csv": PUBLIC_READ,
+    "public:project_by_cup": PUBLIC_READ,
+    "public:project": PUBLIC_READ,
+    "public:measures": PUBLIC_READ,
+    "public:measure": PUBLIC_READ,
+    "public:body": PUBLIC_READ,
+    "backoffice:import_log": STAFF_READ,
+    "backoffice:data_quality": STAFF_READ,
+    "reports:data_quality_csv": STAFF_READ,
     # Linking (views_linking.py)
-    "web:link_queue": STAFF_WRITE,  # GET: the queue; POST: bulk confirm/reject
-    "web:link_recompute": STAFF_WRITE,
-    "web:link_decide": STAFF_WRITE,
-    "web:crosswalk": STAFF_WRITE,  # GET: the list; POST: add an entry
-    "web:crosswalk_remove": STAFF_WRITE,
+    "backoffice:link_queue": STAFF_WRITE,  # GET: the queue; POST: bulk confirm/reject
+    "backoffice:link_recompute": STAFF_WRITE,
+    "backoffice:link_decide": STAFF_WRITE,
+    "backoffice:crosswalk": STAFF_WRITE,  # GET: the list; POST: add an entry
+    "backoffice:crosswalk_remove": STAFF_WRITE,
     # Monitoring (views_monitoring.py)
-    "web:indicators": PUBLIC_READ,
-    "web:indicator": PUBLIC_READ,
-    "web:indicator_values_csv": PUBLIC_READ,
-    "web:indicators_manage": STAFF_READ,
-    "web:indicator_create": STAFF_WRITE,
-    "web:indicator_import": ORG_WRITE,  # Ente staff, or the owners / comune editors of the file's indicators
-    "web:indicators_overdue": STAFF_READ,
-    "web:indicator_edit": STAFF_WRITE,
-    "web:indicator_deactivate": STAFF_WRITE,
-    "web:indicator_value_record": ORG_WRITE,  # Ente staff, the owner, the indicator's comune editors
+    "public:indicators": PUBLIC_READ,
+    "public:indicator": PUBLIC_READ,
+    "reports:indicator_values_csv": PUBLIC_READ,
+    "backoffice:indicators_manage": STAFF_READ,
+    "backoffice:indicator_create": STAFF_WRITE,
+    # Ente staff, or the owners / comune editors of the file's indicators
+    "backoffice:indicator_import": ORG_WRITE,
+    "backoffice:indicators_overdue": STAFF_READ,
+    "backoffice:indicator_edit": STAFF_WRITE,
+    "backoffice:indicator_deactivate": STAFF_WRITE,
+    "backoffice:indicator_value_record": ORG_WRITE,  # Ente staff, the owner, the indicator's comune editors
     # Participation (views_participation.py)
-    "web:consultations": PUBLIC_READ,
-    "web:consultation": PUBLIC_READ,
-    "web:observation_create": ORG_WRITE,  # editors of the invited organisations
-    "web:observation_attachment": PUBLIC_FILE,
-    "web:consultation_admin": STAFF_READ,
-    "web:consultation_create": STAFF_WRITE,
-    "web:consultation_manage": STAFF_READ,
-    "web:consultation_edit": STAFF_WRITE,
-    "web:consultation_close": STAFF_WRITE,
-    "web:observation_moderate": STAFF_WRITE,
-    "web:observation_answer": STAFF_WRITE,
-    "web:verification_create": ORG_WRITE,  # any organisation's editor, for its own organisation
-    "web:verification_edit": ORG_WRITE,  # only the report's organisation
-    "web:verification_delete": ORG_WRITE,
-    "web:verification_hide": STAFF_WRITE,
-    "web:verification_photo": PUBLIC_FILE,
-    "web:dup": PUBLIC_READ,
-    "web:dup_export": PUBLIC_READ,
-    "web:dup_csv_template": PUBLIC_READ,
-    "web:dup_detail": PUBLIC_READ,
-    "web:dup_detail_export": PUBLIC_READ,
-    "web:dup_manage_home": LOGIN_READ,
-    "web:dup_manage": ORG_WRITE,  # GET: the page; POST: add a DUP objective
-    "web:dup_import": ORG_WRITE,
-    "web:dup_edit": ORG_WRITE,
-    "web:dup_delete": ORG_WRITE,
+    "public:consultations": PUBLIC_READ,
+    "public:consultation": PUBLIC_READ,
+    "backoffice:observation_create": ORG_WRITE,  # editors of the invited organisations
+    "public:observation_attachment": PUBLIC_FILE,
+    "backoffice:consultation_admin": STAFF_READ,
+    "backoffice:consultation_create": STAFF_WRITE,
+    "backoffice:consultation_manage": STAFF_READ,
+    "backoffice:consultation_edit": STAFF_WRITE,
+    "backoffice:consultation_close": STAFF_WRITE,
+    "backoffice:observation_moderate": STAFF_WRITE,
+    "backoffice:observation_answer": STAFF_WRITE,
+    "backoffice:verification_create": ORG_WRITE,  # any organisation's editor, for its own organisation
+    "backoffice:verification_edit": ORG_WRITE,  # only the report's organisation
+    "backoffice:verification_delete": ORG_WRITE,
+    "backoffice:verification_hide": STAFF_WRITE,
+    "public:verification_photo": PUBLIC_FILE,
+    "public:dup": PUBLIC_READ,
+    "reports:dup_export": PUBLIC_READ,
+    "reports:dup_csv_template": PUBLIC_READ,
+    "public:dup_detail": PUBLIC_READ,
+    "reports:dup_detail_export": PUBLIC_READ,
+    "backoffice:dup_manage_home": LOGIN_READ,
+    "backoffice:dup_manage": ORG_WRITE,  # GET: the page; POST: add a DUP objective
+    "backoffice:dup_import": ORG_WRITE,
+    "backoffice:dup_edit": ORG_WRITE,
+    "backoffice:dup_delete": ORG_WRITE,
     # Accounts (views_accounts.py)
-    "web:profile": LOGIN_READ,
-    "web:password_change": OWN_ACCOUNT_WRITE,
-    "web:users": ADMIN_READ,
-    "web:user_invite": ADMIN_WRITE,
-    "web:user_disable": ADMIN_WRITE,
-    "web:user_enable": ADMIN_WRITE,
-    "web:user_role": ADMIN_WRITE,
-    "web:invitation_revoke": ADMIN_WRITE,
-    "web:organisations": ADMIN_READ,
-    "web:organisation_create": ADMIN_WRITE,
-    "web:organisation_edit": ADMIN_WRITE,
-    "web:audit_log": ADMIN_READ,
-    "web:invitation_accept": AUTH,
+    "backoffice:profile": LOGIN_READ,
+    "backoffice:password_change": OWN_ACCOUNT_WRITE,
+    "backoffice:users": ADMIN_READ,
+    "backoffice:user_invite": ADMIN_WRITE,
+    "backoffice:user_disable": ADMIN_WRITE,
+    "backoffice:user_enable": ADMIN_WRITE,
+    "backoffice:user_role": ADMIN_WRITE,
+    "backoffice:invitation_revoke": ADMIN_WRITE,
+    "backoffice:organisations": ADMIN_READ,
+    "backoffice:organisation_create": ADMIN_WRITE,
+    "backoffice:organisation_edit": ADMIN_WRITE,
+    "backoffice:audit_log": ADMIN_READ,
+    "backoffice:invitation_accept": AUTH,
     # Project-level (decimetro/urls.py)
     "login": AUTH,
     "logout": AUTH,
@@ -243,7 +244,7 @@ def test_enumeration_sees_the_api_methods_and_nested_namespaces():
     found = project_endpoints()
     assert found["POST /api/v1/linking/classify"] == "api/v1/linking/classify"
     assert "GET /api/v1/linking/classify" not in found
-    assert found["web:dup_delete"] == "gestione/dup/<str:key>/<int:pk>/elimina/"
+    assert found["backoffice:dup_delete"] == "gestione/dup/<str:key>/<int:pk>/elimina/"
     assert found["api:openapi-json"] == "api/v1/openapi.json"
 
 
@@ -420,95 +421,95 @@ REFUSED_ORG = ("anonymous", "plain_user", "comune_a_editor", "association_user")
 WRITES: list[Write] = [
     # Plan
     Write(
-        "web:objective_edit",
-        lambda w: reverse("web:objective_edit", args=["M1.1"]),
+        "backoffice:objective_edit",
+        lambda w: reverse("backoffice:objective_edit", args=["M1.1"]),
         lambda w: _actors("Titolo cambiato da chi non può"),
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:mission_edit",
-        lambda w: reverse("web:mission_edit", args=["M1"]),
+        "backoffice:mission_edit",
+        lambda w: reverse("backoffice:mission_edit", args=["M1"]),
         lambda w: {"title": "Missione cambiata", "introduction": "Nuova introduzione"},
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:component_edit",
-        lambda w: reverse("web:component_edit", args=["M1C1"]),
+        "backoffice:component_edit",
+        lambda w: reverse("backoffice:component_edit", args=["M1C1"]),
         lambda w: _actors("Componente cambiata"),
         "ente_admin",
         REFUSED_STAFF,
     ),
     # Linking
     Write(
-        "web:link_queue",
-        lambda w: reverse("web:link_queue"),
+        "backoffice:link_queue",
+        lambda w: reverse("backoffice:link_queue"),
         lambda w: {"azione_multipla": "conferma", "collegamento": [w["link"].pk]},
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:link_decide",
-        lambda w: reverse("web:link_decide", args=[w["link"].pk]),
+        "backoffice:link_decide",
+        lambda w: reverse("backoffice:link_decide", args=[w["link"].pk]),
         lambda w: {"azione": "respingi"},
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:link_recompute",
-        lambda w: reverse("web:link_recompute"),
+        "backoffice:link_recompute",
+        lambda w: reverse("backoffice:link_recompute"),
         lambda w: {},
         "ente_admin",
         REFUSED_STAFF,
         writes=None,  # without a trained model there is nothing to recompute
     ),
     Write(
-        "web:crosswalk",
-        lambda w: reverse("web:crosswalk"),
+        "backoffice:crosswalk",
+        lambda w: reverse("backoffice:crosswalk"),
         lambda w: {"misura": w["measure"].code, "obiettivo": "M1.3", "nota": "aggiunta"},
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:crosswalk_remove",
-        lambda w: reverse("web:crosswalk_remove", args=[w["crosswalk"].pk]),
+        "backoffice:crosswalk_remove",
+        lambda w: reverse("backoffice:crosswalk_remove", args=[w["crosswalk"].pk]),
         lambda w: {},
         "ente_admin",
         REFUSED_STAFF,
     ),
     # Monitoring
     Write(
-        "web:indicator_create",
-        lambda w: reverse("web:indicator_create"),
+        "backoffice:indicator_create",
+        lambda w: reverse("backoffice:indicator_create"),
         _indicator_data,
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:indicator_edit",
-        lambda w: reverse("web:indicator_edit", args=[w["indicator_b"].pk]),
+        "backoffice:indicator_edit",
+        lambda w: reverse("backoffice:indicator_edit", args=[w["indicator_b"].pk]),
         lambda w: _indicator_data(w, code=w["indicator_b"].code, comune=w["indicator_b"].comune_id),
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:indicator_deactivate",
-        lambda w: reverse("web:indicator_deactivate", args=[w["indicator_b"].pk]),
+        "backoffice:indicator_deactivate",
+        lambda w: reverse("backoffice:indicator_deactivate", args=[w["indicator_b"].pk]),
         lambda w: {},
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:indicator_value_record",
-        lambda w: reverse("web:indicator_value_record", args=[w["indicator_b"].pk]),
+        "backoffice:indicator_value_record",
+        lambda w: reverse("backoffice:indicator_value_record", args=[w["indicator_b"].pk]),
         lambda w: {"date": "2025-06-30", "value": "12.5", "source": "Rilevazione", "note": ""},
         "comune_b_editor",
         REFUSED_ORG,
     ),
     Write(
-        "web:indicator_import",
-        lambda w: reverse("web:indicator_import"),
+        "backoffice:indicator_import",
+        lambda w: reverse("backoffice:indicator_import"),
         lambda w: {
             "file": upload(
                 "valori.csv",
@@ -523,87 +524,87 @@ WRITES: list[Write] = [
     ),
     # Participation: consultations
     Write(
-        "web:consultation_create",
-        lambda w: reverse("web:consultation_create"),
+        "backoffice:consultation_create",
+        lambda w: reverse("backoffice:consultation_create"),
         _consultation_data,
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:consultation_edit",
-        lambda w: reverse("web:consultation_edit", args=[w["consultation_b"].pk]),
+        "backoffice:consultation_edit",
+        lambda w: reverse("backoffice:consultation_edit", args=[w["consultation_b"].pk]),
         lambda w: _consultation_data(w, title="Titolo cambiato"),
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:consultation_close",
-        lambda w: reverse("web:consultation_close", args=[w["consultation_b"].pk]),
+        "backoffice:consultation_close",
+        lambda w: reverse("backoffice:consultation_close", args=[w["consultation_b"].pk]),
         lambda w: {},
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:observation_moderate",
-        lambda w: reverse("web:observation_moderate", args=[w["observation_b"].pk]),
+        "backoffice:observation_moderate",
+        lambda w: reverse("backoffice:observation_moderate", args=[w["observation_b"].pk]),
         lambda w: {"status": "published", "reason": ""},
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:observation_answer",
-        lambda w: reverse("web:observation_answer", args=[w["observation_b"].pk]),
+        "backoffice:observation_answer",
+        lambda w: reverse("backoffice:observation_answer", args=[w["observation_b"].pk]),
         lambda w: {"answer": "Risposta"},
         "ente_admin",
         REFUSED_STAFF,
     ),
     Write(
-        "web:observation_create",
-        lambda w: reverse("web:observation_create", args=[w["consultation_b"].pk]),
+        "backoffice:observation_create",
+        lambda w: reverse("backoffice:observation_create", args=[w["consultation_b"].pk]),
         lambda w: {"text": "Osservazione", "proposal_kind": ""},
         "comune_b_editor",
         (*REFUSED_ORG, "ente_admin"),  # the Ente asks, it does not answer
     ),
     # Participation: verification reports
     Write(
-        "web:verification_create",
-        lambda w: reverse("web:verification_create", args=[w["project"].pk]),
+        "backoffice:verification_create",
+        lambda w: reverse("backoffice:verification_create", args=[w["project"].pk]),
         lambda w: {"status": "completed", "seen_on": "2026-01-05", "note": "Finito"},
         "association_user",
         ("anonymous", "plain_user"),
     ),
     Write(
-        "web:verification_edit",
-        lambda w: reverse("web:verification_edit", args=[w["report_b"].pk]),
+        "backoffice:verification_edit",
+        lambda w: reverse("backoffice:verification_edit", args=[w["report_b"].pk]),
         lambda w: {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo"},
         "comune_b_editor",
         (*REFUSED_ORG, "ente_admin"),  # the Ente hides a report, it does not rewrite it
     ),
     Write(
-        "web:verification_delete",
-        lambda w: reverse("web:verification_delete", args=[w["report_b"].pk]),
+        "backoffice:verification_delete",
+        lambda w: reverse("backoffice:verification_delete", args=[w["report_b"].pk]),
         lambda w: {},
         "comune_b_editor",
         (*REFUSED_ORG, "ente_admin"),
     ),
     Write(
-        "web:verification_hide",
-        lambda w: reverse("web:verification_hide", args=[w["report_b"].pk]),
+        "backoffice:verification_hide",
+        lambda w: reverse("backoffice:verification_hide", args=[w["report_b"].pk]),
         lambda w: {"hidden": "1", "reason": "Dati personali"},
         "ente_admin",
         REFUSED_STAFF,
     ),
     # Participation: DUP of Comune B
     Write(
-        "web:dup_manage",
-        lambda w: reverse("web:dup_manage", args=[_b(w)]),
+        "backoffice:dup_manage",
+        lambda w: reverse("backoffice:dup_manage", args=[_b(w)]),
         lambda w: _dup_data("SO.NEW", w),
         "comune_b_editor",
         REFUSED_ORG,
     ),
     Write(
-        "web:dup_import",
-        lambda w: reverse("web:dup_import", args=[_b(w)]),
+        "backoffice:dup_import",
+        lambda w: reverse("backoffice:dup_import", args=[_b(w)]),
         lambda w: {
             "file": upload(
                 "dup.csv", b"codice,titolo,anno_da,anno_a,obiettivi_piano\nSO.9,Casa,2025,2026,M1.1\n"
@@ -613,23 +614,23 @@ WRITES: list[Write] = [
         REFUSED_ORG,
     ),
     Write(
-        "web:dup_edit",
-        lambda w: reverse("web:dup_edit", args=[_b(w), w["dup_b"].pk]),
+        "backoffice:dup_edit",
+        lambda w: reverse("backoffice:dup_edit", args=[_b(w), w["dup_b"].pk]),
         lambda w: _dup_data("SO.EDIT", w),
         "comune_b_editor",
         REFUSED_ORG,
     ),
     Write(
-        "web:dup_delete",
-        lambda w: reverse("web:dup_delete", args=[_b(w), w["dup_b"].pk]),
+        "backoffice:dup_delete",
+        lambda w: reverse("backoffice:dup_delete", args=[_b(w), w["dup_b"].pk]),
         lambda w: {},
         "comune_b_editor",
         REFUSED_ORG,
     ),
     # Forged: B's objective under A's own key (A's editor may write under that key, not that object).
     Write(
-        "web:dup_edit",
-        lambda w: reverse("web:dup_edit", args=[_a(w), w["dup_b"].pk]),
+        "backoffice:dup_edit",
+        lambda w: reverse("backoffice:dup_edit", args=[_a(w), w["dup_b"].pk]),
         lambda w: _dup_data("SO.FORGED", w),
         "ente_admin",  # not even the Ente finds B's objective under A's key…
         ("comune_a_editor",),
@@ -638,8 +639,8 @@ WRITES: list[Write] = [
         label="forged-pk-under-own-key",
     ),
     Write(
-        "web:dup_delete",
-        lambda w: reverse("web:dup_delete", args=[_a(w), w["dup_b"].pk]),
+        "backoffice:dup_delete",
+        lambda w: reverse("backoffice:dup_delete", args=[_a(w), w["dup_b"].pk]),
         lambda w: {},
         "ente_admin",
         ("comune_a_editor",),
@@ -649,50 +650,50 @@ WRITES: list[Write] = [
     ),
     # Accounts (Ente admins only)
     Write(
-        "web:user_invite",
-        lambda w: reverse("web:user_invite"),
+        "backoffice:user_invite",
+        lambda w: reverse("backoffice:user_invite"),
         lambda w: {"email": "nuovo@example.org", "organisation": w["org_b"].pk, "role": "admin"},
         "ente_admin",
         REFUSED_ADMIN,
     ),
     Write(
-        "web:user_disable",
-        lambda w: reverse("web:user_disable", args=[w["users"]["comune_b_editor"].pk]),
+        "backoffice:user_disable",
+        lambda w: reverse("backoffice:user_disable", args=[w["users"]["comune_b_editor"].pk]),
         lambda w: {},
         "ente_admin",
         REFUSED_ADMIN,
     ),
     Write(
-        "web:user_enable",
-        lambda w: reverse("web:user_enable", args=[w["disabled_user"].pk]),
+        "backoffice:user_enable",
+        lambda w: reverse("backoffice:user_enable", args=[w["disabled_user"].pk]),
         lambda w: {},
         "ente_admin",
         REFUSED_ADMIN,
     ),
     Write(
-        "web:user_role",
-        lambda w: reverse("web:user_role", args=[w["users"]["comune_b_editor"].pk]),
+        "backoffice:user_role",
+        lambda w: reverse("backoffice:user_role", args=[w["users"]["comune_b_editor"].pk]),
         lambda w: {"role": "admin", "organisation": w["org_b"].pk},
         "ente_admin",
         REFUSED_ADMIN,
     ),
     Write(
-        "web:invitation_revoke",
-        lambda w: reverse("web:invitation_revoke", args=[w["invitation"].pk]),
+        "backoffice:invitation_revoke",
+        lambda w: reverse("backoffice:invitation_revoke", args=[w["invitation"].pk]),
         lambda w: {},
         "ente_admin",
         REFUSED_ADMIN,
     ),
     Write(
-        "web:organisation_create",
-        lambda w: reverse("web:organisation_create"),
+        "backoffice:organisation_create",
+        lambda w: reverse("backoffice:organisation_create"),
         lambda w: {"name": "Università della prova", "body_kind": "university", "fiscal_code": ""},
         "ente_admin",
         REFUSED_ADMIN,
     ),
     Write(
-        "web:organisation_edit",
-        lambda w: reverse("web:organisation_edit", args=[w["association"].pk]),
+        "backoffice:organisation_edit",
+        lambda w: reverse("backoffice:organisation_edit", args=[w["association"].pk]),
         lambda w: {
             "name": "Associazione rinominata",
             "body_kind": "business",
@@ -799,7 +800,7 @@ def test_forged_invitation_token_writes_nothing(site):
     client = Client()
     before = snapshot()
     response = client.post(
-        reverse("web:invitation_accept", args=["token-falso"]),
+        reverse("backoffice:invitation_accept", args=["token-falso"]),
         {
             "username": "intruso",
             "password1": "Una-Password-Lunga-2026!",
@@ -813,7 +814,7 @@ def test_forged_invitation_token_writes_nothing(site):
 def test_password_change_needs_login(site):
     before = snapshot()
     response = Client().post(
-        reverse("web:password_change"),
+        reverse("backoffice:password_change"),
         {
             "old_password": "x",
             "new_password1": "Nuova-Password-2026!",
@@ -827,17 +828,19 @@ def test_password_change_needs_login(site):
 # Reads ------------------------------------------------------------------------------------------------------
 
 BACK_OFFICE_READS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "web:backoffice": lambda w: reverse("web:backoffice"),
-    "web:import_log": lambda w: reverse("web:import_log"),
-    "web:data_quality": lambda w: reverse("web:data_quality"),
-    "web:data_quality_csv": lambda w: reverse("web:data_quality_csv"),
-    "web:indicators_manage": lambda w: reverse("web:indicators_manage"),
-    "web:indicators_overdue": lambda w: reverse("web:indicators_overdue"),
-    "web:consultation_admin": lambda w: reverse("web:consultation_admin"),
-    "web:consultation_manage": lambda w: reverse("web:consultation_manage", args=[w["consultation"].pk]),
-    "web:users": lambda w: reverse("web:users"),
-    "web:organisations": lambda w: reverse("web:organisations"),
-    "web:audit_log": lambda w: reverse("web:audit_log"),
+    "backoffice:home": lambda w: reverse("backoffice:home"),
+    "backoffice:import_log": lambda w: reverse("backoffice:import_log"),
+    "backoffice:data_quality": lambda w: reverse("backoffice:data_quality"),
+    "reports:data_quality_csv": lambda w: reverse("reports:data_quality_csv"),
+    "backoffice:indicators_manage": lambda w: reverse("backoffice:indicators_manage"),
+    "backoffice:indicators_overdue": lambda w: reverse("backoffice:indicators_overdue"),
+    "backoffice:consultation_admin": lambda w: reverse("backoffice:consultation_admin"),
+    "backoffice:consultation_manage": lambda w: reverse(
+        "backoffice:consultation_manage", args=[w["consultation"].pk]
+    ),
+    "backoffice:users": lambda w: reverse("backoffice:users"),
+    "backoffice:organisations": lambda w: reverse("backoffice:organisations"),
+    "backoffice:audit_log": lambda w: reverse("backoffice:audit_log"),
 }
 
 
@@ -859,45 +862,51 @@ def test_back_office_reads_refuse_the_other_personas(endpoint, site):
 
 
 def test_login_reads_need_login(site):
-    for name in ("web:profile", "web:dup_manage_home"):
+    for name in ("backoffice:profile", "backoffice:dup_manage_home"):
         assert _is_login_redirect(Client().get(reverse(name)))
     # The DUP home sends each comune's editor to its own page only.
-    response = _client_for(site, "comune_a_editor").get(reverse("web:dup_manage_home"), {"k": _b(site)})
-    assert response.status_code == 302 and response["Location"] == reverse("web:dup_manage", args=[_a(site)])
-    assert _client_for(site, "plain_user").get(reverse("web:dup_manage_home")).status_code == 403
+    response = _client_for(site, "comune_a_editor").get(
+        reverse("backoffice:dup_manage_home"), {"k": _b(site)}
+    )
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "backoffice:dup_manage", args=[_a(site)]
+    )
+    assert _client_for(site, "plain_user").get(reverse("backoffice:dup_manage_home")).status_code == 403
 
 
 PUBLIC_URLS: dict[str, Callable[[dict[str, Any]], str]] = {
-    "web:home": lambda w: reverse("web:home"),
-    "web:mission": lambda w: reverse("web:mission", args=["M1"]),
-    "web:objectives": lambda w: reverse("web:objectives"),
-    "web:objective": lambda w: reverse("web:objective", args=["M1.1"]),
-    "web:comuni": lambda w: reverse("web:comuni"),
-    "web:comune": lambda w: reverse("web:comune", args=[_b(w)]),
-    "web:zones": lambda w: reverse("web:zones"),
-    "web:zone": lambda w: reverse("web:zone", args=[w["org_b"].comune.zone.slug]),
-    "web:map": lambda w: reverse("web:map"),
-    "web:map_geojson": lambda w: reverse("web:map_geojson"),
-    "web:map_csv": lambda w: reverse("web:map_csv"),
-    "web:compare": lambda w: reverse("web:compare"),
-    "web:health": lambda w: reverse("web:health"),
-    "web:projects": lambda w: reverse("web:projects"),
-    "web:projects_csv": lambda w: reverse("web:projects_csv"),
-    "web:project_by_cup": lambda w: reverse("web:project_by_cup", args=[w["project"].cup]),
-    "web:project": lambda w: reverse("web:project", args=[w["project"].pk]),
-    "web:measures": lambda w: reverse("web:measures"),
-    "web:measure": lambda w: reverse("web:measure", args=[w["measure"].code]),
-    "web:body": lambda w: reverse("web:body", args=[w["project"].implementing_body_id]),
-    "web:indicators": lambda w: reverse("web:indicators"),
-    "web:indicator": lambda w: reverse("web:indicator", args=[w["indicator_b"].pk]),
-    "web:indicator_values_csv": lambda w: reverse("web:indicator_values_csv", args=[w["indicator_b"].pk]),
-    "web:consultations": lambda w: reverse("web:consultations"),
-    "web:consultation": lambda w: reverse("web:consultation", args=[w["consultation"].pk]),
-    "web:dup": lambda w: reverse("web:dup"),
-    "web:dup_export": lambda w: reverse("web:dup_export", args=["csv"]),
-    "web:dup_csv_template": lambda w: reverse("web:dup_csv_template"),
-    "web:dup_detail": lambda w: reverse("web:dup_detail", args=[_b(w)]),
-    "web:dup_detail_export": lambda w: reverse("web:dup_detail_export", args=[_b(w), "csv"]),
+    "public:home": lambda w: reverse("public:home"),
+    "public:mission": lambda w: reverse("public:mission", args=["M1"]),
+    "public:objectives": lambda w: reverse("public:objectives"),
+    "public:objective": lambda w: reverse("public:objective", args=["M1.1"]),
+    "public:comuni": lambda w: reverse("public:comuni"),
+    "public:comune": lambda w: reverse("public:comune", args=[_b(w)]),
+    "public:zones": lambda w: reverse("public:zones"),
+    "public:zone": lambda w: reverse("public:zone", args=[w["org_b"].comune.zone.slug]),
+    "public:map": lambda w: reverse("public:map"),
+    "reports:map_geojson": lambda w: reverse("reports:map_geojson"),
+    "reports:map_csv": lambda w: reverse("reports:map_csv"),
+    "public:compare": lambda w: reverse("public:compare"),
+    "public:health": lambda w: reverse("public:health"),
+    "public:projects": lambda w: reverse("public:projects"),
+    "reports:projects_csv": lambda w: reverse("reports:projects_csv"),
+    "public:project_by_cup": lambda w: reverse("public:project_by_cup", args=[w["project"].cup]),
+    "public:project": lambda w: reverse("public:project", args=[w["project"].pk]),
+    "public:measures": lambda w: reverse("public:measures"),
+    "public:measure": lambda w: reverse("public:measure", args=[w["measure"].code]),
+    "public:body": lambda w: reverse("public:body", args=[w["project"].implementing_body_id]),
+    "public:indicators": lambda w: reverse("public:indicators"),
+    "public:indicator": lambda w: reverse("public:indicator", args=[w["indicator_b"].pk]),
+    "reports:indicator_values_csv": lambda w: reverse(
+        "reports:indicator_values_csv", args=[w["indicator_b"].pk]
+    ),
+    "public:consultations": lambda w: reverse("public:consultations"),
+    "public:consultation": lambda w: reverse("public:consultation", args=[w["consultation"].pk]),
+    "public:dup": lambda w: reverse("public:dup"),
+    "reports:dup_export": lambda w: reverse("reports:dup_export", args=["csv"]),
+    "reports:dup_csv_template": lambda w: reverse("reports:dup_csv_template"),
+    "public:dup_detail": lambda w: reverse("public:dup_detail", args=[_b(w)]),
+    "reports:dup_detail_export": lambda w: reverse("reports:dup_detail_export", args=[_b(w), "csv"]),
 }
 
 
@@ -933,14 +942,16 @@ def test_public_files_of_pending_or_hidden_items_reach_only_owner_and_ente(site)
     report = VerificationReportFactory(project=site["project"], organisation=site["org_a"], hidden=True)
     photo = VerificationPhoto.objects.create(report=report, image=upload("foto.png", png_bytes()))
     for url in (
-        reverse("web:observation_attachment", args=[pending.pk]),
-        reverse("web:verification_photo", args=[photo.pk]),
+        reverse("public:observation_attachment", args=[pending.pk]),
+        reverse("public:verification_photo", args=[photo.pk]),
     ):
         for persona in ("anonymous", "plain_user", "comune_b_editor", "association_user"):
             assert _file_status(site, persona, url) == 404, (url, persona)
         for persona in ("comune_a_editor", "ente_admin"):
             assert _file_status(site, persona, url) == 200, (url, persona)
-    assert set(REGISTRY[k] for k in ("web:observation_attachment", "web:verification_photo")) == {PUBLIC_FILE}
+    assert set(REGISTRY[k] for k in ("public:observation_attachment", "public:verification_photo")) == {
+        PUBLIC_FILE
+    }
 
 
 def test_forged_photo_id_in_an_own_report_edit_removes_nothing_of_others(site):
@@ -948,7 +959,7 @@ def test_forged_photo_id_in_an_own_report_edit_removes_nothing_of_others(site):
     photo_b = VerificationPhoto.objects.create(report=site["report_b"], image=upload("b.png", png_bytes()))
     client = _client_for(site, "comune_a_editor")
     response = client.post(
-        reverse("web:verification_edit", args=[site["report"].pk]),
+        reverse("backoffice:verification_edit", args=[site["report"].pk]),
         {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo", "remove_photo": [str(photo_b.pk)]},
     )
     assert response.status_code == 302
@@ -975,16 +986,16 @@ def test_django_admin_refuses_non_staff(site):
 # CSRF -------------------------------------------------------------------------------------------------------
 
 CSRF_CASES = [
-    "web:objective_edit",  # plan
-    "web:crosswalk",  # linking
-    "web:indicator_create",  # monitoring
-    "web:indicator_value_record",
-    "web:consultation_create",  # participation
-    "web:observation_create",
-    "web:verification_create",
-    "web:dup_manage",
-    "web:user_invite",  # accounts
-    "web:organisation_edit",
+    "backoffice:objective_edit",  # plan
+    "backoffice:crosswalk",  # linking
+    "backoffice:indicator_create",  # monitoring
+    "backoffice:indicator_value_record",
+    "backoffice:consultation_create",  # participation
+    "backoffice:observation_create",
+    "backoffice:verification_create",
+    "backoffice:dup_manage",
+    "backoffice:user_invite",  # accounts
+    "backoffice:organisation_edit",
 ]
 
 
@@ -1003,7 +1014,7 @@ def test_logout_and_language_need_csrf_too(site):
     client = _client_for(site, "comune_a_editor", enforce_csrf_checks=True)
     assert client.post(reverse("logout")).status_code == 403
     assert client.post(reverse("set_language"), {"language": "en"}).status_code == 403
-    assert client.get(reverse("web:profile")).status_code == 200  # still logged in
+    assert client.get(reverse("backoffice:profile")).status_code == 200  # still logged in
 
 
 def test_registry_summary_is_complete():

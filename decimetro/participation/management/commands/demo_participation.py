@@ -10,8 +10,8 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from decimetro.core.models import User
-from decimetro.participation.models import Audience, Consultation, DupObjective, Organisation
+from decimetro.core.models import Organisation, User
+from decimetro.participation.models import Audience, Consultation, DupObjective
 from decimetro.participation.services_consultations import consultation_close, consultation_create
 from decimetro.participation.services_dup import dup_objective_create
 from decimetro.plan import selectors as plan_sel

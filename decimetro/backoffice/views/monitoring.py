@@ -1,0 +1,169 @@
+"""Back office: indicators and their values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from decimetro.backoffice.forms.monitoring import IndicatorForm, ValueForm, ValuesCsvForm
+from decimetro.monitoring import permissions as perms
+from decimetro.monitoring import selectors as sel
+from decimetro.monitoring.models import Indicator
+from decimetro.monitoring.services import (
+    CSV_MAX_BYTES,
+    CSV_OPTIONAL,
+    CSV_REQUIRED,
+    CsvImportError,
+    IndicatorData,
+    indicator_create,
+    indicator_deactivate,
+    indicator_update,
+    indicator_value_record,
+    indicator_values_import_csv,
+)
+from decimetro.monitoring.status import GRACE_DAYS
+from decimetro.plan import selectors as plan_sel
+from decimetro.plan.models import Objective
+
+
+def _get_indicator(pk: int) -> Any:
+    indicator = sel.indicator_detail(pk=pk)
+    if indicator is None:
+        raise Http404
+    return indicator
+
+
+def _manage_only(request: HttpRequest) -> None:
+    if not perms.can_manage_indicators(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def manage_list(request: HttpRequest) -> HttpResponse:
+    _manage_only(request)
+    indicators = sel.indicators_list(filters=sel.IndicatorFilters(include_inactive=True))
+    return render(request, "backoffice/monitoring/manage_list.html", {"indicators": indicators})
+
+
+def _form_initial(ind: Indicator) -> dict[str, Any]:
+    return {name: getattr(ind, name) for name in IndicatorData.__dataclass_fields__}
+
+
+def _save_indicator(request: HttpRequest, indicator: Indicator | None) -> HttpResponse:
+    edition = plan_sel.current_edition()
+    objectives = plan_sel.objectives_for(edition) if edition else Objective.objects.none()
+    form = IndicatorForm(
+        request.POST if request.method == "POST" else None,
+        initial=_form_initial(indicator) if indicator else {},
+        objectives=objectives,
+    )
+    if form.is_bound and form.is_valid():
+        data = IndicatorData(**form.cleaned_data)
+        try:
+            if indicator is None:
+                indicator = indicator_create(by=request.user, data=data)  # type: ignore[arg-type]
+                messages.success(request, _("Indicatore %(code)s creato.") % {"code": indicator.code})
+            else:
+                indicator = indicator_update(by=request.user, indicator=indicator, data=data)  # type: ignore[arg-type]
+                messages.success(request, _("Indicatore %(code)s aggiornato.") % {"code": indicator.code})
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            return redirect("public:indicator", pk=indicator.pk)
+    return render(
+        request, "backoffice/monitoring/indicator_form.html", {"form": form, "indicator": indicator}
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_create_view(request: HttpRequest) -> HttpResponse:
+    _manage_only(request)
+    return _save_indicator(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _manage_only(request)
+    return _save_indicator(request, _get_indicator(pk))
+
+
+@login_required
+@require_POST
+def indicator_deactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _manage_only(request)
+    ind = indicator_deactivate(by=request.user, indicator=_get_indicator(pk))  # type: ignore[arg-type]
+    messages.success(request, _("Indicatore %(code)s disattivato.") % {"code": ind.code})
+    return redirect("backoffice:indicators_manage")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    ind = _get_indicator(pk)
+    if not perms.can_record_value(request.user, ind) or not ind.active:
+        raise PermissionDenied
+    form = ValueForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        try:
+            indicator_value_record(by=request.user, indicator=ind, **form.cleaned_data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Valore registrato."))
+            return redirect("public:indicator", pk=ind.pk)
+    return render(request, "backoffice/monitoring/value_form.html", {"form": form, "indicator": ind})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_import_view(request: HttpRequest) -> HttpResponse:
+    if not perms.can_record_any_value(request.user):
+        raise PermissionDenied
+    form = ValuesCsvForm(request.POST or None, request.FILES or None)
+    problems = []
+    file_name = ""
+    if form.is_bound and form.is_valid():
+        upload = form.cleaned_data["file"]
+        file_name = upload.name
+        content = upload.read(CSV_MAX_BYTES + 1)
+        try:
+            result = indicator_values_import_csv(by=request.user, name=file_name, content=content)  # type: ignore[arg-type]
+        except CsvImportError as exc:
+            problems = exc.problems
+        else:
+            messages.success(
+                request,
+                _("Importazione completata: %(created)s valori nuovi, %(unchanged)s già presenti.")
+                % {"created": result.created, "unchanged": result.unchanged},
+            )
+            return redirect("backoffice:indicator_import")
+    return render(
+        request,
+        "backoffice/monitoring/import.html",
+        {
+            "form": form,
+            "problems": problems,
+            "file_name": file_name,
+            "required": CSV_REQUIRED,
+            "optional": CSV_OPTIONAL,
+        },
+    )
+
+
+@login_required
+def indicator_overdue_view(request: HttpRequest) -> HttpResponse:
+    _manage_only(request)
+    return render(
+        request,
+        "backoffice/monitoring/overdue.html",
+        {"indicators": sel.indicators_due(), "grace_days": GRACE_DAYS},
+    )

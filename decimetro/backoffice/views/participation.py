@@ -1,0 +1,589 @@
+"""Back office and organisation users: consultations, observations, verification reports, DUP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _t
+from django.views.decorators.http import require_http_methods, require_POST
+
+from decimetro.backoffice.forms.participation import (
+    PHOTO_HELP,
+    AnswerForm,
+    ConsultationForm,
+    DupCsvForm,
+    DupObjectiveForm,
+    HideForm,
+    ModerationForm,
+    ObservationForm,
+    VerificationForm,
+)
+from decimetro.core.models import Organisation, OrganisationKind
+from decimetro.core.permissions import (
+    can_write_for_organisation,
+    is_ente_staff,
+    is_member_writer_of,
+    organisation_of,
+)
+from decimetro.participation import selectors_consultations as cons_sel
+from decimetro.participation import selectors_dup as dup_sel
+from decimetro.participation.models import (
+    Consultation,
+    DupObjective,
+    Observation,
+    VerificationReport,
+)
+from decimetro.participation.services_consultations import (
+    ConsultationNotOpen,
+    consultation_close,
+    consultation_create,
+    consultation_update,
+    may_submit_observation,
+    observation_answer,
+    observation_moderate,
+    observation_submit,
+)
+from decimetro.participation.services_dup import (
+    CSV_COLUMNS,
+    DupCsvError,
+    dup_import_csv,
+    dup_objective_create,
+    dup_objective_delete,
+    dup_objective_update,
+)
+from decimetro.participation.services_verification import (
+    may_change_report,
+    may_file_report,
+    report_create,
+    report_delete,
+    report_set_hidden,
+    report_update,
+)
+from decimetro.plan import selectors as plan_sel
+from decimetro.pnrr.models import Project
+
+
+def _ensure_ente_staff(request: HttpRequest) -> None:
+    if not is_ente_staff(request.user):
+        raise PermissionDenied
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form (field errors on their fields when the form has them)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _consultation_page(
+    request: HttpRequest,
+    consultation: Consultation,
+    *,
+    form: ObservationForm | None = None,
+    status: int = 200,
+    error: str = "",
+) -> HttpResponse:
+    state = consultation.state_on(timezone.localdate())
+    entitled = may_submit_observation(request.user, consultation)
+    own: list[Observation] = []
+    organisation = organisation_of(request.user)
+    if organisation is not None:
+        own = list(consultation.observations.filter(organisation=organisation).order_by("created_at"))
+    return render(
+        request,
+        "public/participation/consultation_detail.html",
+        {
+            "nav": "partecipazione",
+            "consultation": consultation,
+            "state": state,
+            "entitled": entitled,
+            "form": form
+            if form is not None
+            else (ObservationForm() if entitled and state == "open" else None),
+            "own_observations": own,
+            "can_manage": is_ente_staff(request.user),
+            "error": error,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = get_object_or_404(cons_sel.consultation_public_detail(), pk=pk)
+    if not may_submit_observation(request.user, consultation):
+        raise PermissionDenied
+    form = ObservationForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _consultation_page(request, consultation, form=form, status=400)
+    try:
+        observation_submit(
+            by=request.user,
+            consultation=consultation,
+            text=form.cleaned_data["text"],
+            attachment=form.cleaned_data.get("attachment"),
+            proposal_kind=form.cleaned_data.get("proposal_kind") or "",
+            proposal=form.cleaned_data.get("proposal") or "",
+        )
+    except ConsultationNotOpen as exc:
+        return _consultation_page(request, consultation, status=403, error=str(exc))
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return _consultation_page(request, consultation, form=form, status=400)
+    messages.success(request, _t("Osservazione inviata: sarà pubblicata dopo la moderazione dell'Ente."))
+    return redirect("public:consultation", pk=consultation.pk)
+
+
+@login_required
+def consultation_admin_list(request: HttpRequest) -> HttpResponse:
+    _ensure_ente_staff(request)
+    today = timezone.localdate()
+    consultations = list(cons_sel.consultations_admin().order_by("-opens_on", "-pk"))
+    for c in consultations:
+        c.state = c.state_on(today)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "backoffice/participation/consultation_admin_list.html",
+        {"nav": "partecipazione", "consultations": consultations},
+    )
+
+
+def _consultation_subject(data: dict[str, Any]) -> Any:
+    kind = data.get("subject_kind")
+    if kind == "project":
+        return Project.objects.filter(pk=int(data.get("project") or 0)).first()
+    return data.get(kind) if kind in ("objective", "mission") else None
+
+
+def _consultation_save(
+    request: HttpRequest, form: ConsultationForm, consultation: Consultation | None
+) -> Consultation | None:
+    data = form.cleaned_data
+    subject = _consultation_subject(data)
+    if subject is None and data.get("subject_kind") == "project":
+        form.add_error("project", _t("Nessun progetto con questo numero."))
+        return None
+    kwargs = {
+        "by": request.user,
+        "title": data["title"],
+        "text": data["text"],
+        "subject": subject,
+        "opens_on": data["opens_on"],
+        "closes_on": data["closes_on"],
+        "audience": data["audience"],
+        "organisations": data.get("audience_organisations") or [],
+        "kinds": data.get("audience_kinds") or [],
+    }
+    try:
+        if consultation is None:
+            return consultation_create(**kwargs)
+        return consultation_update(consultation=consultation, **kwargs)
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_create_view(request: HttpRequest) -> HttpResponse:
+    _ensure_ente_staff(request)
+    edition = plan_sel.current_edition_or_404()
+    initial: dict[str, Any] = {
+        "audience": "all",
+        "subject_kind": "objective",
+        "opens_on": timezone.localdate(),
+    }
+    for kind in ("objective", "mission", "project"):
+        if request.GET.get(kind):
+            initial["subject_kind"] = kind
+            initial[kind] = request.GET[kind]
+    form = ConsultationForm(request.POST or None, edition=edition, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = _consultation_save(request, form, None)
+        if saved is not None:
+            messages.success(request, _t("Consultazione creata."))
+            return redirect("backoffice:consultation_manage", pk=saved.pk)
+    return render(
+        request,
+        "backoffice/participation/consultation_form.html",
+        {"nav": "partecipazione", "form": form, "consultation": None},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    consultation = get_object_or_404(Consultation, pk=pk)
+    edition = plan_sel.current_edition_or_404()
+    subject_kind = (
+        "objective" if consultation.objective_id else "mission" if consultation.mission_id else "project"
+    )
+    initial = {
+        "title": consultation.title,
+        "text": consultation.text,
+        "subject_kind": subject_kind,
+        "objective": consultation.objective_id,
+        "mission": consultation.mission_id,
+        "project": consultation.project_id,
+        "opens_on": consultation.opens_on,
+        "closes_on": consultation.closes_on,
+        "audience": consultation.audience,
+        "audience_organisations": list(consultation.audience_organisations.values_list("pk", flat=True)),
+        "audience_kinds": consultation.audience_kinds,
+    }
+    form = ConsultationForm(request.POST or None, edition=edition, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved = _consultation_save(request, form, consultation)
+        if saved is not None:
+            messages.success(request, _t("Consultazione aggiornata."))
+            return redirect("backoffice:consultation_manage", pk=saved.pk)
+    return render(
+        request,
+        "backoffice/participation/consultation_form.html",
+        {"nav": "partecipazione", "form": form, "consultation": consultation},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def consultation_close_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    consultation = get_object_or_404(Consultation, pk=pk)
+    consultation_close(by=request.user, consultation=consultation)
+    messages.success(request, _t("Consultazione chiusa: non accetta più osservazioni."))
+    return redirect("backoffice:consultation_manage", pk=pk)
+
+
+@login_required
+def consultation_manage(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    consultation = get_object_or_404(cons_sel.consultations_admin(), pk=pk)
+    return render(
+        request,
+        "backoffice/participation/consultation_manage.html",
+        {
+            "nav": "partecipazione",
+            "consultation": consultation,
+            "state": consultation.state_on(timezone.localdate()),
+            "observations": cons_sel.observations_for_moderation(consultation),
+            "status_choices": ModerationForm.base_fields["status"].choices,  # type: ignore[attr-defined]
+        },
+    )
+
+
+@login_required
+@require_POST
+def observation_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    obs = get_object_or_404(Observation, pk=pk)
+    form = ModerationForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_t("Scelta non valida."))
+        observation_moderate(
+            by=request.user,
+            observation=obs,
+            status=form.cleaned_data["status"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _t("Moderazione registrata."))
+    return redirect(f"{reverse('backoffice:consultation_manage', args=[obs.consultation_id])}#oss-{obs.pk}")
+
+
+@login_required
+@require_POST
+def observation_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    obs = get_object_or_404(Observation, pk=pk)
+    form = AnswerForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_t("Scrivi la risposta."))
+        observation_answer(by=request.user, observation=obs, answer=form.cleaned_data["answer"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _t("Risposta registrata."))
+    return redirect(f"{reverse('backoffice:consultation_manage', args=[obs.consultation_id])}#oss-{obs.pk}")
+
+
+def _report_form_page(
+    request: HttpRequest,
+    *,
+    project: Project,
+    form: VerificationForm,
+    report: VerificationReport | None,
+    status: int,
+) -> HttpResponse:
+    return render(
+        request,
+        "backoffice/participation/verification_form.html",
+        {"nav": "progetti", "project": project, "form": form, "report": report, "photo_help": PHOTO_HELP},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verification_create(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(Project, pk=pk)
+    if not may_file_report(request.user):
+        raise PermissionDenied
+    form = VerificationForm(request.POST or None, initial={"seen_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            report_create(
+                by=request.user,
+                project=project,
+                status=form.cleaned_data["status"],
+                seen_on=form.cleaned_data["seen_on"],
+                note=form.cleaned_data["note"],
+                photos=request.FILES.getlist("photos"),
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _t("Verifica registrata."))
+            return redirect(f"{reverse('public:project', args=[project.pk])}#verifiche")
+    return _report_form_page(
+        request, project=project, form=form, report=None, status=400 if form.is_bound else 200
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def verification_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(VerificationReport.objects.select_related("organisation", "project"), pk=pk)
+    if not may_change_report(request.user, report):
+        raise PermissionDenied
+    form = VerificationForm(
+        request.POST or None,
+        initial={"status": report.status, "seen_on": report.seen_on, "note": report.note},
+    )
+    if request.method == "POST" and form.is_valid():
+        remove = [int(x) for x in request.POST.getlist("remove_photo") if x.isdigit()]
+        try:
+            report_update(
+                by=request.user,
+                report=report,
+                status=form.cleaned_data["status"],
+                seen_on=form.cleaned_data["seen_on"],
+                note=form.cleaned_data["note"],
+                photos=request.FILES.getlist("photos"),
+                remove_photo_ids=remove,
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _t("Verifica aggiornata."))
+            return redirect(f"{reverse('public:project', args=[report.project_id])}#verifiche")
+    return _report_form_page(
+        request, project=report.project, form=form, report=report, status=400 if form.is_bound else 200
+    )
+
+
+@login_required
+@require_POST
+def verification_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    report = get_object_or_404(VerificationReport.objects.select_related("organisation"), pk=pk)
+    if not may_change_report(request.user, report):
+        raise PermissionDenied
+    project_id = report.project_id
+    report_delete(by=request.user, report=report)
+    messages.success(request, _t("Verifica eliminata."))
+    return redirect(f"{reverse('public:project', args=[project_id])}#verifiche")
+
+
+@login_required
+@require_POST
+def verification_hide(request: HttpRequest, pk: int) -> HttpResponse:
+    _ensure_ente_staff(request)
+    report = get_object_or_404(VerificationReport, pk=pk)
+    hide = request.POST.get("hidden", "1") == "1"
+    form = HideForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        report_set_hidden(by=request.user, report=report, hidden=hide, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _t("Verifica nascosta.") if hide else _t("Verifica di nuovo visibile."))
+    return redirect(f"{reverse('public:project', args=[report.project_id])}#verifiche")
+
+
+def _manage_url(user: Any) -> str | None:
+    organisation = organisation_of(user)
+    if (
+        organisation is not None
+        and organisation.kind in (OrganisationKind.COMUNE, OrganisationKind.ENTE)
+        and is_member_writer_of(user, organisation)
+    ):
+        return reverse("backoffice:dup_manage", args=[dup_sel.dup_key(organisation)])
+    if is_ente_staff(user):
+        return reverse("backoffice:dup_manage", args=["ente"])
+    return None
+
+
+def _writable_owner(request: HttpRequest, key: str) -> Organisation:
+    organisation = dup_sel.dup_organisation(key)
+    if organisation is None:
+        raise Http404
+    if not can_write_for_organisation(request.user, organisation):
+        raise PermissionDenied
+    return organisation
+
+
+@login_required
+def dup_manage_home(request: HttpRequest) -> HttpResponse:
+    wanted = (request.GET.get("k") or "").strip()[:10]
+    if wanted and is_ente_staff(request.user) and dup_sel.dup_organisation(wanted) is not None:
+        return redirect("backoffice:dup_manage", key=wanted)
+    url = _manage_url(request.user)
+    if url is None:
+        raise PermissionDenied
+    return redirect(url)
+
+
+def _manage_page(
+    request: HttpRequest,
+    organisation: Organisation,
+    *,
+    form: DupObjectiveForm | None = None,
+    csv_form: DupCsvForm | None = None,
+    csv_problems: list[Any] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    edition = plan_sel.current_edition_or_404()
+    key = dup_sel.dup_key(organisation)
+    return render(
+        request,
+        "backoffice/participation/dup_manage.html",
+        {
+            "nav": "dup",
+            "key": key,
+            "organisation": organisation,
+            "dup_objectives": dup_sel.dup_objectives_of(organisation),
+            "form": form or DupObjectiveForm(edition=edition),
+            "csv_form": csv_form or DupCsvForm(),
+            "csv_problems": csv_problems or [],
+            "csv_columns": CSV_COLUMNS,
+            "comuni": Organisation.objects.filter(kind=OrganisationKind.COMUNE)
+            .select_related("comune")
+            .order_by("name")
+            if is_ente_staff(request.user)
+            else [],
+        },
+        status=status,
+    )
+
+
+_DUP_OBJECTIVE_FIELDS = ("code", "title", "dup_mission", "year_from", "year_to", "plan_objectives")
+
+
+def _dup_objective_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """The DupObjectiveForm's cleaned data as the keyword arguments of dup_objective_create/update."""
+    return {name: data[name] for name in _DUP_OBJECTIVE_FIELDS}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dup_manage(request: HttpRequest, key: str) -> HttpResponse:
+    organisation = _writable_owner(request, key)
+    if request.method == "GET":
+        return _manage_page(request, organisation)
+    form = DupObjectiveForm(request.POST, edition=plan_sel.current_edition_or_404())
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            dup_objective_create(by=request.user, organisation=organisation, **_dup_objective_fields(data))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _t("Obiettivo del DUP %(code)s aggiunto.") % {"code": data["code"]})
+            return redirect("backoffice:dup_manage", key=key)
+    return _manage_page(request, organisation, form=form, status=400)
+
+
+def _dup_objective_of(request: HttpRequest, key: str, pk: int) -> DupObjective:
+    organisation = _writable_owner(request, key)
+    # A DUP objective is found only under its own organisation: a forged pk of another comune is a 404.
+    return get_object_or_404(
+        DupObjective.objects.select_related("organisation").prefetch_related("plan_objectives"),
+        pk=pk,
+        organisation=organisation,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dup_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    dup_objective = _dup_objective_of(request, key, pk)
+    initial = {
+        "code": dup_objective.code,
+        "title": dup_objective.title,
+        "dup_mission": dup_objective.dup_mission,
+        "year_from": dup_objective.year_from,
+        "year_to": dup_objective.year_to,
+        "plan_objectives": [o.pk for o in dup_objective.plan_objectives.all()],
+    }
+    form = DupObjectiveForm(request.POST or None, edition=plan_sel.current_edition_or_404(), initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            dup_objective_update(by=request.user, dup_objective=dup_objective, **_dup_objective_fields(data))
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _t("Obiettivo del DUP %(code)s aggiornato.") % {"code": data["code"]})
+            return redirect("backoffice:dup_manage", key=key)
+    return render(
+        request,
+        "backoffice/participation/dup_edit.html",
+        {"nav": "dup", "key": key, "form": form, "dup_objective": dup_objective},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_required
+@require_POST
+def dup_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+    dup_objective = _dup_objective_of(request, key, pk)
+    dup_objective_delete(by=request.user, dup_objective=dup_objective)
+    messages.success(request, _t("Obiettivo del DUP %(code)s eliminato.") % {"code": dup_objective.code})
+    return redirect("backoffice:dup_manage", key=key)
+
+
+@login_required
+@require_POST
+def dup_import(request: HttpRequest, key: str) -> HttpResponse:
+    organisation = _writable_owner(request, key)
+    csv_form = DupCsvForm(request.POST, request.FILES)
+    if not csv_form.is_valid():
+        return _manage_page(request, organisation, csv_form=csv_form, status=400)
+    upload = csv_form.cleaned_data["file"]
+    try:
+        result = dup_import_csv(by=request.user, organisation=organisation, data=upload.read())
+    except DupCsvError as exc:
+        return _manage_page(request, organisation, csv_form=csv_form, csv_problems=exc.problems, status=400)
+    messages.success(
+        request,
+        _t("File %(name)s importato: %(created)d obiettivi aggiunti, %(updated)d aggiornati.")
+        % {"name": upload.name, "created": result.created, "updated": result.updated},
+    )
+    return redirect("backoffice:dup_manage", key=key)

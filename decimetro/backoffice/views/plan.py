@@ -1,0 +1,133 @@
+"""Back office: its home and the plan's edit pages (Ente staff)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_http_methods
+
+from decimetro.backoffice.forms.plan import ComponentForm, MissionForm, ObjectiveForm
+from decimetro.core.permissions import can_edit_plan
+from decimetro.plan import selectors as plan_sel
+from decimetro.plan.models import ACTOR_FIELDS
+from decimetro.plan.services import component_update, mission_update, objective_update
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not can_edit_plan(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def backoffice(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    edition = plan_sel.current_edition_or_404()
+    return render(
+        request,
+        "backoffice/backoffice.html",
+        {
+            "edition": edition,
+            "missions": plan_sel.mission_detail(edition),
+        },
+    )
+
+
+def _edit_entry(
+    request: HttpRequest,
+    *,
+    form: forms.Form,
+    save: Callable[[dict[str, Any]], object],
+    context: dict[str, Any],
+    success: str,
+    back_url: str,
+) -> HttpResponse:
+    """The shared flow of the back-office edit pages: validate, call the service, report, redirect."""
+    if form.is_bound and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, success)
+            return redirect(back_url)
+    return render(request, "backoffice/edit_form.html", {"form": form, "back_url": back_url, **context})
+
+
+def _post_data(request: HttpRequest) -> Any:
+    return request.POST if request.method == "POST" else None
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def objective_edit(request: HttpRequest, code: str) -> HttpResponse:
+    _staff_only(request)
+    objective = get_object_or_404(
+        plan_sel.objectives_for(plan_sel.current_edition_or_404()), code=code.upper()
+    )
+    return _edit_entry(
+        request,
+        form=ObjectiveForm(_post_data(request), initial={"title": objective.title, **objective.actors}),
+        save=lambda data: objective_update(
+            objective=objective,
+            by=request.user,  # type: ignore[arg-type]
+            title=data["title"],
+            actors={a: data[a] for a in ACTOR_FIELDS},
+        ),
+        context={"entry": objective, "kind": _("obiettivo")},
+        success=_t("Obiettivo %(code)s aggiornato.") % {"code": objective.code},
+        back_url=reverse("public:objective", args=[objective.code]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def mission_edit(request: HttpRequest, code: str) -> HttpResponse:
+    _staff_only(request)
+    mission = get_object_or_404(plan_sel.missions_for(plan_sel.current_edition_or_404()), code=code.upper())
+    return _edit_entry(
+        request,
+        form=MissionForm(
+            _post_data(request), initial={"title": mission.title, "introduction": mission.introduction}
+        ),
+        save=lambda data: mission_update(
+            mission=mission,
+            by=request.user,  # type: ignore[arg-type]
+            title=data["title"],
+            introduction=data["introduction"],
+        ),
+        context={"entry": mission, "kind": _("missione")},
+        success=_t("Missione %(code)s aggiornata.") % {"code": mission.code},
+        back_url=reverse("public:mission", args=[mission.code]),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def component_edit(request: HttpRequest, code: str) -> HttpResponse:
+    _staff_only(request)
+    component = get_object_or_404(
+        plan_sel.components_for(plan_sel.current_edition_or_404()), code=code.upper()
+    )
+    return _edit_entry(
+        request,
+        form=ComponentForm(_post_data(request), initial={"title": component.title, **component.actors}),
+        save=lambda data: component_update(
+            component=component,
+            by=request.user,  # type: ignore[arg-type]
+            title=data["title"],
+            actors={a: data[a] for a in ACTOR_FIELDS},
+        ),
+        context={"entry": component, "kind": _("componente"), "history": plan_sel.plan_history(component)},
+        success=_t("Componente %(code)s aggiornata.") % {"code": component.code},
+        back_url=reverse("public:mission", args=[component.mission.code]),
+    )

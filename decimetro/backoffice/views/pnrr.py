@@ -1,0 +1,86 @@
+"""Back office: the PNRR import log and the data-quality report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+
+from decimetro.core.permissions import can_edit_plan
+from decimetro.insights.params import quality_filters_from
+from decimetro.pnrr import quality as pnrr_quality
+from decimetro.pnrr import selectors as pnrr_sel
+from decimetro.territory.models import Comune
+
+PAGE_SIZE = 25
+
+
+def _page(request: HttpRequest, qs: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(qs, per_page).get_page(request.GET.get("pagina"))
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string without `names` (for pagination and sort links)."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+QUALITY_LABELS = {
+    "progetti": _("Progetti"),
+    "progetti_validati": _("Progetti validati (ReGiS)"),
+    "progetti_solo_universo": _("Progetti solo nell'universo (non validati)"),
+    "progetti_senza_luogo": _("Progetti senza localizzazione"),
+    "pnrr_maggiore_del_totale": _("Progetti con quota PNRR maggiore del finanziamento totale"),
+    "luoghi_nazionali_o_sovracomunali": _("Localizzazioni nazionali o sovracomunali"),
+    "luoghi_con_comune_fuori_territorio": _("Localizzazioni in comuni fuori dal territorio caricato"),
+    "righe_scartate_importazioni": _("Righe scartate nelle importazioni"),
+}
+
+
+@login_required
+def import_log(request: HttpRequest) -> HttpResponse:
+    if not can_edit_plan(request.user):
+        raise PermissionDenied
+    quality = pnrr_quality.data_quality()
+    return render(
+        request,
+        "backoffice/pnrr/import_log.html",
+        {
+            "page": _page(request, pnrr_sel.import_runs(), 50),
+            "page_query": _query_without(request, "pagina"),
+            "quality": [(str(QUALITY_LABELS.get(k, k)), v) for k, v in quality.items()],
+            "latest_release": pnrr_sel.latest_payment_release(),
+        },
+    )
+
+
+def _staff_only(request: HttpRequest) -> None:
+    if not can_edit_plan(request.user):
+        raise PermissionDenied
+
+
+@login_required
+def data_quality(request: HttpRequest) -> HttpResponse:
+    _staff_only(request)
+    release, comune, values = quality_filters_from(request.GET)
+    report = pnrr_quality.data_quality_report(release=release, comune=comune)
+    labels = [str(label) for label in pnrr_quality.QUALITY_CHECKS.values()]
+    return render(
+        request,
+        "backoffice/pnrr/data_quality.html",
+        {
+            "report": report,
+            "filters": values,
+            "labels": labels,
+            "comuni": Comune.objects.only("codice_istat", "name").order_by("name", "codice_istat"),
+            "csv_query": _query_without(request, "pagina"),
+        },
+    )

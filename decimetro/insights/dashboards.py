@@ -1,0 +1,396 @@
+"""The dashboards of the objective, mission and home pages: context built from the data apps' selectors
+(`pnrr.selectors_dashboard`, `linking.selectors_dashboard`) and charts built with `web.charts.chart`.
+
+Rules written on the pages (and in the "how to read" line of every figure):
+- only CONFIRMED project ↔ objective links count; suggestions are listed apart and never summed;
+- a mission's projects are those whose DECLARED PNRR component is one of the mission's components and that
+  have at least one place in a comune of the territory;
+- amounts are the part attributed to the territory's comuni under the allocation rule of `pnrr.selectors`
+  (equal split among a project's places); payments are allocated in the same proportion;
+- funded is not paid: paid comes from the latest payments snapshot of each project.
+
+The PNRR "data as of" date (`pnrr_data_as_of`) is also put in the cache, so that the stale-data banner of
+`base.html` (context processor `web.context_processors.pnrr_freshness`) can be shown on every page without
+a query.
+
+In production (`DECIMETRO_MAP_CACHE_SECONDS` > 0) each dashboard is remembered by the process under the data
+version, as the map is (`pnrr.selectors_map.cached_for_data_version`): a page then costs one query for its
+dashboard (the version) until the data change.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.cache import cache
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from decimetro.insights import figures as dash
+from decimetro.insights import freshness as fresh
+from decimetro.insights import objectives as link_sel
+from decimetro.insights.cache import cached_for_data_version
+from decimetro.insights.charts import chart
+from decimetro.insights.figures import DEFAULT_ALLOCATION_RULE, AllocationRule
+from decimetro.insights.freshness import AS_OF_CACHE_KEY, AS_OF_CACHE_SECONDS, data_as_of
+from decimetro.plan.models import Component, Mission, Objective
+from decimetro.pnrr.models import Project
+
+TOP_COMUNI = 15
+TOP_OBJECTIVES = 10
+
+
+def _rule_label() -> str:
+    return str(AllocationRule(DEFAULT_ALLOCATION_RULE).label)
+
+
+def how_funded() -> str:
+    return _(
+        "Finanziato non vuol dire pagato: il pagato è quello dell'ultimo rilascio dei pagamenti di ogni "
+        "progetto. I progetti in più luoghi contano per la parte attribuita ai comuni del territorio "
+        "(regola: %(rule)s)."
+    ) % {"rule": _rule_label()}
+
+
+def how_progress() -> str:
+    return _(
+        "Ogni punto è un rilascio dei dati sui pagamenti: pagato cumulato e finanziamento dei progetti a "
+        "quella data (per ogni progetto la sua ultima istantanea). Finanziato non vuol dire pagato."
+    )
+
+
+def how_areas() -> str:
+    return _(
+        "Finanziamento attribuito a ciascun comune o zona: i progetti in più luoghi sono divisi secondo la "
+        "regola «%(rule)s»; un progetto può quindi comparire in più comuni con una parte del suo importo."
+    ) % {"rule": _rule_label()}
+
+
+def _money_chart(
+    id: str,
+    *,
+    title: str,
+    labels: list[str],
+    funded: list[Decimal],
+    paid: list[Decimal],
+    as_of: date | None,
+    how: str,
+    label_header: str,
+    kind: str = "bar",
+    height: int = 300,
+) -> dict[str, Any]:
+    return chart(
+        id,
+        kind=kind,
+        title=title,
+        labels=labels,
+        datasets=[{"label": _("Finanziato"), "data": funded}, {"label": _("Pagato"), "data": paid}],
+        unit="€",
+        as_of=as_of,
+        how_to_read=how,
+        label_header=label_header,
+        height=height,
+    )
+
+
+def progress_chart(id: str, points: list[dash.ProgressPoint], *, title: str) -> dict[str, Any]:
+    return _money_chart(
+        id,
+        kind="line",
+        title=title,
+        labels=[p.day.strftime("%d/%m/%Y") for p in points],
+        funded=[p.funded for p in points],
+        paid=[p.paid for p in points],
+        as_of=points[-1].day if points else None,
+        how=how_progress(),
+        label_header=_("Rilascio dei pagamenti"),
+    )
+
+
+def _hbar_height(bars: int) -> int:
+    """Height of a horizontal bar chart with this many bars."""
+    return max(220, 28 * bars + 80)
+
+
+def _area_chart(
+    id: str, areas: list[Any], *, title: str, label_header: str, as_of: date | None
+) -> dict[str, Any]:
+    """Funded and paid per area (comune or zone: each with .name, .funded, .paid), one horizontal bar each."""
+    return _money_chart(
+        id,
+        kind="hbar",
+        title=title,
+        labels=[a.name for a in areas],
+        funded=[a.funded for a in areas],
+        paid=[a.paid for a in areas],
+        as_of=as_of,
+        how=how_areas(),
+        label_header=label_header,
+        height=_hbar_height(len(areas)),
+    )
+
+
+def area_charts(
+    data: dash.ProjectSetData, *, prefix: str, as_of: date | None, project_ids: Any = None
+) -> dict[str, Any]:
+    """Distribution over comuni (largest TOP_COMUNI in the chart, all in the map) and zones."""
+    comuni = data.by_comune(project_ids)
+    zones = data.by_zone(dash.zones(), project_ids, comuni=comuni)
+    top = comuni[:TOP_COMUNI]
+    return {
+        "comuni": comuni,
+        "zones": zones,
+        "comuni_chart": _area_chart(
+            f"{prefix}-comuni",
+            top,
+            title=_("Comuni con più finanziamento (primi %(n)s)") % {"n": len(top)},
+            label_header=_("Comune"),
+            as_of=as_of,
+        ),
+        "zones_chart": _area_chart(
+            f"{prefix}-zone",
+            zones,
+            title=_("Finanziamento per zona omogenea"),
+            label_header=_("Zona omogenea"),
+            as_of=as_of,
+        ),
+        "map_values": {c.key: float(c.funded) for c in comuni},
+    }
+
+
+def _freshness(as_of: date | None) -> fresh.Freshness:
+    return fresh.freshness(as_of)
+
+
+def _cached(parts: tuple[Any, ...], compute: Any) -> dict[str, Any]:
+    """A dashboard from the per-process cache (production) or computed; the freshness (which depends on
+    today) is set on every request, and the "data as of" date put back for the banner of other pages."""
+    ctx: dict[str, Any] = cached_for_data_version("dashboard", (*parts, timezone.localdate()), compute)
+    cache.set(AS_OF_CACHE_KEY, ("ok", ctx["as_of"]), AS_OF_CACHE_SECONDS)
+    ctx["freshness"] = _freshness(ctx["as_of"])
+    return ctx
+
+
+# Objective --------------------------------------------------------------------------------------------------
+
+
+def objective_dashboard(objective: Objective) -> dict[str, Any]:
+    """The objective page's dashboard. Fixed number of queries (see tests/public/test_dashboards.py)."""
+    return _cached(("objective", objective.pk), lambda: _objective_dashboard(objective))
+
+
+def _objective_dashboard(objective: Objective) -> dict[str, Any]:
+    as_of = data_as_of()
+    projects_qs = link_sel.confirmed_projects(objective=objective)
+    projects = list(projects_qs)
+    data = dash.project_set_data(projects_qs)
+    totals = data.totals()
+    points = data.progress()
+    rows = [{"project": p, "amounts": data.amounts[p.pk]} for p in projects]
+    return {
+        "as_of": as_of,
+        "freshness": _freshness(as_of),
+        "rule_label": _rule_label(),
+        "how_funded": how_funded(),
+        "totals": totals,
+        "projects": rows,
+        "suggestions": link_sel.suggested_links(objective=objective),
+        "milestones": dash.milestones_of_projects(projects_qs),
+        "progress_chart": progress_chart(
+            "objective-progress", points, title=_("Avanzamento dei pagamenti nel tempo")
+        ),
+        **area_charts(data, prefix="objective", as_of=as_of),
+    }
+
+
+# Mission and home -------------------------------------------------------------------------------------------
+
+
+def _components_summary(
+    data: dash.ProjectSetData, components: list[Component], component_of: dict[int, str]
+) -> list[dict[str, Any]]:
+    by_code: dict[str, list[int]] = {c.code: [] for c in components}
+    for pid, code in component_of.items():
+        if code in by_code:
+            by_code[code].append(pid)
+    return [
+        {"component": c, "project_ids": by_code[c.code], "totals": data.totals(by_code[c.code])}
+        for c in components
+    ]
+
+
+def _objectives_context(
+    overview: link_sel.ObjectivesOverview, *, prefix: str, as_of: date | None
+) -> dict[str, Any]:
+    by_funding = overview.by_funding
+    by_progress = overview.by_progress
+    top_funding = by_funding[:TOP_OBJECTIVES]
+    top_progress = by_progress[:TOP_OBJECTIVES]
+    how_links = _(
+        "Solo i progetti collegati all'obiettivo con un collegamento confermato; un progetto che serve più "
+        "obiettivi conta in ciascuno. "
+    )
+    return {
+        "objectives_by_funding": by_funding,
+        "objectives_by_progress": by_progress,
+        "gaps": overview.gaps,
+        "objectives_funding_chart": _money_chart(
+            f"{prefix}-objectives-funding",
+            kind="hbar",
+            title=_("Obiettivi per finanziamento dei progetti confermati"),
+            labels=[r.objective.code for r in top_funding],
+            funded=[r.totals.funded for r in top_funding],
+            paid=[r.totals.paid for r in top_funding],
+            as_of=as_of,
+            how=how_links + how_funded(),
+            label_header=_("Obiettivo"),
+            height=_hbar_height(len(top_funding)),
+        ),
+        "objectives_progress_chart": chart(
+            f"{prefix}-objectives-progress",
+            kind="hbar",
+            title=_("Obiettivi per avanzamento (pagato sul finanziato)"),
+            labels=[r.objective.code for r in top_progress],
+            datasets=[
+                {"label": _("Pagato sul finanziato"), "data": [r.totals.paid_share for r in top_progress]}
+            ],
+            unit="%",
+            as_of=as_of,
+            how_to_read=how_links + _("La barra è la quota del finanziamento già pagata."),
+            label_header=_("Obiettivo"),
+            height=_hbar_height(len(top_progress)),
+        ),
+    }
+
+
+def _projects_dashboard(
+    projects_qs: QuerySet[Project],
+    components: list[Component],
+    objectives: QuerySet[Objective] | list[Objective],
+    *,
+    prefix: str,
+    per_component_progress: bool,
+) -> dict[str, Any]:
+    as_of = data_as_of()
+    data = dash.project_set_data(projects_qs)
+    summary = _components_summary(data, components, data.components)
+    if per_component_progress:
+        for row in summary:
+            row["chart"] = progress_chart(
+                f"{prefix}-progress-{row['component'].code.lower()}",
+                data.progress(row["project_ids"]),
+                title=_("%(code)s: avanzamento dei pagamenti nel tempo") % {"code": row["component"].code},
+            )
+    overview = link_sel.objectives_overview(objectives=objectives)
+    return {
+        "as_of": as_of,
+        "freshness": _freshness(as_of),
+        "rule_label": _rule_label(),
+        "how_funded": how_funded(),
+        "totals": data.totals(),
+        "components_summary": summary,
+        "components_chart": _money_chart(
+            f"{prefix}-components",
+            title=_("Finanziato e pagato per componente PNRR"),
+            labels=[r["component"].code for r in summary],
+            funded=[r["totals"].funded for r in summary],
+            paid=[r["totals"].paid for r in summary],
+            as_of=as_of,
+            how=_(
+                "Progetti assegnati alla componente dichiarata nei dati PNRR, con almeno un luogo nel "
+                "territorio. "
+            )
+            + how_funded(),
+            label_header=_("Componente"),
+        ),
+        "progress_chart": progress_chart(
+            f"{prefix}-progress", data.progress(), title=_("Avanzamento dei pagamenti nel tempo")
+        ),
+        **area_charts(data, prefix=prefix, as_of=as_of),
+        **_objectives_context(overview, prefix=prefix, as_of=as_of),
+    }
+
+
+def mission_dashboard(mission: Mission) -> dict[str, Any]:
+    """The mission page's dashboard (`mission` from `plan.selectors.mission_detail`, components and
+    objectives prefetched). Fixed number of queries."""
+    components = list(mission.components.all())
+    objectives = list(mission.objectives.all())
+
+    def compute() -> dict[str, Any]:
+        projects_qs = dash.projects_of_components(codes=[c.code for c in components])
+        return _projects_dashboard(
+            projects_qs, components, objectives, prefix="mission", per_component_progress=True
+        )
+
+    parts = ("mission", mission.pk, tuple(c.pk for c in components), tuple(o.pk for o in objectives))
+    return _cached(parts, compute)
+
+
+def home_dashboard(
+    components: list[Component], missions: list[Mission], objectives: list[Objective]
+) -> dict[str, Any]:
+    """The home page's dashboard over every component of the plan. Fixed number of queries."""
+    parts = ("home", *(tuple(x.pk for x in xs) for xs in (components, missions, objectives)))
+    return _cached(parts, lambda: _home_dashboard(components, missions, objectives))
+
+
+def _home_dashboard(
+    components: list[Component], missions: list[Mission], objectives: list[Objective]
+) -> dict[str, Any]:
+    projects_qs = dash.projects_of_components(codes=[c.code for c in components])
+    ctx = _projects_dashboard(
+        projects_qs, components, objectives, prefix="home", per_component_progress=False
+    )
+    by_mission: dict[int, list[dict[str, Any]]] = {}
+    for row in ctx["components_summary"]:
+        by_mission.setdefault(row["component"].mission_id, []).append(row)
+    mission_rows: list[tuple[Mission, Decimal, Decimal]] = []
+    for m in missions:
+        rows = by_mission.get(m.pk, [])
+        funded = sum((r["totals"].funded for r in rows), Decimal("0"))
+        paid = sum((r["totals"].paid for r in rows), Decimal("0"))
+        mission_rows.append((m, funded, paid))
+    ctx["missions_chart"] = _money_chart(
+        "home-missions",
+        title=_("Finanziato e pagato per missione del piano"),
+        labels=[m.code for m, _f, _p in mission_rows],
+        funded=[f for _m, f, _p in mission_rows],
+        paid=[p for _m, _f, p in mission_rows],
+        as_of=ctx["as_of"],
+        how=_("Somma delle componenti PNRR di ogni missione. ") + how_funded(),
+        label_header=_("Missione"),
+    )
+    gaps_by_mission: dict[int, list[link_sel.ObjectiveRow]] = {}
+    for r in ctx["gaps"]:
+        gaps_by_mission.setdefault(r.objective.mission_id, []).append(r)
+    ctx["gaps_by_mission"] = [(m, gaps_by_mission.get(m.pk, [])) for m in missions]
+    return ctx
+
+
+# Project ----------------------------------------------------------------------------------------------------
+
+
+def project_payments_chart(payments: list[Any]) -> dict[str, Any]:
+    """A project's payments over time from its snapshots (oldest first, already fetched: no query)."""
+    return chart(
+        "project-payments",
+        kind="line",
+        title=_("Pagamenti del progetto nel tempo"),
+        labels=[s.release_date.strftime("%d/%m/%Y") for s in payments],
+        datasets=[
+            {"label": _("Finanziamento totale"), "data": [s.fin_totale for s in payments]},
+            {"label": _("Pagamenti totali"), "data": [s.paid_total for s in payments]},
+            {"label": _("di cui PNRR"), "data": [s.paid_pnrr for s in payments]},
+        ],
+        unit="€",
+        as_of=payments[-1].release_date if payments else None,
+        how_to_read=_(
+            "Ogni punto è un rilascio dei dati sui pagamenti; i pagamenti sono cumulati. Finanziato non vuol "
+            "dire pagato."
+        ),
+        label_header=_("Dati al"),
+    )

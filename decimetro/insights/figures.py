@@ -1,0 +1,490 @@
+"""Reads for the dashboards (objective, mission and home pages): totals, progress over time, distribution over
+comuni and zones, milestones of the measures involved, and the "data as of" date of the PNRR data.
+
+Every function asks for what it returns in a fixed number of queries, whatever the number of projects or
+comuni. Amounts are the part of each project attributed to the comuni of the loaded territory under the
+allocation rule of `pnrr.selectors` (default: equal split among the project's places; the part of places that
+are not a comune of the territory is reported as `not_attributed`, not dropped). Payments are allocated in the
+same proportion as the funding.
+
+Funding is `fin_totale` (all sources, as the payments file reports `paid_total` against it); the PNRR part
+`fin_pnrr` is reported beside it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_EVEN, Decimal
+
+from django.db import models
+from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from decimetro.pnrr.models import Milestone, PaymentSnapshot, Place, Project
+from decimetro.pnrr.selectors import MISSION_PATH, own_places, projects_for_list
+from decimetro.territory.models import Comune, Zone
+
+CENT = Decimal("0.01")
+
+
+class AllocationRule(models.TextChoices):
+    FULL = "full", _("importo pieno a ogni luogo")
+    EQUAL = "equal", _("ripartizione uguale tra i luoghi")
+    POPULATION = "population", _("ripartizione per popolazione residente")
+
+
+DEFAULT_ALLOCATION_RULE = AllocationRule.EQUAL
+
+
+AMOUNT_FIELDS = ("fin_pnrr", "fin_totale")
+
+
+@dataclass
+class MissionTotal:
+    code: str
+    name: str
+    projects: int = 0
+    amount: Decimal = Decimal("0.00")
+
+
+@dataclass
+class AreaTotals:
+    rule: AllocationRule
+    amount_field: str
+    projects: int = 0
+    total: Decimal = Decimal("0.00")
+    not_attributed: Decimal = Decimal("0.00")
+    population: int | None = None
+    population_fallbacks: int = 0
+    by_mission: list[MissionTotal] = field(default_factory=list)
+
+    @property
+    def rule_label(self) -> str:
+        return str(self.rule.label)
+
+    @property
+    def per_resident(self) -> Decimal | None:
+        if not self.population:
+            return None
+        return (self.total / self.population).quantize(CENT, ROUND_HALF_EVEN)
+
+
+def area_totals(
+    *,
+    comuni: Iterable[Comune] | QuerySet[Comune],
+    rule: AllocationRule | str = DEFAULT_ALLOCATION_RULE,
+    amount_field: str = "fin_pnrr",
+) -> AreaTotals:
+    """Totals of the projects located in `comuni`, per mission, under `rule`. Two queries.
+
+    `not_attributed` is the part of these projects' amounts that goes to no comune (non-comune places) under
+    the rule. `per_resident` divides the total by the area's resident population."""
+    if amount_field not in AMOUNT_FIELDS:
+        raise ValueError(f"amount_field must be one of {AMOUNT_FIELDS}")
+    rule = AllocationRule(rule)
+    comune_list = list(comuni)
+    area = {c.pk for c in comune_list}
+    pops = [c.population_resident for c in comune_list]
+    result = AreaTotals(
+        rule=rule, amount_field=amount_field, population=sum(p for p in pops if p) if any(pops) else None
+    )
+    # Every own place of the projects with an own place in the area. Written as a join from the area's places
+    # (distinct on the place), not `project_id IN (subquery)`: PostgreSQL then walks the indexes from the area
+    # instead of hashing the whole place and project tables (0.8 s → 0.14 s for Milano on the national data).
+    rows = (
+        Place.objects.filter(
+            own_places(), project__places__comune__in=area, project__places__dataset=F("project__provenance")
+        )
+        .values_list(
+            "pk",
+            "project_id",
+            "comune_id",
+            "istat_code",
+            "comune__population_resident",
+            f"project__{amount_field}",
+            f"project__{MISSION_PATH}__code",
+            f"project__{MISSION_PATH}__name",
+        )
+        .order_by()
+        .distinct()
+    )
+    places: dict[int, list[tuple[int | None, str, int | None]]] = defaultdict(list)
+    info: dict[int, tuple[Decimal, str, str]] = {}
+    for _pk, project_id, comune_id, istat_code, population, amount, m_code, m_name in rows:
+        places[project_id].append((comune_id, istat_code, population))
+        info[project_id] = (amount or Decimal("0"), m_code, m_name)
+    by_mission: dict[str, MissionTotal] = {}
+    for project_id, project_places in places.items():
+        amount, m_code, m_name = info[project_id]
+        share, not_attributed, fallback = _allocate(amount, project_places, area, rule)
+        result.population_fallbacks += fallback
+        mission = by_mission.setdefault(m_code, MissionTotal(code=m_code, name=m_name))
+        mission.projects += 1
+        mission.amount += share
+        result.not_attributed += not_attributed
+    for m in by_mission.values():
+        m.amount = m.amount.quantize(CENT, ROUND_HALF_EVEN)
+    result.by_mission = sorted(by_mission.values(), key=lambda m: m.code)
+    result.projects = len(places)
+    result.total = sum((m.amount for m in result.by_mission), Decimal("0.00"))
+    result.not_attributed = result.not_attributed.quantize(CENT, ROUND_HALF_EVEN)
+    return result
+
+
+def _allocate(
+    amount: Decimal, places: list[tuple[int | None, str, int | None]], area: set[int], rule: AllocationRule
+) -> tuple[Decimal, Decimal, int]:
+    """(share of `amount` that goes to `area`, share that goes to no comune, 1 if population fell back)."""
+    n = len(places)
+    non_comune = sum(1 for _c, istat, _p in places if not istat)
+    in_area = [(c, p) for c, istat, p in places if c in area]
+    if rule == AllocationRule.FULL:
+        return amount, Decimal("0"), 0
+    not_attributed = amount * non_comune / n
+    if rule == AllocationRule.POPULATION:
+        comune_places = [(c, p) for c, istat, p in places if istat]
+        if all(p for _c, p in comune_places):
+            total_pop = sum(p or 0 for _c, p in comune_places)
+            comune_part = amount - not_attributed
+            return comune_part * sum(p or 0 for _c, p in in_area) / total_pop, not_attributed, 0
+        return amount * len(in_area) / n, not_attributed, 1
+    return amount * len(in_area) / n, not_attributed, 0
+
+
+def comune_totals(
+    *, comune: Comune, rule: AllocationRule | str = DEFAULT_ALLOCATION_RULE, amount_field: str = "fin_pnrr"
+) -> AreaTotals:
+    return area_totals(comuni=[comune], rule=rule, amount_field=amount_field)
+
+
+def zone_totals(
+    *, zone: Zone, rule: AllocationRule | str = DEFAULT_ALLOCATION_RULE, amount_field: str = "fin_pnrr"
+) -> AreaTotals:
+    return area_totals(comuni=Comune.objects.filter(zone=zone), rule=rule, amount_field=amount_field)
+
+
+@dataclass
+class ProjectSetTotals:
+    projects: int
+    fin_pnrr: Decimal
+    fin_totale: Decimal
+
+
+def projects_totals(qs: QuerySet[Project]) -> ProjectSetTotals:
+    """Count and sums of a set of projects (each project once, full amounts). One query."""
+    agg = qs.order_by().aggregate(
+        n=Count("pk"),
+        pnrr=Coalesce(Sum("fin_pnrr"), Decimal("0"), output_field=models.DecimalField()),
+        totale=Coalesce(Sum("fin_totale"), Decimal("0"), output_field=models.DecimalField()),
+    )
+    return ProjectSetTotals(
+        projects=agg["n"],
+        fin_pnrr=Decimal(agg["pnrr"]).quantize(CENT),
+        fin_totale=Decimal(agg["totale"]).quantize(CENT),
+    )
+
+
+ZERO = Decimal("0")
+
+
+# Data freshness ---------------------------------------------------------------------------------------------
+
+
+# Per-project territory amounts ------------------------------------------------------------------------------
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_EVEN)
+
+
+@dataclass
+class ProjectAmounts:
+    """One project's amounts attributed to the territory (under the rule), and its latest payments."""
+
+    funded: Decimal = ZERO  # fin_totale share
+    funded_pnrr: Decimal = ZERO  # fin_pnrr share
+    paid: Decimal = ZERO  # paid_total of the latest snapshot, same share
+    not_attributed: Decimal = ZERO  # fin_totale share that goes to no comune of the territory
+    fraction: Decimal = ZERO  # share of the project attributed to the territory (0..1)
+    comuni: dict[int, Decimal] = field(default_factory=dict)  # comune id → fin_totale share
+
+
+@dataclass
+class Area:
+    key: str  # ISTAT code of a comune or slug of a zone
+    name: str
+    funded: Decimal = ZERO
+    paid: Decimal = ZERO
+    projects: int = 0
+    zone: str = ""  # for comuni: the zone's slug
+
+
+@dataclass
+class ProgressPoint:
+    day: date
+    funded: Decimal
+    paid: Decimal
+
+    @property
+    def share(self) -> float | None:
+        return float(self.paid / self.funded * 100) if self.funded else None
+
+
+@dataclass
+class Totals:
+    projects: int = 0
+    funded: Decimal = ZERO
+    funded_pnrr: Decimal = ZERO
+    paid: Decimal = ZERO
+    not_attributed: Decimal = ZERO
+
+    @property
+    def paid_share(self) -> float | None:
+        """Paid as a percentage of funded (None when nothing is funded)."""
+        return round(float(self.paid / self.funded * 100), 1) if self.funded else None
+
+    def add(self, a: ProjectAmounts) -> None:
+        self.projects += 1
+        self.funded += a.funded
+        self.funded_pnrr += a.funded_pnrr
+        self.paid += a.paid
+        self.not_attributed += a.not_attributed
+
+    def rounded(self) -> Totals:
+        return Totals(
+            projects=self.projects,
+            funded=_q(self.funded),
+            funded_pnrr=_q(self.funded_pnrr),
+            paid=_q(self.paid),
+            not_attributed=_q(self.not_attributed),
+        )
+
+
+@dataclass
+class ProjectSetData:
+    """Everything the dashboards need about a set of projects."""
+
+    rule: AllocationRule
+    amounts: dict[int, ProjectAmounts]
+    snapshots: dict[int, list[tuple[date, Decimal | None, Decimal | None]]]  # project → (day, fin, paid)
+    comuni: dict[int, tuple[str, str, str]]  # comune id → (ISTAT code, name, zone slug)
+    components: dict[int, str] = field(default_factory=dict)  # project id → declared PNRR component code
+
+    def totals(self, project_ids: Iterable[int] | None = None) -> Totals:
+        t = Totals()
+        for pid in self.amounts if project_ids is None else project_ids:
+            if pid in self.amounts:
+                t.add(self.amounts[pid])
+        return t.rounded()
+
+    def progress(self, project_ids: Iterable[int] | None = None) -> list[ProgressPoint]:
+        """One point per payments release date: for each project its latest snapshot on or before that
+        date (paid 0 and the project's current funding when it has none yet), allocated to the territory."""
+        ids = [p for p in (self.amounts if project_ids is None else project_ids) if p in self.amounts]
+        # Each project is a step function of the day: its value changes only on its own snapshot days. So
+        # the points are the sums before any snapshot plus the running sum of the changes (one pass over the
+        # snapshots, not one per release date).
+        funded = paid = ZERO
+        changes: dict[date, list[Decimal]] = {}
+        for pid in ids:
+            a = self.amounts[pid]
+            last_funded, last_paid = a.funded, ZERO
+            funded += last_funded
+            for day, fin, pay in self.snapshots.get(pid, []):
+                now_funded = (fin * a.fraction) if fin is not None else a.funded
+                now_paid = (pay or ZERO) * a.fraction
+                change = changes.setdefault(day, [ZERO, ZERO])
+                change[0] += now_funded - last_funded
+                change[1] += now_paid - last_paid
+                last_funded, last_paid = now_funded, now_paid
+        points = []
+        for day in sorted(changes):
+            funded += changes[day][0]
+            paid += changes[day][1]
+            points.append(ProgressPoint(day=day, funded=_q(funded), paid=_q(paid)))
+        return points
+
+    def by_comune(self, project_ids: Iterable[int] | None = None) -> list[Area]:
+        """Funded and paid per comune of the territory (only comuni with a project), largest first."""
+        areas: dict[int, Area] = {}
+        for pid in self.amounts if project_ids is None else project_ids:
+            a = self.amounts.get(pid)
+            if a is None:
+                continue
+            for cid, share in a.comuni.items():
+                code, name, zone = self.comuni[cid]
+                area = areas.setdefault(cid, Area(key=code, name=name, zone=zone))
+                area.funded += share
+                area.paid += share / a.funded * a.paid if a.funded else ZERO
+                area.projects += 1
+        for area in areas.values():
+            area.funded, area.paid = _q(area.funded), _q(area.paid)
+        return sorted(areas.values(), key=lambda x: (-x.funded, x.name))
+
+    def by_zone(
+        self,
+        zones: list[Zone],
+        project_ids: Iterable[int] | None = None,
+        *,
+        comuni: list[Area] | None = None,
+    ) -> list[Area]:
+        """Funded and paid per zona omogenea (every zone, also those with nothing), in the zones' order.
+        `comuni`: the result of `by_comune` for the same projects, when already computed."""
+        ids = list(self.amounts if project_ids is None else project_ids)
+        out = {z.slug: Area(key=z.slug, name=z.name) for z in zones}
+        counted: dict[str, set[int]] = defaultdict(set)
+        for c in self.by_comune(ids) if comuni is None else comuni:
+            if c.zone in out:
+                out[c.zone].funded += c.funded
+                out[c.zone].paid += c.paid
+        for pid in ids:
+            a = self.amounts.get(pid)
+            if a is None:
+                continue
+            for cid in a.comuni:
+                counted[self.comuni[cid][2]].add(pid)
+        for slug, area in out.items():
+            area.projects = len(counted.get(slug, ()))
+        return list(out.values())
+
+
+def project_set_data(
+    projects: QuerySet[Project], *, rule: AllocationRule | str = DEFAULT_ALLOCATION_RULE
+) -> ProjectSetData:
+    """The territory amounts, latest payments and snapshots of `projects` (a queryset; it is used as a
+    subquery once). Three queries whatever the number of projects: the projects, then their places and
+    snapshots looked up by the projects' ids (index lookups, not the subquery again)."""
+    rule = AllocationRule(rule)
+    base: dict[int, tuple[Decimal, Decimal]] = {}
+    components: dict[int, str] = {}
+    provenance: dict[int, str] = {}
+    for pk, fin, pnrr, component, dataset in projects.order_by().values_list(
+        "pk", "fin_totale", "fin_pnrr", "submeasure__measure__component__code", "provenance"
+    ):
+        base[pk] = (fin or ZERO, pnrr or ZERO)
+        components[pk] = component
+        provenance[pk] = dataset
+    ids = list(base)
+    places: dict[int, list[tuple[int | None, str, int | None]]] = defaultdict(list)
+    comuni: dict[int, tuple[str, str, str]] = {}
+    # The places of the project's own dataset (`own_places`), checked here against the provenance read
+    # above: the same rows as a join on the projects, without the planner scanning every project.
+    rows = Place.objects.filter(project_id__in=ids).values_list(
+        "project_id",
+        "dataset",
+        "comune_id",
+        "istat_code",
+        "comune__population_resident",
+        "comune__codice_istat",
+        "comune__name",
+        "comune__zone__slug",
+    )
+    for pid, dataset, cid, istat, pop, code, name, zone in rows:
+        if dataset != provenance[pid]:
+            continue
+        # A place counts as a comune for the rule only when it is a comune of the territory.
+        places[pid].append((cid, istat if cid else "", pop))
+        if cid:
+            comuni[cid] = (code, name, zone or "")
+    snapshots: dict[int, list[tuple[date, Decimal | None, Decimal | None]]] = defaultdict(list)
+    for pid, day, fin, paid in (
+        PaymentSnapshot.objects.filter(project_id__in=ids)
+        .order_by("project_id", "release_date")
+        .values_list("project_id", "release_date", "fin_totale", "paid_total")
+    ):
+        snapshots[pid].append((day, fin, paid))
+    amounts: dict[int, ProjectAmounts] = {}
+    for pid, (fin, pnrr) in base.items():
+        a = ProjectAmounts()
+        project_places = places.get(pid, [])
+        in_territory = {c for c, _i, _p in project_places if c}
+        if project_places and in_territory:
+            if rule == AllocationRule.POPULATION:
+                share, _na, _fb = _allocate(Decimal(1), project_places, in_territory, rule)
+                parts = {c: _allocate(Decimal(1), project_places, {c}, rule)[0] for c in in_territory}
+            else:  # EQUAL: 1/n per place; FULL: everything to every place (same as _allocate, faster)
+                each = Decimal(1) if rule == AllocationRule.FULL else Decimal(1) / len(project_places)
+                parts = dict.fromkeys(in_territory, each)
+                share = Decimal(1) if rule == AllocationRule.FULL else each * len(in_territory)
+            a.fraction = min(Decimal(share), Decimal(1))
+            for cid, part in parts.items():
+                a.comuni[cid] = fin * part
+        a.funded = fin * a.fraction
+        a.funded_pnrr = pnrr * a.fraction
+        a.not_attributed = fin - a.funded if rule != AllocationRule.FULL else ZERO
+        last = snapshots.get(pid)
+        if last:
+            a.paid = (last[-1][2] or ZERO) * a.fraction
+        amounts[pid] = a
+    return ProjectSetData(
+        rule=rule, amounts=amounts, snapshots=dict(snapshots), comuni=comuni, components=components
+    )
+
+
+def projects_of_components(*, codes: Iterable[str]) -> QuerySet[Project]:
+    """The projects of these PNRR components (declared by the project's sub-measure) with at least one place
+    in a comune of the loaded territory."""
+    located = Place.objects.filter(
+        project_id=OuterRef("pk"), dataset=OuterRef("provenance"), comune__isnull=False
+    )
+    return projects_for_list().filter(Exists(located), submeasure__measure__component__code__in=list(codes))
+
+
+# Milestones -------------------------------------------------------------------------------------------------
+
+QUARTER_END = {"Q1": (3, 31), "Q2": (6, 30), "Q3": (9, 30), "Q4": (12, 31)}
+
+
+@dataclass
+class MilestoneRow:
+    milestone: Milestone
+    measures: list[str]
+    due: date | None  # last day of the due quarter (or of the year when the quarter is unknown)
+    past_due: bool
+
+    @property
+    def status(self) -> str:
+        return "past" if self.past_due else ("upcoming" if self.due else "unknown")
+
+
+def due_date(quarter: str, year: int | None) -> date | None:
+    if not year:
+        return None
+    month, day = QUARTER_END.get((quarter or "").strip().upper(), (12, 31))
+    return date(year, month, day)
+
+
+def milestones_of_projects(projects: QuerySet[Project], *, today: date | None = None) -> list[MilestoneRow]:
+    """The milestones and targets of the measures of `projects`, by due date (undated last), each once,
+    with the measures it belongs to and its status by date: "past" when the last day of its due quarter is
+    before today, "upcoming" otherwise (the open data do not say whether it was met). Two queries."""
+    today = today or timezone.localdate()
+    measures = projects.order_by().values("submeasure__measure_id")
+    through = Milestone.submeasures.through
+    links = through.objects.filter(submeasure__measure_id__in=measures).values_list(
+        "milestone_id", "submeasure__measure__code"
+    )
+    codes: dict[int, set[str]] = defaultdict(set)
+    for mid, code in links:
+        codes[mid].add(code)
+    rows = []
+    ordered = Milestone.objects.filter(pk__in=list(codes)).order_by(
+        F("year").asc(nulls_last=True), "quarter", "code"
+    )
+    for m in ordered:
+        due = due_date(m.quarter, m.year)
+        rows.append(
+            MilestoneRow(
+                milestone=m, measures=sorted(codes[m.pk]), due=due, past_due=due is not None and due < today
+            )
+        )
+    return rows
+
+
+def zones() -> list[Zone]:
+    return list(Zone.objects.all())

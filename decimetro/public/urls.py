@@ -1,0 +1,40 @@
+"""Public pages: what a citizen or a journalist reads (no login)."""
+
+from django.urls import path
+
+from decimetro.public.views import map as map_views
+from decimetro.public.views import monitoring, participation, plan, pnrr, territory
+
+app_name = "public"
+
+urlpatterns = [
+    path("", plan.home, name="home"),
+    path("piano/missioni/<str:code>/", plan.mission_detail, name="mission"),
+    path("piano/obiettivi/", plan.objective_list, name="objectives"),
+    path("piano/obiettivi/<str:code>/", plan.objective_detail, name="objective"),
+    path("territorio/comuni/", territory.comune_list, name="comuni"),
+    path("territorio/comuni/<str:codice_istat>/", territory.comune_detail, name="comune"),
+    path("territorio/zone/", territory.zone_list, name="zones"),
+    path("territorio/zone/<slug:slug>/", territory.zone_detail, name="zone"),
+    path("territorio/mappa/", map_views.territory_map, name="map"),
+    path("territorio/confronto/", map_views.compare, name="compare"),
+    path("salute/", map_views.salute, name="health"),
+    path("progetti/", pnrr.project_list, name="projects"),
+    path("progetti/cup/<str:cup>/", pnrr.project_by_cup, name="project_by_cup"),
+    path("progetti/<int:pk>/", pnrr.project_detail, name="project"),
+    path("pnrr/misure/", pnrr.measure_list, name="measures"),
+    path("pnrr/misure/<str:code>/", pnrr.measure_detail, name="measure"),
+    path("pnrr/attuatori/<int:pk>/", pnrr.body_detail, name="body"),
+    path("monitoraggio/indicatori/", monitoring.indicator_list, name="indicators"),
+    path("monitoraggio/indicatori/<int:pk>/", monitoring.indicator_detail, name="indicator"),
+    path("partecipazione/consultazioni/", participation.consultation_list, name="consultations"),
+    path("partecipazione/consultazioni/<int:pk>/", participation.consultation_detail, name="consultation"),
+    path(
+        "partecipazione/osservazioni/<int:pk>/allegato/",
+        participation.observation_attachment,
+        name="observation_attachment",
+    ),
+    path("progetti/verifiche/foto/<int:pk>/", participation.verification_photo, name="verification_photo"),
+    path("dup/", participation.dup_territory, name="dup"),
+    path("dup/<str:key>/", participation.dup_detail, name="dup_detail"),
+]

@@ -1,0 +1,255 @@
+"""The Web GIS, the comparison of two areas, the health check."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
+
+from decimetro.insights import figures
+from decimetro.insights import map as sm
+from decimetro.insights.charts import PNRR_SOURCE, chart
+from decimetro.insights.params import map_data_for, map_state
+from decimetro.plan.models import Objective
+from decimetro.pnrr.models import Measure, PnrrComponent, PnrrMission
+from decimetro.territory import selectors as terr_sel
+from decimetro.territory.models import Comune, Zone
+
+LEVELS = {"comuni": _("Comuni"), "zone": _("Zone omogenee (somma dei comuni)")}
+
+
+def _query(state: dict[str, str]) -> str:
+    q = QueryDict(mutable=True)
+    for k, v in state.items():
+        if v and not (k == "livello" and v == "comuni"):
+            q[k] = v
+    return q.urlencode()
+
+
+def territory_map(request: HttpRequest) -> HttpResponse:
+    state = map_state(request.GET)
+    data = map_data_for(state)
+    payload = sm.map_payload(data)
+    query = _query(state)
+    zones = list(Zone.objects.order_by("kind", "name"))
+    return render(
+        request,
+        "public/map.html",
+        {
+            "nav": "mappa",
+            "state": state,
+            "data": data,
+            "payload": payload,
+            "metrics": [(k, str(v)) for k, v in sm.METRICS.items()],
+            "rules": figures.AllocationRule.choices,
+            "levels": [(k, str(v)) for k, v in LEVELS.items()],
+            "missions": PnrrMission.objects.order_by("code"),
+            "components": PnrrComponent.objects.order_by("code"),
+            "measures": Measure.objects.only("code", "name").order_by("code"),
+            "objectives": Objective.objects.filter(edition__is_current=True)
+            .only("code", "title")
+            .order_by("mission__number", "number"),
+            "zones": zones,
+            "actors": sm.actor_choices(),
+            "actor_rule": sm.ACTOR_RULE,
+            "payment_rule": sm.PAYMENT_RULE,
+            "rule_note": sm.RULE_NOTES[data.rule],
+            "breaks_method": sm.BREAKS_METHOD,
+            "classes": _classes(payload, state["livello"]),
+            "table": _table_rows(payload),
+            "query": query,
+            "geojson_url": f"{reverse('reports:map_geojson')}?{query}",
+            "csv_url": f"{reverse('reports:map_csv')}?{query}",
+            "map_zones": [{"slug": z.slug, "name": z.name} for z in zones],
+            "selected_zone": next((z for z in payload["zones"] if z["key"] == state["zona"]), None),
+        },
+    )
+
+
+def _fmt(value: Any, digits: int, *, italian: bool) -> str:
+    """A number as the tables show it (grouped digits, `digits` decimals) without the template filters: the
+    map page formats ~1 000 cells and the filters were most of its time."""
+    if value is None:
+        return "—"
+    text = f"{value:,.{digits}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".") if italian else text
+
+
+def _table_rows(payload: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The rows of the two tables (the text alternative of the map), formatted."""
+    italian = (translation.get_language() or "it").startswith("it")
+    comune_url = reverse("public:comune", args=["000000"])
+    zone_url = reverse("public:zone", args=["zona-slug"])
+    zone_names = {z["key"]: z["name"] for z in payload["zones"]}
+
+    def cells(a: dict[str, Any]) -> list[str]:
+        return [
+            _fmt(a["value"], 2, italian=italian),
+            _fmt(a["projects"], 0, italian=italian),
+            _fmt(a["funding"], 2, italian=italian),
+            _fmt(a["funding_per_resident"], 2, italian=italian),
+            "—" if a["payment_progress"] is None else _fmt(a["payment_progress"], 1, italian=italian),
+        ]
+
+    comuni = [
+        {
+            "key": a["key"],
+            "name": a["name"],
+            "href": comune_url.replace("000000", a["key"]),
+            "zone": zone_names.get(a["zone"] or "", "—"),
+            "cells": cells(a),
+            "class": "—" if a["class_index"] is None else str(a["class_index"] + 1),
+        }
+        for a in payload["comuni"]
+    ]
+    zones = [
+        {
+            "key": z["key"],
+            "name": z["name"],
+            "href": zone_url.replace("zona-slug", z["key"]),
+            "cells": cells(z),
+        }
+        for z in payload["zones"]
+    ]
+    return comuni, zones
+
+
+def _classes(payload: dict[str, Any], level: str) -> list[dict[str, Any]]:
+    """The legend: one row per class (from, to) for the server-rendered legend."""
+    breaks = payload["zone_breaks" if level == "zone" else "breaks"]
+    return [{"index": i, "low": breaks[i], "high": breaks[i + 1]} for i in range(len(breaks) - 1)]
+
+
+def area_standing_context(
+    *, data: sm.MapData, key: str, totals: figures.AreaTotals, chart_id: str = "missions-mix"
+) -> dict[str, Any]:
+    """The "where it stands" block: funding per resident against the metropolitan median, payment progress,
+    projects, and the missions mix as a chart with its table (from `totals`, already computed)."""
+    standing = sm.area_standing(data=data, key=key) or {}
+    mix = chart(
+        chart_id,
+        kind="hbar",
+        title=_t("Importo PNRR attribuito per missione"),
+        labels=[f"{m.code} {m.name}" for m in totals.by_mission],
+        datasets=[{"label": _t("Importo PNRR attribuito"), "data": [m.amount for m in totals.by_mission]}],
+        unit="€",
+        source=PNRR_SOURCE,
+        as_of=data.payments_as_of,
+        how_to_read=_t(
+            "Ogni barra è la parte dell'importo PNRR dei progetti localizzati qui, per missione (%(rule)s)."
+        )
+        % {"rule": totals.rule_label},
+        label_header=_t("Missione"),
+    )
+    return {
+        "standing": standing,
+        "area": standing.get("area"),
+        "mix": mix,
+        "data": data,
+        "rule_note": sm.RULE_NOTES[data.rule],
+        "payment_rule": sm.PAYMENT_RULE,
+    }
+
+
+def _area_for(key: str) -> tuple[str, str, list[Comune], str] | None:
+    """(kind, name, comuni, url) of a comune (ISTAT code) or a zone (slug), or None."""
+    key = (key or "").strip()[:50]
+    if not key:
+        return None
+    comune = terr_sel.comune_detail().defer("geometry").filter(codice_istat=key).first()
+    if comune is not None:
+        return "comune", comune.name, [comune], reverse("public:comune", args=[comune.codice_istat])
+    zone = Zone.objects.filter(slug=key).first()
+    if zone is not None:
+        comuni = list(terr_sel.comuni_list(zone=zone.slug))
+        return "zona", zone.name, comuni, reverse("public:zone", args=[zone.slug])
+    return None
+
+
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two comuni or zones side by side: `?a=<ISTAT code|zone slug>&b=…`."""
+    raw_rule = request.GET.get("ripartizione") or ""
+    rule = figures.AllocationRule(
+        raw_rule if raw_rule in figures.AllocationRule.values else figures.DEFAULT_ALLOCATION_RULE
+    )
+    keys = {"a": (request.GET.get("a") or "").strip()[:50], "b": (request.GET.get("b") or "").strip()[:50]}
+    found = {k: _area_for(v) for k, v in keys.items()}
+    errors = [k for k, v in keys.items() if v and found[k] is None]
+    sides: list[dict[str, Any]] = []
+    if all(found.values()):
+        data = sm.map_data(rule=rule, metric="funding_per_resident")
+        for side, key in keys.items():
+            kind, name, comuni, url = found[side]  # type: ignore[misc]
+            totals = figures.area_totals(comuni=comuni, rule=rule)
+            sides.append(
+                {
+                    "side": side,
+                    "key": key,
+                    "kind": kind,
+                    "name": name,
+                    "url": url,
+                    "totals": totals,
+                    **area_standing_context(data=data, key=key, totals=totals, chart_id=f"missions-{side}"),
+                }
+            )
+    missions = sorted({m.code: m.name for s in sides for m in s["totals"].by_mission}.items())
+    mix_chart = None
+    if len(sides) == 2:
+        amounts = [{m.code: m.amount for m in s["totals"].by_mission} for s in sides]
+        mix_chart = chart(
+            "compare-missions",
+            kind="bar",
+            title=_t("Importo PNRR per residente, per missione"),
+            labels=[f"{code} {name}" for code, name in missions],
+            datasets=[
+                {
+                    "label": s["name"],
+                    "data": [
+                        (amounts[i].get(code, 0) / s["totals"].population) if s["totals"].population else None
+                        for code, _name in missions
+                    ],
+                }
+                for i, s in enumerate(sides)
+            ],
+            unit="€",
+            source=PNRR_SOURCE,
+            as_of=sides[0]["data"].payments_as_of,
+            how_to_read=_t("Euro PNRR attribuiti per residente in ciascuna missione (%(rule)s).")
+            % {"rule": str(rule.label)},
+            label_header=_t("Missione"),
+        )
+    choices_comuni = Comune.objects.filter(pk__in=terr_sel.comuni_of_territory()).only("codice_istat", "name")
+    return render(
+        request,
+        "public/compare.html",
+        {
+            "nav": "mappa",
+            "keys": keys,
+            "errors": errors,
+            "sides": sides,
+            "mix_chart": mix_chart,
+            "rule": rule,
+            "rules": figures.AllocationRule.choices,
+            "comuni": choices_comuni.order_by("name"),
+            "zones": Zone.objects.order_by("kind", "name"),
+            "rule_note": sm.RULE_NOTES[rule],
+        },
+        status=404 if errors else 200,
+    )
+
+
+def salute(request: HttpRequest) -> HttpResponse:
+    """Health check and the ceiling of the page benchmark: no database, no template."""
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def area_where(pnrr: dict[str, Any], key: str) -> dict[str, Any]:
+    """The "where it stands" block of a comune (ISTAT code) or zone (slug) page, under the page's rule
+    (`pnrr` is the context of `public.views.pnrr.area_pnrr_context`). Three queries."""
+    data = sm.map_data(rule=pnrr["rule"], metric="funding_per_resident")
+    return area_standing_context(data=data, key=key, totals=pnrr["totals"])

@@ -1,0 +1,237 @@
+"""Public pages of the PNRR data: projects, measures, implementing bodies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from decimetro.insights import figures
+from decimetro.insights.cache import cached_for_data_version
+from decimetro.insights.dashboards import project_payments_chart
+from decimetro.insights.params import filters_from
+from decimetro.pnrr import selectors as pnrr_sel
+from decimetro.pnrr.models import (
+    FUNDING_SOURCES,
+    ImplementingBody,
+    Measure,
+    PnrrComponent,
+    Project,
+    Provenance,
+)
+from decimetro.reports.views.pnrr import projects_csv_response
+from decimetro.territory.models import Comune, Zone
+
+PAGE_SIZE = 25
+
+
+PAGE_SIZES = (10, 25, 50, 100)
+
+
+SORT_LABELS = {
+    "-amount": _("Importo PNRR (decrescente)"),
+    "amount": _("Importo PNRR (crescente)"),
+    "-total": _("Finanziamento totale (decrescente)"),
+    "title": _("Titolo (A-Z)"),
+    "cup": _("CUP"),
+    "measure": _("Misura"),
+}
+
+
+def _page(request: HttpRequest, qs: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
+    return Paginator(qs, per_page).get_page(request.GET.get("pagina"))
+
+
+def _query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string without `names` (for pagination and sort links)."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def project_list(request: HttpRequest) -> HttpResponseBase:
+    filters, values = filters_from(request.GET)
+    sort = request.GET.get("ordina") or pnrr_sel.DEFAULT_PROJECT_SORT
+    if not pnrr_sel.project_sort_is_valid(sort):
+        sort = pnrr_sel.DEFAULT_PROJECT_SORT
+    projects = pnrr_sel.projects_filtered(filters=filters, sort=sort)
+    if request.GET.get("format") == "csv":
+        return projects_csv_response(projects)
+    try:
+        per_page = int(request.GET.get("per_pagina") or PAGE_SIZE)
+    except ValueError:
+        per_page = PAGE_SIZE
+    if per_page not in PAGE_SIZES:
+        per_page = PAGE_SIZE
+    page = _page(request, pnrr_sel.with_list_places(projects), per_page)
+    components = list(PnrrComponent.objects.select_related("mission").order_by("code"))
+    missions = list({c.mission.code: c.mission for c in components}.values())
+    return render(
+        request,
+        "public/pnrr/project_list.html",
+        {
+            "nav": "progetti",
+            "page": page,
+            "filters": values,
+            "sort": sort,
+            "per_page": per_page,
+            "sorts": SORT_LABELS,
+            "page_sizes": PAGE_SIZES,
+            "missions": missions,
+            "components": components,
+            "measures": Measure.objects.only("code", "name").order_by("code"),
+            "zones": Zone.objects.order_by("kind", "name"),
+            "comuni": Comune.objects.only("codice_istat", "name").order_by("name", "codice_istat"),
+            "provenances": Provenance.choices,
+            "page_query": _query_without(request, "pagina", "format"),
+            "csv_query": _query_without(request, "pagina", "format", "per_pagina"),
+        },
+    )
+
+
+def _funding_rows(project: Project) -> list[tuple[str, Decimal]]:
+    return [
+        (str(Project._meta.get_field(f).verbose_name), getattr(project, f))  # type: ignore[union-attr]
+        for f in FUNDING_SOURCES
+        if getattr(project, f)
+    ]
+
+
+def _places_geometry(project: Project) -> dict[str, Any] | None:
+    geometries = [p.comune.geometry for p in project.located_places if p.comune and p.comune.geometry]
+    return {"type": "GeometryCollection", "geometries": geometries} if geometries else None
+
+
+def project_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    project = get_object_or_404(pnrr_sel.project_detail_queryset(), pk=pk)
+    payments = list(project.payments.all())
+    latest = payments[-1] if payments else None
+    return render(
+        request,
+        "public/pnrr/project_detail.html",
+        {
+            "nav": "progetti",
+            "project": project,
+            "places": project.located_places,
+            "funding": _funding_rows(project),
+            "payments": payments,
+            "latest_payment": latest,
+            "payments_chart": project_payments_chart(payments),
+            "latest_share": round(latest.paid_share * 100, 1)
+            if latest and latest.paid_share is not None
+            else None,
+            "geometry": _places_geometry(project),
+        },
+    )
+
+
+def project_by_cup(request: HttpRequest, cup: str) -> HttpResponse:
+    """A CUP's public address here: its project, or the list of its projects when it has several."""
+    found = list(pnrr_sel.projects_for_list().filter(cup=cup.strip().upper()).order_by("pk")[:2])
+    if not found:
+        raise Http404("CUP non trovato")
+    if len(found) == 1:
+        return redirect("public:project", pk=found[0].pk)
+    return redirect(f"{reverse('public:projects')}?q={cup.strip().upper()}")
+
+
+def measure_list(request: HttpRequest) -> HttpResponse:
+    measures = list(pnrr_sel.measures_index())
+    components: dict[str, dict[str, Any]] = {}
+    for m in measures:
+        group = components.setdefault(m.component.code, {"component": m.component, "measures": []})
+        group["measures"].append(m)
+    return render(
+        request,
+        "public/pnrr/measure_list.html",
+        {"nav": "misure", "groups": list(components.values()), "count": len(measures)},
+    )
+
+
+def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
+    measure = get_object_or_404(pnrr_sel.measure_detail_queryset(), code=code.upper())
+    projects = pnrr_sel.projects_of_measure_in_territory(measure=measure)
+    return render(
+        request,
+        "public/pnrr/measure_detail.html",
+        {
+            "nav": "misure",
+            "measure": measure,
+            "milestones": pnrr_sel.milestones_for_measure(measure=measure),
+            "totals": figures.projects_totals(projects),
+            "page": _page(request, projects),
+            "page_query": _query_without(request, "pagina"),
+        },
+    )
+
+
+def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    body = get_object_or_404(ImplementingBody, pk=pk)
+    projects = pnrr_sel.projects_of_body(body=body).order_by(*pnrr_sel.project_order("-amount"))
+    return render(
+        request,
+        "public/pnrr/body_detail.html",
+        {
+            "nav": "progetti",
+            "body": body,
+            "totals": figures.projects_totals(projects),
+            "page": _page(request, pnrr_sel.with_list_places(projects)),
+            "page_query": _query_without(request, "pagina"),
+        },
+    )
+
+
+def allocation_rule_from(request: HttpRequest) -> figures.AllocationRule:
+    raw = request.GET.get("ripartizione") or ""
+    if raw in figures.AllocationRule.values:
+        return figures.AllocationRule(raw)
+    return figures.AllocationRule(figures.DEFAULT_ALLOCATION_RULE)
+
+
+def area_pnrr_context(
+    request: HttpRequest, *, comuni: list[Comune], list_query: str, limit: int = 10
+) -> dict[str, Any]:
+    """Context for `web/pnrr/_area_projects.html`: totals per mission and per resident under the chosen
+    allocation rule (`?ripartizione=`), the amount not attributable to any comune, and the largest projects.
+    `comuni` must be a list (already fetched), so this costs three queries whatever the number of projects;
+    in production one (the data version) when this process has already computed the same area and rule for
+    the same data (`pnrr.selectors_map.cached_for_data_version`)."""
+    rule = allocation_rule_from(request)
+    totals, top_projects = cached_for_data_version(
+        "area",
+        (tuple(c.pk for c in comuni), rule.value, limit),
+        lambda: (
+            figures.area_totals(comuni=comuni, rule=rule),
+            pnrr_sel.area_top_projects(comuni=comuni, limit=limit),
+        ),
+    )
+    missions = [
+        {
+            "code": m.code,
+            "name": m.name,
+            "projects": m.projects,
+            "amount": m.amount,
+            "per_resident": (m.amount / totals.population).quantize(figures.CENT)
+            if totals.population
+            else None,
+        }
+        for m in totals.by_mission
+    ]
+    return {
+        "totals": totals,
+        "missions": missions,
+        "top_projects": top_projects,
+        "rule": rule,
+        "rules": figures.AllocationRule.choices,
+        "default_rule": figures.AllocationRule(figures.DEFAULT_ALLOCATION_RULE),
+        "list_url": f"{reverse('public:projects')}?{list_query}",
+        "limit": limit,
+    }

@@ -1,6 +1,0 @@
-from django.apps import AppConfig
-
-
-class WebConfig(AppConfig):
-    name = "decimetro.web"
-    label = "web"
