@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint typecheck pytest install setup check-deploy clean
+
+.PHONY: run test lint typecheck imports pytest install setup check-deploy clean
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +27,7 @@ setup: install
 	$(PY) manage.py setup_data
 
 ## make test: lint, type-check and the whole test suite (SQLite by default, PostgreSQL when DATABASE_URL is set)
-test: install lint typecheck pytest
+test: install lint typecheck imports pytest
 
 lint: install
 	$(VENV)/bin/ruff check .
@@ -34,6 +35,10 @@ lint: install
 
 typecheck: install
 	$(VENV)/bin/mypy decimetro
+
+## make imports: the architecture's import contracts (pyproject.toml [tool.importlinter], docs/ARCHITECTURE.md)
+imports: install
+	$(VENV)/bin/lint-imports
 
 pytest: install
 	bash scripts/ensure-chromium.sh

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 import factory
 
 from decimetro.core.models import Membership, Organisation, OrganisationKind, Role, User
 from decimetro.plan.models import Component, Edition, Keyword, Mission, Objective
+from decimetro.pnrr import models as pnrr
 from decimetro.territory.models import Comune, Zone
 
 
@@ -111,12 +115,7 @@ class ComuneFactory(factory.django.DjangoModelFactory):
     geometry = {"type": "Polygon", "coordinates": [[[9.0, 45.4], [9.1, 45.4], [9.1, 45.5], [9.0, 45.4]]]}
 
 
-# PNRR (imports here: this section was appended) -----------------------------------------------
-
-import datetime  # noqa: E402
-from decimal import Decimal  # noqa: E402
-
-from decimetro.pnrr import models as pnrr  # noqa: E402
+# PNRR ------------------------------------------------------------------------------------------
 
 
 class PnrrMissionFactory(factory.django.DjangoModelFactory):

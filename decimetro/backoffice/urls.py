@@ -33,11 +33,6 @@ urlpatterns = [
         monitoring.indicator_value_record_view,
         name="indicator_value_record",
     ),
-    path(
-        "partecipazione/consultazioni/<int:pk>/osservazioni/",
-        participation.observation_create,
-        name="observation_create",
-    ),
     path("gestione/consultazioni/", participation.consultation_admin_list, name="consultation_admin"),
     path("gestione/consultazioni/nuova/", participation.consultation_create_view, name="consultation_create"),
     path("gestione/consultazioni/<int:pk>/", participation.consultation_manage, name="consultation_manage"),

@@ -16,15 +16,13 @@ views check them first. The rules:
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.db.models import Model
 
 from decimetro.core.models import Membership, Organisation, OrganisationKind, Role, User
-
-if TYPE_CHECKING:
-    from decimetro.territory.models import Comune
 
 WRITER_ROLES = frozenset({Role.EDITOR.value, Role.ADMIN.value})
 
@@ -58,7 +56,7 @@ def role_of(user: Any) -> str | None:
     return membership.role if membership else None
 
 
-def comune_of(user: Any) -> Comune | None:
+def comune_of(user: Any) -> Model | None:
     """The Comune the user acts for (only for members of a Comune's organisation)."""
     membership = membership_of(user)
     if membership is None or membership.organisation.kind != OrganisationKind.COMUNE:
@@ -121,7 +119,7 @@ def can_write_for_organisation(user: Any, organisation: Organisation | None) -> 
     return is_ente_staff(user) or is_member_writer_of(user, organisation)
 
 
-def can_write_for_comune(user: Any, comune: Comune | None) -> bool:
+def can_write_for_comune(user: Any, comune: Model | None) -> bool:
     """Ente staff, or an editor/admin of this Comune's organisation."""
     if comune is None:
         return False
@@ -167,7 +165,7 @@ def ensure_ente_member(user: Any) -> None:
         raise PermissionDenied("Pagina riservata al personale dell'Ente.")
 
 
-def ensure_can_write_for_comune(user: Any, comune: Comune | None) -> None:
+def ensure_can_write_for_comune(user: Any, comune: Model | None) -> None:
     if not can_write_for_comune(user, comune):
         raise PermissionDenied("Non puoi modificare i dati di questo Comune.")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -34,15 +33,12 @@ from decimetro.core.models import (
     Role,
     User,
 )
-from decimetro.territory.models import Comune
 
-ENTE_DEFAULT_NAME = "Città metropolitana di Milano"
-ENTE_DEFAULT_FISCAL_CODE = "08911820960"
 USERNAME_RE = re.compile(r"^[\w.@+-]{3,150}$")
 FISCAL_CODE_RE = re.compile(r"^(\d{11}|[A-Z0-9]{16})$")
 
 
-def _org_snapshot(org: Organisation) -> dict[str, Any]:
+def organisation_snapshot(org: Organisation) -> dict[str, Any]:
     return {
         "kind": org.kind,
         "body_kind": org.body_kind,
@@ -73,53 +69,6 @@ def token_hash(token: str) -> str:
 
 
 # Organisations ----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class OrganisationsSetupSummary:
-    ente_created: bool
-    comuni_created: int
-    comuni_total: int
-
-
-def organisations_setup(*, by: User | None = None, uts: str | None = None) -> OrganisationsSetupSummary:
-    """Create the Ente and one organisation per comune of the territory (UTS `uts`, default the configured
-    one). Idempotent: what exists is left as it is. `by=None` is the system (setup_data); a person must be an
-    Ente admin."""
-    if by is not None:
-        perms.ensure_ente_admin(by)
-    uts = uts or settings.DECIMETRO_TERRITORY_UTS
-    with transaction.atomic():
-        ente = Organisation.objects.filter(kind=OrganisationKind.ENTE).first()
-        ente_created = False
-        if ente is None:
-            ente = Organisation.objects.create(
-                kind=OrganisationKind.ENTE, name=ENTE_DEFAULT_NAME, fiscal_code=ENTE_DEFAULT_FISCAL_CODE
-            )
-            audit_record(by=by, action="create", target=ente, before=None, after=_org_snapshot(ente))
-            ente_created = True
-        comuni = list(Comune.objects.filter(codice_uts=uts).order_by("name"))
-        have = set(Organisation.objects.filter(comune__in=comuni).values_list("comune_id", flat=True))
-        taken_names = set(Organisation.objects.values_list("name", flat=True))
-        created = 0
-        for comune in comuni:
-            if comune.pk in have:
-                continue
-            name = f"Comune di {comune.name}"
-            if name in taken_names:  # two comuni with the same name in one territory: disambiguate
-                name = f"{name} ({comune.codice_istat})"
-            org = Organisation.objects.create(
-                kind=OrganisationKind.COMUNE,
-                comune=comune,
-                name=name,
-                fiscal_code=comune.codice_fiscale,
-            )
-            taken_names.add(name)
-            audit_record(by=by, action="create", target=org, before=None, after=_org_snapshot(org))
-            created += 1
-    return OrganisationsSetupSummary(
-        ente_created=ente_created, comuni_created=created, comuni_total=len(comuni)
-    )
 
 
 def _clean_org_fields(
@@ -157,7 +106,7 @@ def organisation_create(
             name=name, body_kind=body_kind, fiscal_code=fiscal_code, email=email, phone=phone, exclude_pk=None
         )
         org = Organisation.objects.create(kind=OrganisationKind.BODY, **fields)
-        audit_record(by=by, action="create", target=org, before=None, after=_org_snapshot(org))
+        audit_record(by=by, action="create", target=org, before=None, after=organisation_snapshot(org))
     return org
 
 
@@ -181,7 +130,7 @@ def organisation_update(
             .select_related("comune")
             .get(pk=organisation.pk)
         )
-        before = _org_snapshot(org)
+        before = organisation_snapshot(org)
         if org.kind == OrganisationKind.BODY:
             fields = _clean_org_fields(
                 name=name,
@@ -205,7 +154,7 @@ def organisation_update(
             fields.pop("body_kind")
         for key, value in fields.items():
             setattr(org, key, value)
-        after = _org_snapshot(org)
+        after = organisation_snapshot(org)
         if after != before:
             org.save()
             audit_record(by=by, action="update", target=org, before=before, after=after)

@@ -30,6 +30,11 @@ urlpatterns = [
     path("partecipazione/consultazioni/", participation.consultation_list, name="consultations"),
     path("partecipazione/consultazioni/<int:pk>/", participation.consultation_detail, name="consultation"),
     path(
+        "partecipazione/consultazioni/<int:pk>/osservazioni/",
+        participation.observation_create,
+        name="observation_create",
+    ),
+    path(
         "partecipazione/osservazioni/<int:pk>/allegato/",
         participation.observation_attachment,
         name="observation_attachment",

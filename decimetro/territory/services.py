@@ -5,10 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.conf import settings
 from django.db import transaction
 
 from decimetro.core.audit import audit_record
-from decimetro.core.models import User
+from decimetro.core.models import (
+    Organisation,
+    OrganisationKind,
+    User,
+)
+from decimetro.core.permissions import ensure_ente_admin
+from decimetro.core.services import organisation_snapshot
 from decimetro.territory import sources
 from decimetro.territory.models import Comune, Zone
 
@@ -154,3 +161,56 @@ def territory_load(
         )
         summary.comuni_updated += 1
     return summary
+
+
+ENTE_DEFAULT_NAME = "Città metropolitana di Milano"
+
+
+ENTE_DEFAULT_FISCAL_CODE = "08911820960"
+
+
+@dataclass(frozen=True)
+class OrganisationsSetupSummary:
+    ente_created: bool
+    comuni_created: int
+    comuni_total: int
+
+
+def organisations_setup(*, by: User | None = None, uts: str | None = None) -> OrganisationsSetupSummary:
+    """Create the Ente and one organisation per comune of the territory (UTS `uts`, default the configured
+    one). Idempotent: what exists is left as it is. `by=None` is the system (setup_data); a person must be an
+    Ente admin."""
+    if by is not None:
+        ensure_ente_admin(by)
+    uts = uts or settings.DECIMETRO_TERRITORY_UTS
+    with transaction.atomic():
+        ente = Organisation.objects.filter(kind=OrganisationKind.ENTE).first()
+        ente_created = False
+        if ente is None:
+            ente = Organisation.objects.create(
+                kind=OrganisationKind.ENTE, name=ENTE_DEFAULT_NAME, fiscal_code=ENTE_DEFAULT_FISCAL_CODE
+            )
+            audit_record(by=by, action="create", target=ente, before=None, after=organisation_snapshot(ente))
+            ente_created = True
+        comuni = list(Comune.objects.filter(codice_uts=uts).order_by("name"))
+        have = set(Organisation.objects.filter(comune__in=comuni).values_list("comune_id", flat=True))
+        taken_names = set(Organisation.objects.values_list("name", flat=True))
+        created = 0
+        for comune in comuni:
+            if comune.pk in have:
+                continue
+            name = f"Comune di {comune.name}"
+            if name in taken_names:  # two comuni with the same name in one territory: disambiguate
+                name = f"{name} ({comune.codice_istat})"
+            org = Organisation.objects.create(
+                kind=OrganisationKind.COMUNE,
+                comune=comune,
+                name=name,
+                fiscal_code=comune.codice_fiscale,
+            )
+            taken_names.add(name)
+            audit_record(by=by, action="create", target=org, before=None, after=organisation_snapshot(org))
+            created += 1
+    return OrganisationsSetupSummary(
+        ente_created=ente_created, comuni_created=created, comuni_total=len(comuni)
+    )

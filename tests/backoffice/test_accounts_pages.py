@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from decimetro.core import services as svc
 from decimetro.core.models import AuditEntry, Invitation, Membership, Organisation, User
+from decimetro.territory.services import organisations_setup
 from tests.factories import EnteFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -496,7 +497,7 @@ def test_invite_form_errors_are_shown(world, ente_admin):
 
 def test_ente_factory_persona_is_the_setup_ente(territory, ente_admin):
     """organisations_setup reuses the Ente of the personas (one Ente only)."""
-    svc.organisations_setup()
+    organisations_setup()
     assert Organisation.objects.filter(kind="ente").get() == EnteFactory()
 
 

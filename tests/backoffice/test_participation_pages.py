@@ -76,7 +76,7 @@ ENDPOINTS: dict[
     ),
     # The consultation is open to all comuni and bodies (not to the Ente, which asks).
     "observation_create": (
-        lambda w: reverse("backoffice:observation_create", args=[w["consultation"].pk]),
+        lambda w: reverse("public:observation_create", args=[w["consultation"].pk]),
         lambda w: {"text": "Un'osservazione", "proposal_kind": ""},
         {"comune_a_editor", "comune_b_editor", "association_user"},
     ),
@@ -169,7 +169,7 @@ def test_forged_post_without_csrf_is_refused(world):
     client.force_login(world["users"]["comune_a_editor"])
     before = db_state()
     response = client.post(
-        reverse("backoffice:observation_create", args=[world["consultation"].pk]), {"text": "Senza token"}
+        reverse("public:observation_create", args=[world["consultation"].pk]), {"text": "Senza token"}
     )
     assert response.status_code == 403
     response = client.post(

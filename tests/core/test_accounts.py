@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from decimetro.core import services as svc
 from decimetro.core.models import AuditEntry, Invitation, Membership, Organisation, User
+from decimetro.territory.services import organisations_setup
 from tests.factories import ComuneFactory, EnteFactory, MembershipFactory, OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -41,28 +42,28 @@ def _counts() -> tuple[int, int, int, int, int]:
 
 
 def test_organisations_setup_creates_ente_and_one_per_comune_idempotently(territory):
-    summary = svc.organisations_setup()
+    summary = organisations_setup()
     assert summary.ente_created
     assert summary.comuni_created == 133 == summary.comuni_total
     assert Organisation.objects.filter(kind="ente").count() == 1
     milano = Organisation.objects.get(comune__codice_istat="015146")
     assert milano.name == "Comune di Milano" and milano.kind == "comune"
     audits = AuditEntry.objects.count()
-    again = svc.organisations_setup()
+    again = organisations_setup()
     assert not again.ente_created and again.comuni_created == 0
     assert Organisation.objects.count() == 134
     assert AuditEntry.objects.count() == audits  # nothing changed, nothing audited
 
 
 def test_organisations_setup_keeps_existing_ente_and_comune_orgs(comune_a_editor, ente_admin, comune_b):
-    svc.organisations_setup(uts=comune_b.codice_uts)
+    organisations_setup(uts=comune_b.codice_uts)
     assert Organisation.objects.filter(kind="ente").count() == 1
     assert Organisation.objects.filter(comune=comune_a_editor.membership.organisation.comune).count() == 1
 
 
 def test_organisations_setup_by_a_person_needs_ente_admin(comune_a_editor):
     with pytest.raises(PermissionDenied):
-        svc.organisations_setup(by=comune_a_editor)
+        organisations_setup(by=comune_a_editor)
 
 
 def test_organisations_setup_command(territory, capsys):
@@ -382,7 +383,7 @@ def test_demo_users_refused_outside_development(settings, territory):
 def test_demo_users_in_development_print_their_passwords(settings, capsys, db):
     settings.DEBUG = True
     comune = ComuneFactory(codice_istat="015146", name="Milano")
-    svc.organisations_setup(uts=comune.codice_uts)
+    organisations_setup(uts=comune.codice_uts)
     call_command("demo_users")
     out = capsys.readouterr().out
     match = re.search(r"admin\.ente\s+password: (\S+)", out)

@@ -128,7 +128,7 @@ def test_closed_or_not_yet_open_consultation_accepts_nothing(world, persona_clie
     before = db_state()
     client = persona_client("comune_a_editor")
     response = client.post(
-        reverse("backoffice:observation_create", args=[c.pk]),
+        reverse("public:observation_create", args=[c.pk]),
         {"text": "Troppo tardi", "attachment": upload("n.pdf", pdf_bytes())},
     )
     assert response.status_code == 403
@@ -205,7 +205,7 @@ def test_wrong_type_or_oversize_attachment_is_rejected(
         )
     assert message in " ".join(err.value.messages)
     response = persona_client("comune_a_editor").post(
-        reverse("backoffice:observation_create", args=[world["consultation"].pk]),
+        reverse("public:observation_create", args=[world["consultation"].pk]),
         {"text": "x", "attachment": upload(name, content)},
     )
     assert response.status_code == 400

@@ -123,7 +123,7 @@ REGISTRY: dict[str, str] = {
     # Participation (views_participation.py)
     "public:consultations": PUBLIC_READ,
     "public:consultation": PUBLIC_READ,
-    "backoffice:observation_create": ORG_WRITE,  # editors of the invited organisations
+    "public:observation_create": ORG_WRITE,  # editors of the invited organisations
     "public:observation_attachment": PUBLIC_FILE,
     "backoffice:consultation_admin": STAFF_READ,
     "backoffice:consultation_create": STAFF_WRITE,
@@ -559,8 +559,8 @@ WRITES: list[Write] = [
         REFUSED_STAFF,
     ),
     Write(
-        "backoffice:observation_create",
-        lambda w: reverse("backoffice:observation_create", args=[w["consultation_b"].pk]),
+        "public:observation_create",
+        lambda w: reverse("public:observation_create", args=[w["consultation_b"].pk]),
         lambda w: {"text": "Osservazione", "proposal_kind": ""},
         "comune_b_editor",
         (*REFUSED_ORG, "ente_admin"),  # the Ente asks, it does not answer
@@ -991,7 +991,7 @@ CSRF_CASES = [
     "backoffice:indicator_create",  # monitoring
     "backoffice:indicator_value_record",
     "backoffice:consultation_create",  # participation
-    "backoffice:observation_create",
+    "public:observation_create",
     "backoffice:verification_create",
     "backoffice:dup_manage",
     "backoffice:user_invite",  # accounts

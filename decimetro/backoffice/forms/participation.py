@@ -13,7 +13,6 @@ from decimetro.participation.models import (
     Audience,
     GroundStatus,
     ObservationStatus,
-    ProposalKind,
 )
 from decimetro.plan.models import Edition, Mission, Objective
 
@@ -92,26 +91,6 @@ class ConsultationForm(forms.Form):
         if kind == "project" and not data.get("project"):
             self.add_error("project", _("Indica il numero del progetto."))
         return data
-
-
-class ObservationForm(forms.Form):
-    text = forms.CharField(
-        label=_("Osservazione"), widget=forms.Textarea(attrs={"rows": 6}), max_length=10000
-    )
-    proposal_kind = forms.ChoiceField(
-        widget=_select(), label=_("Proposta (facoltativa)"), choices=ProposalKind.choices, required=False
-    )
-    proposal = forms.CharField(
-        label=_("Progetto o indicatore proposto"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
-        max_length=5000,
-    )
-    attachment = forms.FileField(
-        label=_("Allegato (facoltativo)"),
-        required=False,
-        help_text=_("Tipi ammessi: pdf, png, jpg, odt, docx; massimo 5 MB."),
-    )
 
 
 class ModerationForm(forms.Form):

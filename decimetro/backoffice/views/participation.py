@@ -22,7 +22,6 @@ from decimetro.backoffice.forms.participation import (
     DupObjectiveForm,
     HideForm,
     ModerationForm,
-    ObservationForm,
     VerificationForm,
 )
 from decimetro.core.models import Organisation, OrganisationKind
@@ -41,14 +40,11 @@ from decimetro.participation.models import (
     VerificationReport,
 )
 from decimetro.participation.services_consultations import (
-    ConsultationNotOpen,
     consultation_close,
     consultation_create,
     consultation_update,
-    may_submit_observation,
     observation_answer,
     observation_moderate,
-    observation_submit,
 )
 from decimetro.participation.services_dup import (
     CSV_COLUMNS,
@@ -82,66 +78,6 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, exc.messages)
-
-
-def _consultation_page(
-    request: HttpRequest,
-    consultation: Consultation,
-    *,
-    form: ObservationForm | None = None,
-    status: int = 200,
-    error: str = "",
-) -> HttpResponse:
-    state = consultation.state_on(timezone.localdate())
-    entitled = may_submit_observation(request.user, consultation)
-    own: list[Observation] = []
-    organisation = organisation_of(request.user)
-    if organisation is not None:
-        own = list(consultation.observations.filter(organisation=organisation).order_by("created_at"))
-    return render(
-        request,
-        "public/participation/consultation_detail.html",
-        {
-            "nav": "partecipazione",
-            "consultation": consultation,
-            "state": state,
-            "entitled": entitled,
-            "form": form
-            if form is not None
-            else (ObservationForm() if entitled and state == "open" else None),
-            "own_observations": own,
-            "can_manage": is_ente_staff(request.user),
-            "error": error,
-        },
-        status=status,
-    )
-
-
-@login_required
-@require_POST
-def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
-    consultation = get_object_or_404(cons_sel.consultation_public_detail(), pk=pk)
-    if not may_submit_observation(request.user, consultation):
-        raise PermissionDenied
-    form = ObservationForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _consultation_page(request, consultation, form=form, status=400)
-    try:
-        observation_submit(
-            by=request.user,
-            consultation=consultation,
-            text=form.cleaned_data["text"],
-            attachment=form.cleaned_data.get("attachment"),
-            proposal_kind=form.cleaned_data.get("proposal_kind") or "",
-            proposal=form.cleaned_data.get("proposal") or "",
-        )
-    except ConsultationNotOpen as exc:
-        return _consultation_page(request, consultation, status=403, error=str(exc))
-    except ValidationError as exc:
-        _form_errors(form, exc)
-        return _consultation_page(request, consultation, form=form, status=400)
-    messages.success(request, _t("Osservazione inviata: sarà pubblicata dopo la moderazione dell'Ente."))
-    return redirect("public:consultation", pk=consultation.pk)
 
 
 @login_required

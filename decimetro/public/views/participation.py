@@ -5,13 +5,16 @@ from __future__ import annotations
 import mimetypes
 from typing import Any
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _t
+from django.views.decorators.http import require_POST
 
-from decimetro.backoffice.forms.participation import ObservationForm
 from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.core.permissions import (
     can_write_for_organisation,
@@ -27,9 +30,14 @@ from decimetro.participation.models import (
     ObservationStatus,
     VerificationPhoto,
 )
-from decimetro.participation.services_consultations import may_submit_observation
+from decimetro.participation.services_consultations import (
+    ConsultationNotOpen,
+    may_submit_observation,
+    observation_submit,
+)
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Edition, Objective
+from decimetro.public.forms import ObservationForm
 from decimetro.territory.models import Comune
 
 DUP_CREDIT = (
@@ -209,3 +217,39 @@ def dup_detail(request: HttpRequest, key: str) -> HttpResponse:
             "credit": DUP_CREDIT,
         },
     )
+
+
+def _form_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form (field errors on their fields when the form has them)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+@login_required
+@require_POST
+def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
+    consultation = get_object_or_404(cons_sel.consultation_public_detail(), pk=pk)
+    if not may_submit_observation(request.user, consultation):
+        raise PermissionDenied
+    form = ObservationForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _consultation_page(request, consultation, form=form, status=400)
+    try:
+        observation_submit(
+            by=request.user,
+            consultation=consultation,
+            text=form.cleaned_data["text"],
+            attachment=form.cleaned_data.get("attachment"),
+            proposal_kind=form.cleaned_data.get("proposal_kind") or "",
+            proposal=form.cleaned_data.get("proposal") or "",
+        )
+    except ConsultationNotOpen as exc:
+        return _consultation_page(request, consultation, status=403, error=str(exc))
+    except ValidationError as exc:
+        _form_errors(form, exc)
+        return _consultation_page(request, consultation, form=form, status=400)
+    messages.success(request, _t("Osservazione inviata: sarà pubblicata dopo la moderazione dell'Ente."))
+    return redirect("public:consultation", pk=consultation.pk)

@@ -5,7 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 
-from decimetro.core.services import organisations_setup
+from decimetro.territory.services import organisations_setup
 
 
 class Command(BaseCommand):
