@@ -124,9 +124,11 @@ AUTH_PASSWORD_VALIDATORS = [
 
 # Login hardening (django-axes): after AXES_FAILURE_LIMIT failed logins for the same username from the same
 # IP address the pair is locked out for AXES_COOLOFF_TIME; the lockout page explains it in Italian (HTTP 429).
+# The rules backend answers `user.has_perm("plan.edit", obj)` from decimetro.core.permissions.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "rules.permissions.ObjectPermissionBackend",
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))

@@ -116,3 +116,59 @@ def table_rows(table: Node) -> list[list[str]]:
     return [
         [" ".join(c.get_text(" ").split()) for c in tr.find_all(["th", "td"])] for tr in table.find_all("tr")
     ]
+
+
+# Reading tables out of a page (by id, with captions) --------------------------------------------------------
+
+
+class _Tables(HTMLParser):
+    """Collects every <table id=…> as rows of cell texts (th and td alike, whitespace collapsed)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: dict[str, list[list[str]]] = {}
+        self.captions: dict[str, str] = {}
+        self._table: str | None = None
+        self._row: list[str] | None = None
+        self._cell: list[str] | None = None
+        self._caption: list[str] | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._table = dict(attrs).get("id") or f"table-{len(self.tables)}"
+            self.tables[self._table] = []
+        elif tag == "caption" and self._table:
+            self._caption = []
+        elif tag == "tr" and self._table:
+            self._row = []
+            self.tables[self._table].append(self._row)
+        elif tag in ("td", "th") and self._row is not None:
+            self._cell = []
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("td", "th") and self._cell is not None and self._row is not None:
+            self._row.append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "caption" and self._caption is not None and self._table:
+            self.captions[self._table] = " ".join("".join(self._caption).split())
+            self._caption = None
+        elif tag == "table":
+            self._table = self._row = None
+
+    def handle_data(self, data: str) -> None:
+        if self._cell is not None:
+            self._cell.append(data)
+        elif self._caption is not None:
+            self._caption.append(data)
+
+
+def page_tables(response) -> _Tables:
+    parser = _Tables()
+    parser.feed(response.content.decode())
+    return parser
+
+
+def table(response, table_id: str) -> list[list[str]]:
+    tables = page_tables(response).tables
+    assert table_id in tables, f"no table #{table_id} in the page (found {sorted(tables)})"
+    return tables[table_id]

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
+from typing import Any
 
 import factory
 
 from decimetro.core.models import Membership, Organisation, OrganisationKind, Role, User
 from decimetro.plan.models import Component, Edition, Keyword, Mission, Objective
 from decimetro.pnrr import models as pnrr
+from decimetro.pnrr.models import Provenance
+from decimetro.pnrr.quality import QUALITY_CHECKS
 from decimetro.territory.models import Comune, Zone
 
 
@@ -322,3 +325,66 @@ class IndicatorValueFactory(factory.django.DjangoModelFactory):
     indicator = factory.SubFactory(IndicatorFactory)
     date = datetime.date(2025, 1, 1)
     value = 10
+
+
+# The data-quality scenario (the PNRR report and its back-office page) ---------------------------------------
+
+QUALITY_FEB = datetime.date(2023, 2, 24)  # release of the validated files
+QUALITY_MAR = datetime.date(2023, 3, 1)  # release of the universe places
+
+
+def plant_quality_problems(n: int = 1) -> dict[str, Any]:
+    """Two releases, two comuni of the territory, clean projects of every kind of place, and `n` planted
+    problems per check (the CUPs of each are returned)."""
+    ImportRunFactory(release_date=QUALITY_FEB)
+    ImportRunFactory(release_date=QUALITY_MAR, kind="localizzazioni_universo")
+    ImportRunFactory(release_date=datetime.date(2023, 4, 1), status="rejected")  # not a release
+    a = ComuneFactory(codice_istat="015146", name="Milano")
+    b = ComuneFactory(codice_istat="015118", name="Garbagnate Milanese")
+    # Clean: a place in the territory, a national row, a real comune outside the territory (Agliè, TO).
+    PlaceFactory(project=ProjectFactory(cup="B11C23000000001"), comune=a)
+    PlaceFactory(
+        project=ProjectFactory(cup="B11C23000000002"),
+        comune=None,
+        istat_code="",
+        region_code="0",
+        region_name="AMBITO NAZIONALE",
+    )
+    PlaceFactory(
+        project=ProjectFactory(cup="B11C23000000003"),
+        comune=None,
+        istat_code="001001",
+        region_code="1",
+        province_code="1",
+        comune_name="AGLIE'",
+    )
+    planted: dict[str, list[str]] = {check: [] for check in QUALITY_CHECKS}
+    for i in range(n):
+        no_place = ProjectFactory(cup=f"J10A23{i:09d}")
+        planted["senza_luogo"].append(no_place.cup)
+        cup = f"D20B23{i:09d}"
+        for local in ("LOC-1", "LOC-2"):
+            PlaceFactory(project=ProjectFactory(cup=cup, local_code=local), comune=a)
+        planted["cup_duplicato"] += [cup, cup]
+        over = ProjectFactory(
+            cup=f"E30C23{i:09d}", fin_pnrr=Decimal("200000.00"), fin_totale=Decimal("120000.00")
+        )
+        PlaceFactory(project=over, comune=b)
+        planted["pnrr_maggiore_del_totale"].append(over.cup)
+        ghost = ProjectFactory(cup=f"F40D23{i:09d}")
+        PlaceFactory(project=ghost, comune=b)  # a good place, and an unknown one
+        PlaceFactory(
+            project=ghost,
+            comune=None,
+            istat_code=f"99999{i}",
+            province_code="99",
+            comune_code=str(900 + i),
+            comune_name="COMUNE FANTASMA",
+        )
+        planted["istat_sconosciuto"].append(ghost.cup)
+        universe = ProjectFactory(
+            cup=f"G50E23{i:09d}", provenance=Provenance.UNIVERSE, title="", updated_on=None
+        )
+        PlaceFactory(project=universe, comune=b, updated_on=QUALITY_MAR)
+        planted["solo_universo"].append(universe.cup)
+    return {"a": a, "b": b, "planted": planted}

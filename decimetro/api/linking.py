@@ -9,7 +9,9 @@ from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from decimetro.core.credits import CC_BY_4
 from decimetro.linking.classifier import MAX_TEXT_CHARS, ModelError, classify_text
+from decimetro.pnrr.credits import ITALIA_DOMANI
 
 logger = logging.getLogger(__name__)
 router = Router()
@@ -66,7 +68,7 @@ class ErrorOut(Schema):
     description=(
         "Sola lettura: non scrive nulla. Punteggi in [0, 1], in ordine decrescente, 3 per elenco. "
         "Missione e componente vengono dal classificatore addestrato sui testi etichettati del PNRR "
-        "(Fonte: Italia Domani, CC BY 4.0); gli obiettivi combinano la componente prevista, la somiglianza "
+        f"({ITALIA_DOMANI}, {CC_BY_4}); gli obiettivi combinano la componente prevista, la somiglianza "
         f"del testo e le corrispondenze misura-obiettivo. Testo vuoto o più lungo di {MAX_TEXT_CHARS} "
         "caratteri: 422. Nessun modello addestrato: 503."
     ),

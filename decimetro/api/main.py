@@ -9,14 +9,17 @@ from decimetro.api.pnrr import projects_router as pnrr_projects_router
 from decimetro.api.pnrr import territory_router as pnrr_territory_router
 from decimetro.api.territory import router as territory_router
 from decimetro.api.territory_map import router as territory_map_router
+from decimetro.core.credits import CC_BY_4
+from decimetro.pnrr.credits import ITALIA_DOMANI
+from decimetro.territory.credits import BOUNDARIES, ISTAT
 
 api = NinjaAPI(
     title="Decimetro API",
     version="1",
     description=(
         "API pubblica in sola lettura di Decimetro: il Piano strategico della Città metropolitana di Milano, "
-        "il territorio e i progetti PNRR. Dati: Fonte: ISTAT; © ISTAT, elaborazione openpolis; "
-        "Fonte: Italia Domani. Licenza CC BY 4.0."
+        f"il territorio e i progetti PNRR. Dati: {ISTAT.text}; {BOUNDARIES.text}; "
+        f"{ITALIA_DOMANI}. Licenza {CC_BY_4}."
     ),
     urls_namespace="api",
     docs_url="/docs",

@@ -17,6 +17,7 @@ from ninja.errors import HttpError
 
 from decimetro.participation import selectors_consultations as cons_sel
 from decimetro.participation import selectors_dup as dup_sel
+from decimetro.participation.credits import DUP_REGISTERED
 from decimetro.participation.models import Consultation, Observation
 from decimetro.plan import selectors as plan_sel
 
@@ -160,7 +161,7 @@ def get_consultation(request: HttpRequest, consultation_id: int) -> dict[str, An
     description=(
         "Per ogni obiettivo del piano: quanti comuni lo servono con un obiettivo strategico del proprio DUP "
         "(`comuni_count`), i loro codici ISTAT (`comuni`) e se lo serve il DUP dell'Ente (`ente_covers`). "
-        "Fonte: DUP dei Comuni come registrati in Decimetro dai Comuni stessi."
+        f"Fonte: {DUP_REGISTERED}."
     ),
 )
 def dup_coverage(request: HttpRequest) -> dict[str, Any]:

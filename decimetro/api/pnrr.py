@@ -1,7 +1,7 @@
 """PNRR API: projects (filtered, paginated), a CUP's projects, measures, and the PNRR totals of a comune.
 
 Amounts are decimal strings in euro with two decimals ("121992.00"), so that totals add up to the cent.
-Data: Fonte: Italia Domani - dati di attuazione del PNRR (ReGiS), CC BY 4.0.
+Data credit: `ATTRIBUTION` (`pnrr.credits.PNRR`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from django.urls import reverse
 from ninja import Field, Query, Router, Schema
 
 from decimetro.insights import figures
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE
 from decimetro.pnrr import selectors
+from decimetro.pnrr.credits import PNRR
 from decimetro.pnrr.models import FUNDING_SOURCES, Project
 from decimetro.territory import selectors as terr_sel
 
-ATTRIBUTION = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"  # noqa: RUF001
+ATTRIBUTION = str(PNRR)
 MAX_LIMIT = 500
 
 projects_router = Router()
@@ -294,7 +296,7 @@ def list_measures(request: HttpRequest) -> list[dict[str, Any]]:
 def comune_with_totals(
     request: HttpRequest,
     codice_istat: str,
-    rule: Literal["full", "equal", "population"] = figures.DEFAULT_ALLOCATION_RULE.value,  # type: ignore[assignment]
+    rule: Literal["full", "equal", "population"] = DEFAULT_ALLOCATION_RULE.value,  # type: ignore[assignment]
     amount: Literal["fin_pnrr", "fin_totale"] = "fin_pnrr",
 ) -> dict[str, Any]:
     comune = get_object_or_404(terr_sel.comune_detail(), codice_istat=codice_istat)

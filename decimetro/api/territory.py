@@ -12,11 +12,12 @@ from django.utils.text import compress_string
 from ninja import Router, Schema
 
 from decimetro.territory import selectors
+from decimetro.territory.credits import BOUNDARIES, ISTAT
 from decimetro.territory.models import Comune
 
 router = Router()
 
-ATTRIBUTION = "Fonte: ISTAT; © ISTAT, elaborazione openpolis (CC BY 4.0)"
+ATTRIBUTION = f"{ISTAT.text}; {BOUNDARIES}"
 GEOJSON_CACHE_CONTROL = "public, max-age=300"
 _ZERO_Q = re.compile(r";\s*q=0(\.0*)?\s*$")
 

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from decimetro.insights import map as sm
-from decimetro.insights.figures import AllocationRule
+from decimetro.insights.allocation import AllocationRule
 
 router = Router()
 

@@ -1,12 +1,16 @@
-"""`/gestione/` and everything an organisation user does (login required; each view guarded first)."""
+"""`/gestione/` and everything an organisation user does.
+
+Login is required here, once, for every page but the invitation (a new user accepts it before having an
+account); each view then asks for its own permission (`core.http.require_perm`, or `ensure` on an object)."""
 
 from django.urls import path
 
 from decimetro.backoffice.views import accounts, linking, monitoring, participation, plan, pnrr
+from decimetro.core.http import login_required_urls
 
 app_name = "backoffice"
 
-urlpatterns = [
+behind_login = [
     path("gestione/", plan.backoffice, name="home"),
     path("gestione/obiettivi/<str:code>/", plan.objective_edit, name="objective_edit"),
     path("gestione/missioni/<str:code>/", plan.mission_edit, name="mission_edit"),
@@ -79,5 +83,9 @@ urlpatterns = [
     path("gestione/organizzazioni/nuova/", accounts.organisation_create, name="organisation_create"),
     path("gestione/organizzazioni/<int:pk>/", accounts.organisation_edit, name="organisation_edit"),
     path("gestione/registro/", accounts.audit_log, name="audit_log"),
+]
+
+urlpatterns = [
+    *login_required_urls(behind_login),
     path("invito/<str:token>/", accounts.invitation_accept, name="invitation_accept"),
 ]

@@ -1,30 +1,61 @@
-"""Who may do what: the single place for the actors' permissions.
+"""Who may do what: the one permission layer, built on django-rules.
 
-Every app's services call these (the `ensure_*` variants raise PermissionDenied with an Italian message) and
-views check them first. The rules:
+*Predicates* (`@rules.predicate`) say who a user is: an Ente admin, Ente staff, an editor of an organisation.
+*Permissions* are named actions registered with `add_perm` (it calls `rules.add_perm` and keeps the Italian
+message shown when the action is refused). Code asks by name, never by predicate:
 
-- An inactive or anonymous user may write nothing.
-- A user belongs to at most one organisation (Membership) with a role: viewer, editor or admin.
-  A membership in an inactive organisation grants nothing.
-- Ente staff = active Django staff, or an editor/admin of the Ente. Ente editors/admins are made Django
-  staff by the membership services, so `can_edit_plan` (active Django staff) holds.
-- Ente admin = an admin of the Ente (or a Django superuser): manages accounts and organisations,
-  reads the audit log.
-- A Comune's editor/admin writes only that Comune's data; an intermediate body's editor/admin writes
-  only for its own organisation; viewers write nothing.
+- services call `ensure(by, "perm", obj)` first (it raises PermissionDenied with the permission's message);
+- views use the guard `decimetro.core.http.require_perm("perm")`, or `ensure(request.user, "perm", obj)` once
+  they have the object; page flags and template tags use `can(user, "perm", obj)`.
+
+`can` and `ensure` test the rule itself (`rules.has_perm`), so a Django superuser gets exactly what the rules
+say. `user.has_perm("perm", obj)` (the `rules` backend in AUTHENTICATION_BACKENDS) asks the same rules, but
+Django answers yes to any active superuser before asking them.
+
+The actors: an inactive or anonymous user may do nothing. A user belongs to at most one organisation
+(Membership) with a role: viewer, editor or admin; a membership in an inactive organisation grants nothing.
+*Ente staff* = active Django staff, or an editor/admin of the Ente (the membership services make them Django
+staff). *Ente admin* = an admin of the Ente, or a Django superuser. An editor/admin writes only for their own
+organisation (a Comune's editor only that Comune's data); viewers write nothing.
+
+Registered here (rules about users, organisations and comuni; the plan-editing rules only look at the user):
+
+| permission         | object       | who                                                              |
+|--------------------|--------------|------------------------------------------------------------------|
+| profile.edit       |              | any active registered user (their own password and profile)      |
+| accounts.manage    |              | Ente admin: users, roles, invitations, organisations             |
+| audit.view         |              | Ente admin                                                       |
+| organisation.write | Organisation | Ente staff, or an editor/admin of that organisation              |
+| comune.write       | Comune       | Ente staff, or an editor/admin of that Comune's organisation     |
+| plan.edit          |              | active Django staff (the Ente's editors and admins)              |
+| link.review        |              | active Django staff: confirm/reject project-objective links      |
+| pnrr.import        |              | active Django staff: import PNRR open-data files                 |
+| pnrr.quality.view  |              | active Django staff: the import log and the data-quality report  |
+
+Registered by their own app, on these predicates (the app's `permissions.py`, loaded by its AppConfig):
+`decimetro.monitoring.permissions` (indicator.*) and `decimetro.participation.permissions` (consultation.*,
+observation.*, verification.*, dup.*). Each module's docstring has its table. This module compares ids and
+attributes only: `core` imports no domain app.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import rules
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model
+from django.utils.functional import Promise
 
 from decimetro.core.models import Membership, Organisation, OrganisationKind, Role, User
 
 WRITER_ROLES = frozenset({Role.EDITOR.value, Role.ADMIN.value})
+
+UserLike = User | AnonymousUser | None
+
+
+# Who the user is (plain helpers: a membership, not a yes/no) ----------------------------------------------
 
 
 def _active(user: Any) -> bool:
@@ -64,16 +95,33 @@ def comune_of(user: Any) -> Model | None:
     return membership.organisation.comune
 
 
-def is_ente_member(user: Any) -> bool:
-    """Any role in the Ente (viewers included), or Django staff: may read the back office of the Ente."""
-    if not _active(user):
-        return False
-    if user.is_staff or user.is_superuser:
-        return True
+def writable_comune_id(user: Any) -> int | None:
+    """The id of the Comune whose data this user writes (editor/admin of an active Comune organisation)."""
     membership = membership_of(user)
-    return membership is not None and membership.organisation.kind == OrganisationKind.ENTE
+    if (
+        membership is None
+        or membership.organisation.kind != OrganisationKind.COMUNE
+        or membership.role not in WRITER_ROLES
+    ):
+        return None
+    return membership.organisation.comune_id
 
 
+# Predicates -------------------------------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_active_user(user: Any) -> bool:
+    return _active(user)
+
+
+@rules.predicate
+def is_django_staff(user: Any) -> bool:
+    """Active Django staff: edits the plan and the data behind it."""
+    return _active(user) and bool(user.is_staff)
+
+
+@rules.predicate
 def is_ente_admin(user: Any) -> bool:
     """An administrator of the Ente (or a Django superuser): manages accounts and reads the audit log."""
     if not _active(user):
@@ -88,6 +136,7 @@ def is_ente_admin(user: Any) -> bool:
     )
 
 
+@rules.predicate
 def is_ente_staff(user: Any) -> bool:
     """Active Django staff, or an editor/admin of the Ente: writes for the whole territory."""
     if not _active(user):
@@ -102,6 +151,7 @@ def is_ente_staff(user: Any) -> bool:
     )
 
 
+@rules.predicate
 def is_member_writer_of(user: Any, organisation: Organisation | None) -> bool:
     """An editor/admin of exactly this organisation (Ente staff NOT included: use it to act *as* it)."""
     if organisation is None:
@@ -114,79 +164,69 @@ def is_member_writer_of(user: Any, organisation: Organisation | None) -> bool:
     )
 
 
-def can_write_for_organisation(user: Any, organisation: Organisation | None) -> bool:
-    """Ente staff, or an editor/admin of this organisation."""
-    return is_ente_staff(user) or is_member_writer_of(user, organisation)
-
-
-def can_write_for_comune(user: Any, comune: Model | None) -> bool:
-    """Ente staff, or an editor/admin of this Comune's organisation."""
-    if comune is None:
-        return False
-    if is_ente_staff(user):
-        return True
+@rules.predicate
+def is_writer_of_own_organisation(user: Any) -> bool:
+    """An editor/admin of some (active) organisation: may act in its name."""
     membership = membership_of(user)
-    return (
-        membership is not None
-        and membership.organisation.kind == OrganisationKind.COMUNE
-        and membership.organisation.comune_id == comune.pk
-        and membership.role in WRITER_ROLES
-    )
+    return membership is not None and membership.role in WRITER_ROLES
 
 
-def can_manage_accounts(user: Any) -> bool:
-    return is_ente_admin(user)
+@rules.predicate
+def is_comune_writer(user: Any, comune: Model | None) -> bool:
+    """An editor/admin of this Comune's organisation."""
+    return comune is not None and writable_comune_id(user) == comune.pk
 
 
-def can_view_audit_log(user: Any) -> bool:
-    return is_ente_admin(user)
+@rules.predicate
+def has_object(user: Any, obj: object) -> bool:
+    return obj is not None
 
 
-# ensure_* -----------------------------------------------------------------------------------------------
+# Registration, and the two questions ------------------------------------------------------------------------
+
+_REFUSALS: dict[str, str | Promise] = {}
 
 
-def ensure_authenticated(user: Any) -> None:
-    if not _active(user):
-        raise PermissionDenied("Accesso riservato agli utenti registrati e attivi.")
+def add_perm(name: str, predicate: Any, *, refused: str | Promise) -> None:
+    """Register a permission (`rules.add_perm`) with the message `ensure` raises when it is refused."""
+    rules.add_perm(name, predicate)
+    _REFUSALS[name] = refused
 
 
-def ensure_ente_admin(user: Any) -> None:
-    if not is_ente_admin(user):
-        raise PermissionDenied("Solo gli amministratori dell'Ente possono compiere questa operazione.")
+def registered_permissions() -> frozenset[str]:
+    return frozenset(_REFUSALS)
 
 
-def ensure_ente_staff(user: Any) -> None:
-    if not is_ente_staff(user):
-        raise PermissionDenied("Solo il personale dell'Ente può compiere questa operazione.")
+def can(user: UserLike, perm: str, obj: object = None) -> bool:
+    """Whether `user` may do `perm` (on `obj`). An unknown permission name is a bug: KeyError."""
+    if perm not in _REFUSALS:
+        raise KeyError(f"Unknown permission {perm!r}")
+    return bool(rules.has_perm(perm, user, obj))
 
 
-def ensure_ente_member(user: Any) -> None:
-    if not is_ente_member(user):
-        raise PermissionDenied("Pagina riservata al personale dell'Ente.")
+def ensure(user: UserLike, perm: str, obj: object = None) -> None:
+    """Raise PermissionDenied (with the permission's Italian message) unless `user` may do `perm`."""
+    if not can(user, perm, obj):
+        raise PermissionDenied(str(_REFUSALS[perm]))
 
 
-def ensure_can_write_for_comune(user: Any, comune: Model | None) -> None:
-    if not can_write_for_comune(user, comune):
-        raise PermissionDenied("Non puoi modificare i dati di questo Comune.")
+_ADMINS_ONLY = "Solo gli amministratori dell'Ente possono compiere questa operazione."
+_PLAN_STAFF_ONLY = "Solo il personale dell'Ente può modificare il piano."
 
-
-def ensure_can_write_for_organisation(user: Any, organisation: Organisation | None) -> None:
-    if not can_write_for_organisation(user, organisation):
-        raise PermissionDenied("Non puoi scrivere per conto di questa organizzazione.")
-
-
-def ensure_member_writer_of(user: Any, organisation: Organisation | None) -> None:
-    if not is_member_writer_of(user, organisation):
-        raise PermissionDenied(
-            "Solo i redattori di questa organizzazione possono compiere questa operazione."
-        )
-
-
-def can_edit_plan(user: User | AnonymousUser | None) -> bool:
-    """Only the Ente's staff edit the plan."""
-    return bool(user is not None and user.is_authenticated and user.is_active and user.is_staff)
-
-
-def ensure_can_edit_plan(user: User | AnonymousUser | None) -> None:
-    if not can_edit_plan(user):
-        raise PermissionDenied("Solo il personale dell'Ente può modificare il piano.")
+add_perm("profile.edit", is_active_user, refused="Accesso riservato agli utenti registrati e attivi.")
+add_perm("accounts.manage", is_ente_admin, refused=_ADMINS_ONLY)
+add_perm("audit.view", is_ente_admin, refused=_ADMINS_ONLY)
+add_perm(
+    "organisation.write",
+    is_ente_staff | is_member_writer_of,
+    refused="Non puoi scrivere per conto di questa organizzazione.",
+)
+add_perm(
+    "comune.write",
+    has_object & (is_ente_staff | is_comune_writer),
+    refused="Non puoi modificare i dati di questo Comune.",
+)
+add_perm("plan.edit", is_django_staff, refused=_PLAN_STAFF_ONLY)
+add_perm("link.review", is_django_staff, refused=_PLAN_STAFF_ONLY)
+add_perm("pnrr.import", is_django_staff, refused=_PLAN_STAFF_ONLY)
+add_perm("pnrr.quality.view", is_django_staff, refused="Pagina riservata al personale dell'Ente.")

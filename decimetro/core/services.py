@@ -1,8 +1,8 @@
 """Accounts and roles: organisations, invitations, memberships, enabling and disabling users.
 
 Every write checks permission first (decimetro.core.permissions), runs in one transaction and leaves
-an audit row. Ente editors/admins are made Django staff here (and only here), so the plan editing rule
-`core.permissions.can_edit_plan` (active Django staff) holds for them.
+an audit row. Ente editors/admins are made Django staff here (and only here), so the `plan.edit`
+permission (active Django staff) holds for them.
 """
 
 from __future__ import annotations
@@ -100,7 +100,7 @@ def organisation_create(
     *, by: User, name: str, body_kind: str, fiscal_code: str = "", email: str = "", phone: str = ""
 ) -> Organisation:
     """Create an intermediate body (university, chamber of commerce, association, …). Ente admins only."""
-    perms.ensure_ente_admin(by)
+    perms.ensure(by, "accounts.manage")
     with transaction.atomic():
         fields = _clean_org_fields(
             name=name, body_kind=body_kind, fiscal_code=fiscal_code, email=email, phone=phone, exclude_pk=None
@@ -123,7 +123,7 @@ def organisation_update(
 ) -> Organisation:
     """Update an intermediate body. The Ente's and the comuni's organisations keep their name and kind (they
     follow the territory); only their contact details change here. Ente admins only."""
-    perms.ensure_ente_admin(by)
+    perms.ensure(by, "accounts.manage")
     with transaction.atomic():
         org = (
             Organisation.objects.select_for_update(of=("self",))
@@ -170,7 +170,7 @@ def invitation_create(
     """An Ente admin invites `email` into `organisation` with `role`: sends an email with a one-time link
     valid DECIMETRO_INVITATION_DAYS days. Only the SHA-256 of the token is stored; earlier pending
     invitations of the same address are revoked. Returns the invitation and the link (never stored)."""
-    perms.ensure_ente_admin(by)
+    perms.ensure(by, "accounts.manage")
     email = email.strip().lower()
     errors: dict[str, str] = {}
     if role not in Role.values:
@@ -250,7 +250,7 @@ def invitation_pending(token: str) -> Invitation | None:
 
 
 def invitation_revoke(*, by: User, invitation: Invitation) -> Invitation:
-    perms.ensure_ente_admin(by)
+    perms.ensure(by, "accounts.manage")
     with transaction.atomic():
         inv = Invitation.objects.select_for_update().get(pk=invitation.pk)
         now = timezone.now()
@@ -347,7 +347,7 @@ def _ensure_not_last_ente_admin(user: User) -> None:
 
 def user_disable(*, by: User, user: User) -> User:
     """Disable an account: it can no longer log in, and its open sessions stop working."""
-    perms.ensure_ente_admin(by)
+    perms.ensure(by, "accounts.manage")
     _ensure_not_self(by, user)
     with transaction.atomic():
         target = User.objects.select_for_update().get(pk=user.pk)
@@ -362,7 +362,7 @@ def user_disable(*, by: User, user: User) -> User:
 
 
 def user_enable(*, by: User, user: User) -> User:
-    perms.ensure_ente_admin(by)
+    perms.ensure(by, "accounts.manage")
     _ensure_not_self(by, user)
     with transaction.atomic():
         target = User.objects.select_for_update().get(pk=user.pk)
@@ -382,7 +382,7 @@ def membership_set_role(
     membership yet). Keeps Django staff in step: Ente editors/admins are staff, everybody else is not
     (superusers keep their flags). `by=None` only for development commands (demo_users)."""
     if by is not None:
-        perms.ensure_ente_admin(by)
+        perms.ensure(by, "accounts.manage")
         _ensure_not_self(by, user)
     if role not in Role.values:
         raise ValidationError({"role": _("Ruolo non valido.")})
@@ -439,7 +439,7 @@ def user_create_for_development(
 
 def user_change_password(*, by: User, old_password: str, new_password: str) -> User:
     """A user changes their own password (the old one is required; the validators apply)."""
-    perms.ensure_authenticated(by)
+    perms.ensure(by, "profile.edit")
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=by.pk)
         if not user.check_password(old_password):

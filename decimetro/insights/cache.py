@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -33,18 +34,30 @@ def data_version() -> tuple[Any, ...]:
 
 T = TypeVar("T")
 
+# The data version of the computation under way, so that a cached figure computed inside another (the
+# "data as of" date inside a dashboard) does not ask for the version again.
+_current_version: ContextVar[tuple[Any, ...] | None] = ContextVar("decimetro_data_version", default=None)
+
 
 def cached_for_data_version(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """`compute()`, remembered by this process for `DECIMETRO_MAP_CACHE_SECONDS` (production; 0 = no cache)
-    under `name`, `parts`, the active language and the data version (`data_version`: one query), so that a
-    change of the data is seen at once. Used by the map and by the dashboards (`web.dashboards`)."""
+    under `name`, `parts`, the active language and the data version (`data_version`: one query, none when
+    called inside another cached computation, which already has it), so that a change of the data is seen at
+    once. Used by the map, the area figures, the dashboards and the "data as of" date."""
     seconds = getattr(settings, "DECIMETRO_MAP_CACHE_SECONDS", 0)
     if not seconds:
         return compute()
-    raw = repr((data_version(), parts, translation.get_language()))
+    version = _current_version.get()
+    if version is None:
+        version = data_version()
+    raw = repr((version, parts, translation.get_language()))
     key = f"decimetro:{name}:" + hashlib.sha256(raw.encode()).hexdigest()
     value = cache.get(key)
     if value is None:
-        value = compute()
+        token = _current_version.set(version)
+        try:
+            value = compute()
+        finally:
+            _current_version.reset(token)
         cache.set(key, value, seconds)
     return value  # type: ignore[no-any-return]

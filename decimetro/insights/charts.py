@@ -53,7 +53,9 @@ from urllib.parse import quote
 from django.utils import formats
 from django.utils.translation import gettext as _
 
-PNRR_SOURCE = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"  # noqa: RUF001
+from decimetro.pnrr.credits import PNRR
+
+PNRR_SOURCE = str(PNRR)
 KINDS = ("bar", "hbar", "line", "stacked")
 _ID = re.compile(r"^[a-z][a-z0-9-]*$")
 

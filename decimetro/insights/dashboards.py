@@ -1,21 +1,33 @@
-"""The dashboards of the objective, mission and home pages: context built from the data apps' selectors
-(`pnrr.selectors_dashboard`, `linking.selectors_dashboard`) and charts built with `web.charts.chart`.
+"""The dashboards of the objective, mission and home pages: their context, from the figures engine, with the
+charts built by `insights.charts`.
+
+The objective page's data path (a mission's and the home page's are the same with `projects_of_components`
+in place of `confirmed_projects`; every step stays in `insights` or below, none comes back to an interface
+app):
+
+    public.views.plan.objective_detail               the view: the objective, then one call
+      → insights.dashboards.objective_dashboard       this module: cache, then the context and its charts
+          → insights.cache.cached_for_data_version    the per-process cache (production), keyed on the data
+          → insights.freshness.data_as_of             the PNRR "data as of" date (and the banner's copy)
+          → insights.objectives                       confirmed_projects, suggested_links (linking.models)
+          → insights.figures                          project_set_data (totals, progress, comuni, zones),
+                                                      milestones_of_projects (pnrr.models, pnrr.selectors)
+              → insights.allocation                   the allocation rule (Python form)
+          → insights.charts                           the chart component's specs
 
 Rules written on the pages (and in the "how to read" line of every figure):
 - only CONFIRMED project ↔ objective links count; suggestions are listed apart and never summed;
 - a mission's projects are those whose DECLARED PNRR component is one of the mission's components and that
   have at least one place in a comune of the territory;
-- amounts are the part attributed to the territory's comuni under the allocation rule of `pnrr.selectors`
-  (equal split among a project's places); payments are allocated in the same proportion;
+- amounts are the part attributed to the territory's comuni under the allocation rule
+  (`insights.allocation`: equal split among a project's places); payments are allocated in the same
+  proportion;
 - funded is not paid: paid comes from the latest payments snapshot of each project.
 
-The PNRR "data as of" date (`pnrr_data_as_of`) is also put in the cache, so that the stale-data banner of
-`base.html` (context processor `web.context_processors.pnrr_freshness`) can be shown on every page without
-a query.
-
 In production (`DECIMETRO_MAP_CACHE_SECONDS` > 0) each dashboard is remembered by the process under the data
-version, as the map is (`pnrr.selectors_map.cached_for_data_version`): a page then costs one query for its
-dashboard (the version) until the data change.
+version, as the map is (`insights.cache.cached_for_data_version`): a page then costs one query for its
+dashboard (the version) until the data change. The stale-data banner of the other pages is not written
+here: `insights.freshness.data_as_of` keeps it.
 """
 
 from __future__ import annotations
@@ -24,7 +36,6 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,10 +43,9 @@ from django.utils.translation import gettext as _
 from decimetro.insights import figures as dash
 from decimetro.insights import freshness as fresh
 from decimetro.insights import objectives as link_sel
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
 from decimetro.insights.cache import cached_for_data_version
 from decimetro.insights.charts import chart
-from decimetro.insights.figures import DEFAULT_ALLOCATION_RULE, AllocationRule
-from decimetro.insights.freshness import AS_OF_CACHE_KEY, AS_OF_CACHE_SECONDS, data_as_of
 from decimetro.plan.models import Component, Mission, Objective
 from decimetro.pnrr.models import Project
 
@@ -116,15 +126,15 @@ def _hbar_height(bars: int) -> int:
 
 
 def _area_chart(
-    id: str, areas: list[Any], *, title: str, label_header: str, as_of: date | None
+    id: str, areas: list[dash.Part], *, title: str, label_header: str, as_of: date | None
 ) -> dict[str, Any]:
-    """Funded and paid per area (comune or zone: each with .name, .funded, .paid), one horizontal bar each."""
+    """Funded and paid per area (comune or zone: each with .name, .amount, .paid), one horizontal bar each."""
     return _money_chart(
         id,
         kind="hbar",
         title=title,
         labels=[a.name for a in areas],
-        funded=[a.funded for a in areas],
+        funded=[a.amount for a in areas],
         paid=[a.paid for a in areas],
         as_of=as_of,
         how=how_areas(),
@@ -157,7 +167,7 @@ def area_charts(
             label_header=_("Zona omogenea"),
             as_of=as_of,
         ),
-        "map_values": {c.key: float(c.funded) for c in comuni},
+        "map_values": {c.key: float(c.amount) for c in comuni},
     }
 
 
@@ -167,9 +177,8 @@ def _freshness(as_of: date | None) -> fresh.Freshness:
 
 def _cached(parts: tuple[Any, ...], compute: Any) -> dict[str, Any]:
     """A dashboard from the per-process cache (production) or computed; the freshness (which depends on
-    today) is set on every request, and the "data as of" date put back for the banner of other pages."""
+    today) is set on every request."""
     ctx: dict[str, Any] = cached_for_data_version("dashboard", (*parts, timezone.localdate()), compute)
-    cache.set(AS_OF_CACHE_KEY, ("ok", ctx["as_of"]), AS_OF_CACHE_SECONDS)
     ctx["freshness"] = _freshness(ctx["as_of"])
     return ctx
 
@@ -183,7 +192,7 @@ def objective_dashboard(objective: Objective) -> dict[str, Any]:
 
 
 def _objective_dashboard(objective: Objective) -> dict[str, Any]:
-    as_of = data_as_of()
+    as_of = fresh.data_as_of()
     projects_qs = link_sel.confirmed_projects(objective=objective)
     projects = list(projects_qs)
     data = dash.project_set_data(projects_qs)
@@ -274,7 +283,7 @@ def _projects_dashboard(
     prefix: str,
     per_component_progress: bool,
 ) -> dict[str, Any]:
-    as_of = data_as_of()
+    as_of = fresh.data_as_of()
     data = dash.project_set_data(projects_qs)
     summary = _components_summary(data, components, data.components)
     if per_component_progress:

@@ -1,14 +1,25 @@
-"""Reads for the dashboards (objective, mission and home pages): totals, progress over time, distribution over
-comuni and zones, milestones of the measures involved, and the "data as of" date of the PNRR data.
+"""The figures engine: the totals of the territory, a zone, a comune, a mission and an objective, the
+progress over time, the distribution over comuni and zones, and the milestones of the measures involved.
 
-Every function asks for what it returns in a fixed number of queries, whatever the number of projects or
-comuni. Amounts are the part of each project attributed to the comuni of the loaded territory under the
-allocation rule of `pnrr.selectors` (default: equal split among the project's places; the part of places that
-are not a comune of the territory is reported as `not_attributed`, not dropped). Payments are allocated in the
-same proportion as the funding.
+Entry points (each asks for what it returns in a fixed number of queries, whatever the number of projects
+or comuni):
+- an area — the territory, a zona omogenea, a comune: `area_totals(comuni=…)` (`zone_totals`,
+  `comune_totals`) → `AreaTotals`, the projects located there per mission, under a rule (the comune, zone
+  and compare pages, the API `/territory/comuni/{istat}/pnrr`);
+- a set of projects — a mission's (`projects_of_components`), an objective's
+  (`insights.objectives.confirmed_projects`): `project_set_data(projects)` → `ProjectSetData`, each project's
+  share of the territory, then `.totals()`, `.progress()`, `.by_comune()`, `.by_zone()` (the dashboards);
+- the full amounts of a list (the measure and implementing body pages): `projects_totals(qs)` → `Totals`.
+The Web GIS computes every comune at once in SQL (`insights.map`), with the same rule.
 
-Funding is `fin_totale` (all sources, as the payments file reports `paid_total` against it); the PNRR part
-`fin_pnrr` is reported beside it.
+Three types carry the totals: `Totals` (a set of projects, each counted once), `Part` (one comune, zone or
+mission of a total) and `AreaTotals` (an area under a rule, with its missions as `Part`s).
+
+Amounts are the part of each project attributed to the comuni of the loaded territory under the allocation
+rule (`insights.allocation`; default: equal split among the project's places; the part of places that are
+not a comune of the territory is reported as `not_attributed`, not dropped). Payments are allocated in the
+same proportion as the funding. In the dashboards funding is `fin_totale` (all sources, as the payments file
+reports `paid_total` against it); the PNRR part `fin_pnrr` is reported beside it.
 """
 
 from __future__ import annotations
@@ -23,37 +34,95 @@ from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule, PlaceKey, split
 from decimetro.pnrr.models import Milestone, PaymentSnapshot, Place, Project
 from decimetro.pnrr.selectors import MISSION_PATH, own_places, projects_for_list
 from decimetro.territory.models import Comune, Zone
 
 CENT = Decimal("0.01")
-
-
-class AllocationRule(models.TextChoices):
-    FULL = "full", _("importo pieno a ogni luogo")
-    EQUAL = "equal", _("ripartizione uguale tra i luoghi")
-    POPULATION = "population", _("ripartizione per popolazione residente")
-
-
-DEFAULT_ALLOCATION_RULE = AllocationRule.EQUAL
-
+ZERO = Decimal("0")
+ONE = Decimal(1)
 
 AMOUNT_FIELDS = ("fin_pnrr", "fin_totale")
 
 
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, ROUND_HALF_EVEN)
+
+
+# The totals types -------------------------------------------------------------------------------------------
+
+
 @dataclass
-class MissionTotal:
-    code: str
+class Totals:
+    """A set of projects, each counted once: their funding (`fin_totale`, and the PNRR part `fin_pnrr`),
+    paid (latest payments) and the part that goes to no comune of the territory. Either the territory's share
+    (`ProjectSetData`: a single project's share has `projects=1`) or the full amounts (`projects_totals`:
+    nothing paid or set apart)."""
+
+    projects: int = 0
+    funded: Decimal = ZERO
+    funded_pnrr: Decimal = ZERO
+    paid: Decimal = ZERO
+    not_attributed: Decimal = ZERO
+
+    @property
+    def paid_share(self) -> float | None:
+        """Paid as a percentage of funded (None when nothing is funded)."""
+        return round(float(self.paid / self.funded * 100), 1) if self.funded else None
+
+    # The names of the measure and implementing body pages (full amounts, as the PNRR data name them).
+    @property
+    def fin_pnrr(self) -> Decimal:
+        return self.funded_pnrr
+
+    @property
+    def fin_totale(self) -> Decimal:
+        return self.funded
+
+    def add(self, other: Totals) -> None:
+        self.projects += other.projects
+        self.funded += other.funded
+        self.funded_pnrr += other.funded_pnrr
+        self.paid += other.paid
+        self.not_attributed += other.not_attributed
+
+    def rounded(self) -> Totals:
+        return Totals(
+            projects=self.projects,
+            funded=_q(self.funded),
+            funded_pnrr=_q(self.funded_pnrr),
+            paid=_q(self.paid),
+            not_attributed=_q(self.not_attributed),
+        )
+
+
+@dataclass
+class Part:
+    """One part of a total: a comune (`key` its ISTAT code, `zone` its zone's slug), a zona omogenea (its
+    slug) or a mission (its code). `amount` is the part of the projects' amount attributed to it (`fin_totale`
+    in the dashboards, the `amount_field` of the area totals); `paid` the payments in the same proportion
+    (dashboards only)."""
+
+    key: str
     name: str
     projects: int = 0
-    amount: Decimal = Decimal("0.00")
+    amount: Decimal = ZERO
+    paid: Decimal = ZERO
+    zone: str = ""
+
+    @property
+    def code(self) -> str:
+        """A mission's code (the key of a mission's part)."""
+        return self.key
 
 
 @dataclass
 class AreaTotals:
+    """The projects located in an area under a rule: how many, the amount attributed to the area (`total`,
+    per resident), what goes to no comune, and the same per mission (`by_mission`)."""
+
     rule: AllocationRule
     amount_field: str
     projects: int = 0
@@ -61,7 +130,7 @@ class AreaTotals:
     not_attributed: Decimal = Decimal("0.00")
     population: int | None = None
     population_fallbacks: int = 0
-    by_mission: list[MissionTotal] = field(default_factory=list)
+    by_mission: list[Part] = field(default_factory=list)
 
     @property
     def rule_label(self) -> str:
@@ -72,6 +141,9 @@ class AreaTotals:
         if not self.population:
             return None
         return (self.total / self.population).quantize(CENT, ROUND_HALF_EVEN)
+
+
+# An area ----------------------------------------------------------------------------------------------------
 
 
 def area_totals(
@@ -113,47 +185,27 @@ def area_totals(
         .order_by()
         .distinct()
     )
-    places: dict[int, list[tuple[int | None, str, int | None]]] = defaultdict(list)
+    places: dict[int, list[PlaceKey]] = defaultdict(list)
     info: dict[int, tuple[Decimal, str, str]] = {}
     for _pk, project_id, comune_id, istat_code, population, amount, m_code, m_name in rows:
         places[project_id].append((comune_id, istat_code, population))
         info[project_id] = (amount or Decimal("0"), m_code, m_name)
-    by_mission: dict[str, MissionTotal] = {}
+    by_mission: dict[str, Part] = {}
     for project_id, project_places in places.items():
         amount, m_code, m_name = info[project_id]
-        share, not_attributed, fallback = _allocate(amount, project_places, area, rule)
-        result.population_fallbacks += fallback
-        mission = by_mission.setdefault(m_code, MissionTotal(code=m_code, name=m_name))
+        s = split(project_places, rule)
+        result.population_fallbacks += s.fallback
+        mission = by_mission.setdefault(m_code, Part(key=m_code, name=m_name))
         mission.projects += 1
-        mission.amount += share
-        result.not_attributed += not_attributed
+        mission.amount += s.share(amount, area)
+        result.not_attributed += s.not_attributed(amount)
     for m in by_mission.values():
         m.amount = m.amount.quantize(CENT, ROUND_HALF_EVEN)
-    result.by_mission = sorted(by_mission.values(), key=lambda m: m.code)
+    result.by_mission = sorted(by_mission.values(), key=lambda m: m.key)
     result.projects = len(places)
     result.total = sum((m.amount for m in result.by_mission), Decimal("0.00"))
     result.not_attributed = result.not_attributed.quantize(CENT, ROUND_HALF_EVEN)
     return result
-
-
-def _allocate(
-    amount: Decimal, places: list[tuple[int | None, str, int | None]], area: set[int], rule: AllocationRule
-) -> tuple[Decimal, Decimal, int]:
-    """(share of `amount` that goes to `area`, share that goes to no comune, 1 if population fell back)."""
-    n = len(places)
-    non_comune = sum(1 for _c, istat, _p in places if not istat)
-    in_area = [(c, p) for c, istat, p in places if c in area]
-    if rule == AllocationRule.FULL:
-        return amount, Decimal("0"), 0
-    not_attributed = amount * non_comune / n
-    if rule == AllocationRule.POPULATION:
-        comune_places = [(c, p) for c, istat, p in places if istat]
-        if all(p for _c, p in comune_places):
-            total_pop = sum(p or 0 for _c, p in comune_places)
-            comune_part = amount - not_attributed
-            return comune_part * sum(p or 0 for _c, p in in_area) / total_pop, not_attributed, 0
-        return amount * len(in_area) / n, not_attributed, 1
-    return amount * len(in_area) / n, not_attributed, 0
 
 
 def comune_totals(
@@ -168,60 +220,24 @@ def zone_totals(
     return area_totals(comuni=Comune.objects.filter(zone=zone), rule=rule, amount_field=amount_field)
 
 
-@dataclass
-class ProjectSetTotals:
-    projects: int
-    fin_pnrr: Decimal
-    fin_totale: Decimal
+# A list of projects, full amounts ---------------------------------------------------------------------------
 
 
-def projects_totals(qs: QuerySet[Project]) -> ProjectSetTotals:
+def projects_totals(qs: QuerySet[Project]) -> Totals:
     """Count and sums of a set of projects (each project once, full amounts). One query."""
     agg = qs.order_by().aggregate(
         n=Count("pk"),
         pnrr=Coalesce(Sum("fin_pnrr"), Decimal("0"), output_field=models.DecimalField()),
         totale=Coalesce(Sum("fin_totale"), Decimal("0"), output_field=models.DecimalField()),
     )
-    return ProjectSetTotals(
+    return Totals(
         projects=agg["n"],
-        fin_pnrr=Decimal(agg["pnrr"]).quantize(CENT),
-        fin_totale=Decimal(agg["totale"]).quantize(CENT),
+        funded_pnrr=Decimal(agg["pnrr"]).quantize(CENT),
+        funded=Decimal(agg["totale"]).quantize(CENT),
     )
 
 
-ZERO = Decimal("0")
-
-
-# Data freshness ---------------------------------------------------------------------------------------------
-
-
-# Per-project territory amounts ------------------------------------------------------------------------------
-
-
-def _q(value: Decimal) -> Decimal:
-    return value.quantize(CENT, ROUND_HALF_EVEN)
-
-
-@dataclass
-class ProjectAmounts:
-    """One project's amounts attributed to the territory (under the rule), and its latest payments."""
-
-    funded: Decimal = ZERO  # fin_totale share
-    funded_pnrr: Decimal = ZERO  # fin_pnrr share
-    paid: Decimal = ZERO  # paid_total of the latest snapshot, same share
-    not_attributed: Decimal = ZERO  # fin_totale share that goes to no comune of the territory
-    fraction: Decimal = ZERO  # share of the project attributed to the territory (0..1)
-    comuni: dict[int, Decimal] = field(default_factory=dict)  # comune id → fin_totale share
-
-
-@dataclass
-class Area:
-    key: str  # ISTAT code of a comune or slug of a zone
-    name: str
-    funded: Decimal = ZERO
-    paid: Decimal = ZERO
-    projects: int = 0
-    zone: str = ""  # for comuni: the zone's slug
+# A set of projects, territory share -------------------------------------------------------------------------
 
 
 @dataclass
@@ -236,44 +252,16 @@ class ProgressPoint:
 
 
 @dataclass
-class Totals:
-    projects: int = 0
-    funded: Decimal = ZERO
-    funded_pnrr: Decimal = ZERO
-    paid: Decimal = ZERO
-    not_attributed: Decimal = ZERO
-
-    @property
-    def paid_share(self) -> float | None:
-        """Paid as a percentage of funded (None when nothing is funded)."""
-        return round(float(self.paid / self.funded * 100), 1) if self.funded else None
-
-    def add(self, a: ProjectAmounts) -> None:
-        self.projects += 1
-        self.funded += a.funded
-        self.funded_pnrr += a.funded_pnrr
-        self.paid += a.paid
-        self.not_attributed += a.not_attributed
-
-    def rounded(self) -> Totals:
-        return Totals(
-            projects=self.projects,
-            funded=_q(self.funded),
-            funded_pnrr=_q(self.funded_pnrr),
-            paid=_q(self.paid),
-            not_attributed=_q(self.not_attributed),
-        )
-
-
-@dataclass
 class ProjectSetData:
     """Everything the dashboards need about a set of projects."""
 
     rule: AllocationRule
-    amounts: dict[int, ProjectAmounts]
+    amounts: dict[int, Totals]  # project → its share of the territory (funded, PNRR, paid, not attributed)
     snapshots: dict[int, list[tuple[date, Decimal | None, Decimal | None]]]  # project → (day, fin, paid)
     comuni: dict[int, tuple[str, str, str]]  # comune id → (ISTAT code, name, zone slug)
     components: dict[int, str] = field(default_factory=dict)  # project id → declared PNRR component code
+    fractions: dict[int, Decimal] = field(default_factory=dict)  # project → share of the territory (0..1)
+    parts: dict[int, dict[int, Decimal]] = field(default_factory=dict)  # project → comune → fin_totale part
 
     def totals(self, project_ids: Iterable[int] | None = None) -> Totals:
         t = Totals()
@@ -292,12 +280,12 @@ class ProjectSetData:
         funded = paid = ZERO
         changes: dict[date, list[Decimal]] = {}
         for pid in ids:
-            a = self.amounts[pid]
+            a, fraction = self.amounts[pid], self.fractions.get(pid, ZERO)
             last_funded, last_paid = a.funded, ZERO
             funded += last_funded
             for day, fin, pay in self.snapshots.get(pid, []):
-                now_funded = (fin * a.fraction) if fin is not None else a.funded
-                now_paid = (pay or ZERO) * a.fraction
+                now_funded = (fin * fraction) if fin is not None else a.funded
+                now_paid = (pay or ZERO) * fraction
                 change = changes.setdefault(day, [ZERO, ZERO])
                 change[0] += now_funded - last_funded
                 change[1] += now_paid - last_paid
@@ -309,44 +297,43 @@ class ProjectSetData:
             points.append(ProgressPoint(day=day, funded=_q(funded), paid=_q(paid)))
         return points
 
-    def by_comune(self, project_ids: Iterable[int] | None = None) -> list[Area]:
+    def by_comune(self, project_ids: Iterable[int] | None = None) -> list[Part]:
         """Funded and paid per comune of the territory (only comuni with a project), largest first."""
-        areas: dict[int, Area] = {}
+        areas: dict[int, Part] = {}
         for pid in self.amounts if project_ids is None else project_ids:
             a = self.amounts.get(pid)
             if a is None:
                 continue
-            for cid, share in a.comuni.items():
+            for cid, share in self.parts.get(pid, {}).items():
                 code, name, zone = self.comuni[cid]
-                area = areas.setdefault(cid, Area(key=code, name=name, zone=zone))
-                area.funded += share
+                area = areas.setdefault(cid, Part(key=code, name=name, zone=zone))
+                area.amount += share
                 area.paid += share / a.funded * a.paid if a.funded else ZERO
                 area.projects += 1
         for area in areas.values():
-            area.funded, area.paid = _q(area.funded), _q(area.paid)
-        return sorted(areas.values(), key=lambda x: (-x.funded, x.name))
+            area.amount, area.paid = _q(area.amount), _q(area.paid)
+        return sorted(areas.values(), key=lambda x: (-x.amount, x.name))
 
     def by_zone(
         self,
         zones: list[Zone],
         project_ids: Iterable[int] | None = None,
         *,
-        comuni: list[Area] | None = None,
-    ) -> list[Area]:
+        comuni: list[Part] | None = None,
+    ) -> list[Part]:
         """Funded and paid per zona omogenea (every zone, also those with nothing), in the zones' order.
         `comuni`: the result of `by_comune` for the same projects, when already computed."""
         ids = list(self.amounts if project_ids is None else project_ids)
-        out = {z.slug: Area(key=z.slug, name=z.name) for z in zones}
+        out = {z.slug: Part(key=z.slug, name=z.name) for z in zones}
         counted: dict[str, set[int]] = defaultdict(set)
         for c in self.by_comune(ids) if comuni is None else comuni:
             if c.zone in out:
-                out[c.zone].funded += c.funded
+                out[c.zone].amount += c.amount
                 out[c.zone].paid += c.paid
         for pid in ids:
-            a = self.amounts.get(pid)
-            if a is None:
+            if pid not in self.amounts:
                 continue
-            for cid in a.comuni:
+            for cid in self.parts.get(pid, {}):
                 counted[self.comuni[cid][2]].add(pid)
         for slug, area in out.items():
             area.projects = len(counted.get(slug, ()))
@@ -370,7 +357,7 @@ def project_set_data(
         components[pk] = component
         provenance[pk] = dataset
     ids = list(base)
-    places: dict[int, list[tuple[int | None, str, int | None]]] = defaultdict(list)
+    places: dict[int, list[PlaceKey]] = defaultdict(list)
     comuni: dict[int, tuple[str, str, str]] = {}
     # The places of the project's own dataset (`own_places`), checked here against the provenance read
     # above: the same rows as a join on the projects, without the planner scanning every project.
@@ -398,31 +385,35 @@ def project_set_data(
         .values_list("project_id", "release_date", "fin_totale", "paid_total")
     ):
         snapshots[pid].append((day, fin, paid))
-    amounts: dict[int, ProjectAmounts] = {}
+    amounts: dict[int, Totals] = {}
+    fractions: dict[int, Decimal] = {}
+    parts: dict[int, dict[int, Decimal]] = {}
     for pid, (fin, pnrr) in base.items():
-        a = ProjectAmounts()
         project_places = places.get(pid, [])
         in_territory = {c for c, _i, _p in project_places if c}
+        fraction = ZERO
         if project_places and in_territory:
-            if rule == AllocationRule.POPULATION:
-                share, _na, _fb = _allocate(Decimal(1), project_places, in_territory, rule)
-                parts = {c: _allocate(Decimal(1), project_places, {c}, rule)[0] for c in in_territory}
-            else:  # EQUAL: 1/n per place; FULL: everything to every place (same as _allocate, faster)
-                each = Decimal(1) if rule == AllocationRule.FULL else Decimal(1) / len(project_places)
-                parts = dict.fromkeys(in_territory, each)
-                share = Decimal(1) if rule == AllocationRule.FULL else each * len(in_territory)
-            a.fraction = min(Decimal(share), Decimal(1))
-            for cid, part in parts.items():
-                a.comuni[cid] = fin * part
-        a.funded = fin * a.fraction
-        a.funded_pnrr = pnrr * a.fraction
-        a.not_attributed = fin - a.funded if rule != AllocationRule.FULL else ZERO
+            s = split(project_places, rule)
+            fraction = s.fraction(in_territory)
+            parts[pid] = {cid: fin * part for cid, part in s.parts(ONE).items()}
+        funded = fin * fraction
         last = snapshots.get(pid)
-        if last:
-            a.paid = (last[-1][2] or ZERO) * a.fraction
-        amounts[pid] = a
+        amounts[pid] = Totals(
+            projects=1,
+            funded=funded,
+            funded_pnrr=pnrr * fraction,
+            paid=(last[-1][2] or ZERO) * fraction if last else ZERO,
+            not_attributed=fin - funded if rule != AllocationRule.FULL else ZERO,
+        )
+        fractions[pid] = fraction
     return ProjectSetData(
-        rule=rule, amounts=amounts, snapshots=dict(snapshots), comuni=comuni, components=components
+        rule=rule,
+        amounts=amounts,
+        snapshots=dict(snapshots),
+        comuni=comuni,
+        components=components,
+        fractions=fractions,
+        parts=parts,
     )
 
 

@@ -15,9 +15,9 @@ Metrics (`METRICS`):
   both sums;
 - `projects_per_1000`: projects per 1,000 residents.
 
-Multi-place projects follow the allocation rule of `pnrr.selectors` (default: equal split among the
-project's places); the shares of places that are not a comune are *not attributed* and are counted in
-`MapData.not_attributed`.
+Multi-place projects follow the allocation rule (`insights.allocation`, its SQL form; default: equal split
+among the project's places); the shares of places that are not a comune are *not attributed* and are
+counted in `MapData.not_attributed`.
 
 Filters (`MapFilters`, empty = any): PNRR mission, component, measure; strategic objective of the plan
 (projects with a CONFIRMED `ProjectObjectiveLink` to it); zona omogenea (only its comuni get a value); actor
@@ -40,13 +40,24 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from decimetro.insights.allocation import (
+    DEFAULT_ALLOCATION_RULE,
+    FLOAT,
+    PROJECT_STATS_SQL,
+    RULE_NOTES,
+    AllocationRule,
+    not_attributed_sql,
+    share_sql,
+)
 from decimetro.insights.cache import cached_for_data_version
-from decimetro.insights.figures import CENT, DEFAULT_ALLOCATION_RULE, AllocationRule
+from decimetro.insights.figures import CENT
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
 from decimetro.plan.models import ACTOR_FIELDS, ACTOR_LABELS
 from decimetro.plan.models import Component as PlanComponent
+from decimetro.pnrr.credits import PNRR as PNRR_CREDIT
 from decimetro.pnrr.models import PaymentSnapshot, Place, Project
 from decimetro.pnrr.selectors import MISSION_PATH, latest_payment_release
+from decimetro.territory.credits import ISTAT as ISTAT_CREDIT
 from decimetro.territory.models import Comune
 
 METRICS: dict[str, Any] = {
@@ -76,25 +87,6 @@ PAYMENT_RULE = _(
     "ogni progetto (progetti senza rilevazione esclusi), ripartiti con la stessa regola. Finanziato non vuol "
     "dire pagato."
 )
-
-RULE_NOTES = {
-    AllocationRule.EQUAL: _(
-        "L'importo di ogni progetto è diviso in parti uguali tra i suoi luoghi; la quota dei luoghi non "
-        "comunali "
-        "(ambito nazionale, regione, provincia) non è attribuita a nessun comune ed è contata a parte."
-    ),
-    AllocationRule.FULL: _(
-        "Ogni luogo riceve l'intero importo del progetto: lo stesso euro è contato anche negli altri comuni "
-        "del "
-        "progetto, quindi i totali di comuni diversi non vanno sommati."
-    ),
-    AllocationRule.POPULATION: _(
-        "L'importo è diviso tra i luoghi; la quota dei luoghi non comunali (ambito nazionale, regione, "
-        "provincia) non è attribuita a nessun comune; il resto è diviso tra i comuni del progetto in "
-        "proporzione "
-        "ai residenti."
-    ),
-}
 
 
 @dataclass(frozen=True)
@@ -271,22 +263,6 @@ def _money(value: Any) -> Decimal:
     return Decimal(str(value or 0)).quantize(CENT, ROUND_HALF_EVEN)
 
 
-_FLOAT = "DOUBLE PRECISION"  # a REAL column on SQLite, float8 on PostgreSQL
-
-
-def _share_sql(rule: AllocationRule) -> str:
-    """SQL: the share of its project's amount that a place (`o`) of the territory gets (`s`: its project)."""
-    if rule == AllocationRule.FULL:
-        return "1.0"
-    equal = f"1.0 / CAST(s.n AS {_FLOAT})"
-    if rule == AllocationRule.EQUAL:
-        return equal
-    return (
-        f"CASE WHEN s.missing = 0 AND s.popsum > 0 THEN CAST(s.n - s.nonc AS {_FLOAT}) / s.n "
-        f"* CAST(o.pop AS {_FLOAT}) / s.popsum ELSE {equal} END"
-    )
-
-
 def _aggregate_sql(f: MapFilters, rule: AllocationRule) -> tuple[str, list[Any]]:
     """ONE statement for the whole map: per comune ('c'), per zone ('z') and for the territory ('t').
 
@@ -313,10 +289,9 @@ def _aggregate_sql(f: MapFilters, rule: AllocationRule) -> tuple[str, list[Any]]
         params.extend(sub_params)
     in_territory = "c2.codice_uts = %s" + (f" AND c2.zone_id {in_zone}" if f.zone else "")
     params += [settings.DECIMETRO_TERRITORY_UTS] + ([f.zone] if f.zone else [])
-    unattributed = "0.0" if rule == AllocationRule.FULL else f"SUM(amount * nonc / CAST(n AS {_FLOAT}))"
     statement = f"""
 WITH located AS (
-  SELECT pl.project_id, pl.dataset, MAX(CAST(p.fin_pnrr AS {_FLOAT})) AS amount FROM {place} pl
+  SELECT pl.project_id, pl.dataset, MAX(CAST(p.fin_pnrr AS {FLOAT})) AS amount FROM {place} pl
   JOIN {project} p ON p.id = pl.project_id AND pl.dataset = p.provenance
   JOIN {comune} c ON c.id = pl.comune_id
   WHERE pl.comune_id IS NOT NULL AND c.codice_uts = %s{where}
@@ -328,22 +303,19 @@ WITH located AS (
   JOIN located l ON l.project_id = pl.project_id AND l.dataset = pl.dataset
   LEFT JOIN {comune} c2 ON c2.id = pl.comune_id
 ), stats AS (
-  SELECT o.project_id, COUNT(*) AS n,
-         SUM(CASE WHEN o.istat_code = '' THEN 1 ELSE 0 END) AS nonc,
-         SUM(CASE WHEN o.istat_code <> '' AND (o.pop IS NULL OR o.pop = 0) THEN 1 ELSE 0 END) AS missing,
-         SUM(CASE WHEN o.istat_code <> '' THEN o.pop ELSE 0 END) AS popsum,
+  SELECT o.project_id, {PROJECT_STATS_SQL},
          MAX(l.amount) AS amount
   FROM own o JOIN located l ON l.project_id = o.project_id
   GROUP BY o.project_id
 ), pay AS MATERIALIZED (
-  SELECT ps.project_id, CAST(ps.paid_total AS {_FLOAT}) AS paid, CAST(ps.fin_totale AS {_FLOAT}) AS funded
+  SELECT ps.project_id, CAST(ps.paid_total AS {FLOAT}) AS paid, CAST(ps.fin_totale AS {FLOAT}) AS funded
   FROM {payment} ps
   JOIN (SELECT project_id, MAX(release_date) AS d FROM {payment}
         WHERE project_id IN (SELECT project_id FROM located) GROUP BY project_id) m
     ON m.project_id = ps.project_id AND m.d = ps.release_date
   WHERE ps.paid_total IS NOT NULL AND ps.fin_totale > 0
 ), shares AS (
-  SELECT o.comune_id, o.zone_id, o.project_id, s.amount, {_share_sql(rule)} AS share, pay.paid, pay.funded
+  SELECT o.comune_id, o.zone_id, o.project_id, s.amount, {share_sql(rule)} AS share, pay.paid, pay.funded
   FROM own o JOIN stats s ON s.project_id = o.project_id LEFT JOIN pay ON pay.project_id = o.project_id
   WHERE o.here = 1
 )
@@ -352,7 +324,7 @@ FROM shares GROUP BY comune_id
 UNION ALL
 SELECT 'z', zone_id, COUNT(DISTINCT project_id), NULL, NULL, NULL FROM shares GROUP BY zone_id
 UNION ALL
-SELECT 't', NULL, COUNT(*), {unattributed}, NULL, NULL FROM stats
+SELECT 't', NULL, COUNT(*), SUM({not_attributed_sql(rule)}), NULL, NULL FROM stats
 """  # noqa: S608 (table names from the models' meta; every value is a parameter)
     return statement, params
 
@@ -489,9 +461,7 @@ def area_standing(*, data: MapData, key: str) -> dict[str, Any] | None:
 
 # The JSON document of a map state (API, GeoJSON, CSV, page) -------------------------------------------------
 
-ATTRIBUTION = (
-    "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0); Fonte: ISTAT (CC BY 4.0)"  # noqa: RUF001
-)
+ATTRIBUTION = f"{PNRR_CREDIT}; {ISTAT_CREDIT}"
 
 
 def _area(a: AreaValue, metric: str, breaks: list[float], *, zone: bool) -> dict[str, Any]:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from decimetro.insights import figures
+from decimetro.core.tabular import parse_decimal
 from decimetro.insights import map as sm
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
 from decimetro.pnrr import quality as pnrr_quality
 from decimetro.pnrr import selectors as pnrr_sel
 from decimetro.pnrr.models import Provenance
@@ -31,19 +32,13 @@ AMOUNT_PARAMS = {"importo_min": "amount_min", "importo_max": "amount_max"}
 
 
 def parse_amount(raw: str | None) -> Decimal | None:
-    """An amount typed by a person: "1.500.000,50", "1500000.5", "1 500 000" → Decimal; junk → None."""
-    text = (raw or "").strip().replace(" ", "").replace("€", "")
-    if not text:
-        return None
-    if "," in text:
-        text = text.replace(".", "").replace(",", ".")
-    elif text.count(".") > 1:
-        text = text.replace(".", "")
+    """An amount typed by a person: "1.500.000,50", "1500000.5", "1 500 000 €" → Decimal; junk or a negative
+    amount → None. (A lone dot is a decimal mark: "1.500" is one and a half.)"""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        value = parse_decimal(raw or "", thousands_dots=True, ignore=" €")
+    except ValueError:
         return None
-    return value if value.is_finite() and value >= 0 else None
+    return value if value >= 0 else None
 
 
 def filters_from(params: QueryDict) -> tuple[pnrr_sel.ProjectFilters, dict[str, str]]:
@@ -84,6 +79,13 @@ def quality_filters_from(params: QueryDict) -> tuple[Any, str, dict[str, str]]:
     return release, comune, {"rilascio": release.isoformat() if release else "", "comune": comune}
 
 
+def allocation_rule_from(params: QueryDict) -> AllocationRule:
+    """The allocation rule chosen with `?ripartizione=` (the comune, zone and compare pages); anything else
+    is the default rule."""
+    raw = params.get("ripartizione") or ""
+    return AllocationRule(raw if raw in AllocationRule.values else DEFAULT_ALLOCATION_RULE)
+
+
 # Web parameter (Italian) → API parameter (English). The page form uses the Italian names; the script asks
 # the API with the English ones.
 MAP_PARAMS = {
@@ -106,8 +108,8 @@ def map_state(params: QueryDict) -> dict[str, str]:
     state = {p: (params.get(p) or "").strip()[:50] for p in MAP_PARAMS}
     if state["metrica"] not in sm.METRICS:
         state["metrica"] = sm.DEFAULT_METRIC
-    if state["ripartizione"] not in figures.AllocationRule.values:
-        state["ripartizione"] = figures.AllocationRule(figures.DEFAULT_ALLOCATION_RULE).value
+    if state["ripartizione"] not in AllocationRule.values:
+        state["ripartizione"] = AllocationRule(DEFAULT_ALLOCATION_RULE).value
     if state["attore"] not in dict(sm.actor_choices()):
         state["attore"] = ""
     state["livello"] = params.get("livello") or "comuni"

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
-from decimetro.core.permissions import ensure_can_edit_plan
+from decimetro.core.permissions import ensure
+from decimetro.core.tabular import TableError, decode
 from decimetro.linking.models import (
     LinkAction,
     LinkEvent,
@@ -44,7 +45,7 @@ class CrosswalkError(ValueError):
 
 def _check(by: User | None) -> None:
     if by is not None:
-        ensure_can_edit_plan(by)
+        ensure(by, "link.review")
 
 
 def _label(by: User | None, by_label: str) -> str:
@@ -326,14 +327,14 @@ def _decide(link: ProjectObjectiveLink, *, by: User, status: str, action: str) -
 
 def link_confirm(*, by: User, link: ProjectObjectiveLink) -> ProjectObjectiveLink:
     """Staff confirm a link: from now on it feeds the dashboards."""
-    ensure_can_edit_plan(by)
+    ensure(by, "link.review")
     with transaction.atomic():
         return _decide(link, by=by, status=LinkStatus.CONFIRMED, action=LinkAction.CONFIRMED)
 
 
 def link_reject(*, by: User, link: ProjectObjectiveLink) -> ProjectObjectiveLink:
     """Staff reject a link: it is kept (so it is not suggested again) but never shown as a link."""
-    ensure_can_edit_plan(by)
+    ensure(by, "link.review")
     with transaction.atomic():
         return _decide(link, by=by, status=LinkStatus.REJECTED, action=LinkAction.REJECTED)
 
@@ -341,7 +342,7 @@ def link_reject(*, by: User, link: ProjectObjectiveLink) -> ProjectObjectiveLink
 def link_choose_other(*, by: User, link: ProjectObjectiveLink, objective: Objective) -> ProjectObjectiveLink:
     """Staff reject a suggestion and link the project to another objective instead (confirmed, origin staff).
     Returns the confirmed link."""
-    ensure_can_edit_plan(by)
+    ensure(by, "link.review")
     with transaction.atomic():
         if objective.pk == link.objective_id:
             return _decide(link, by=by, status=LinkStatus.CONFIRMED, action=LinkAction.CONFIRMED)
@@ -352,7 +353,7 @@ def link_choose_other(*, by: User, link: ProjectObjectiveLink, objective: Object
 
 def link_add(*, by: User, project: Project, objective: Objective) -> ProjectObjectiveLink:
     """Staff link a project to an objective directly (confirmed, origin staff)."""
-    ensure_can_edit_plan(by)
+    ensure(by, "link.review")
     with transaction.atomic():
         return _link_staff(by=by, project_id=project.pk, objective=objective)
 
@@ -392,7 +393,7 @@ def _link_staff(*, by: User, project_id: int, objective: Objective) -> ProjectOb
 
 
 def _bulk(by: User, link_ids: Iterable[int], decide: Callable[..., ProjectObjectiveLink]) -> int:
-    ensure_can_edit_plan(by)
+    ensure(by, "link.review")
     ids = sorted({int(i) for i in link_ids})
     with transaction.atomic():
         links = list(ProjectObjectiveLink.objects.filter(pk__in=ids).select_related("objective"))
@@ -473,10 +474,12 @@ class CrosswalkRow:
 
 def read_crosswalk_file(path: Path = CROSSWALK_FILE) -> list[CrosswalkRow]:
     """The crosswalk file: a mapping measure code → list of {objective, reason}. Errors name file and
-    entry."""
+    entry (or line, for a file that is not text). UTF-8, or Windows-1252 when saved by a Windows editor."""
     name = path.name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(decode(path.read_bytes(), name=name).text)
+    except TableError as exc:
+        raise CrosswalkError(str(exc)) from exc
     except (OSError, yaml.YAMLError) as exc:
         raise CrosswalkError(f"{name}: file illeggibile ({exc})") from exc
     if not isinstance(data, dict):

@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from decimetro.linking.text import dedup_key
-from decimetro.pnrr.sources import BadFile, RowError, read_file
+from decimetro.pnrr.importing import read_file
+from decimetro.pnrr.sources import BadFile, RowError
 
 SOURCE_PROJECTS = "progetti"
 SOURCE_STRUCTURE = "quadro_finanziario"

@@ -3,25 +3,23 @@ audit rows (core.audit)."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from decimetro.core.audit import audit_record
-from decimetro.core.csv_input import line_of_byte, sniff_delimiter
 from decimetro.core.models import User
-from decimetro.monitoring import permissions as perms
+from decimetro.core.permissions import can, ensure
+from decimetro.core.tabular import Problem, TableError, parse_decimal, read_table
 from decimetro.monitoring.models import Indicator, IndicatorReminder, IndicatorValue, Polarity
 from decimetro.monitoring.selectors import owners_due, today_local
 from decimetro.monitoring.status import plain_decimal
@@ -107,7 +105,7 @@ def _validate_definition(indicator: Indicator) -> None:
 
 
 def indicator_create(*, by: User, data: IndicatorData) -> Indicator:
-    perms.ensure_can_manage_indicators(by)
+    ensure(by, "indicator.manage")
     with transaction.atomic():
         indicator = Indicator(**{name: getattr(data, name) for name in data.__dataclass_fields__})
         _validate_definition(indicator)
@@ -123,7 +121,7 @@ def indicator_create(*, by: User, data: IndicatorData) -> Indicator:
 
 
 def indicator_update(*, by: User, indicator: Indicator, data: IndicatorData) -> Indicator:
-    perms.ensure_can_manage_indicators(by)
+    ensure(by, "indicator.manage")
     with transaction.atomic():
         indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
         before = _snapshot(indicator, INDICATOR_FIELDS)
@@ -141,7 +139,7 @@ def indicator_update(*, by: User, indicator: Indicator, data: IndicatorData) -> 
 
 def indicator_deactivate(*, by: User, indicator: Indicator) -> Indicator:
     """An indicator is never deleted (its values are history): it is deactivated and leaves the lists."""
-    perms.ensure_can_manage_indicators(by)
+    ensure(by, "indicator.manage")
     with transaction.atomic():
         indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
         if indicator.active:
@@ -182,7 +180,7 @@ def indicator_value_record(
 ) -> IndicatorValue:
     """Record the value at a date; a value already recorded at that date is replaced (a correction, audited
     with its previous value)."""
-    perms.ensure_can_record_value(by, indicator)
+    ensure(by, "indicator.record_value", indicator)
     problem = _date_problem(indicator, date, today_local())
     if problem:
         raise ValidationError({"date": [problem]})
@@ -215,25 +213,11 @@ CSV_OPTIONAL = ("fonte", "nota")
 VALUE_MAX = Decimal("1e14")
 
 
-@dataclass(frozen=True)
-class CsvProblem:
-    """A problem in the file: `line` is the physical line (the header is line 1), 0 for the whole file."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _("riga %(line)s") % {"line": self.line} if self.line else _("file")
-        col = ", " + _("colonna «%(col)s»") % {"col": self.column} if self.column else ""
-        return f"{where}{col}: {self.message}"
-
-
-class CsvImportError(ValueError):
-    def __init__(self, name: str, problems: list[CsvProblem]) -> None:
-        self.name = name
-        self.problems = problems
-        super().__init__(f"{name}: " + "; ".join(str(p) for p in problems[:5]))
+# A refused file: `.problems` lists each problem by line and column (core.tabular.TableError).
+CsvImportError = TableError
+# The problems core.tabular finds are worded its way, but for this one (rows shorter than the header are
+# padded here, so a row of the wrong width always has too many fields).
+_TABLE_MESSAGES = {"width": gettext_lazy("più campi dell'intestazione (separatore sbagliato?)")}
 
 
 @dataclass
@@ -244,120 +228,50 @@ class CsvImportResult:
     indicators: set[int] = field(default_factory=set)
 
 
-def _parse_decimal(text: str, delimiter: str) -> Decimal | None:
-    if delimiter == ";" and "," in text and "." not in text:
-        text = text.replace(",", ".")
+def _parse_value(text: str, delimiter: str) -> Decimal | None:
+    """A value: a comma decimal only in a `;`-separated file (in a `,` one, `1,5` may be a thousand and a
+    half); at most 4 decimals, below 10^14."""
     try:
-        value = Decimal(text)
-    except InvalidOperation:
+        value = parse_decimal(text, decimal_comma=delimiter == ";", max_places=4)
+    except ValueError:
         return None
-    if not value.is_finite() or abs(value) >= VALUE_MAX or value.as_tuple().exponent < -4:  # type: ignore[operator]
-        return None
-    return value
-
-
-def _decode(name: str, content: bytes) -> str:
-    if len(content) > CSV_MAX_BYTES:
-        raise CsvImportError(
-            name,
-            [
-                CsvProblem(
-                    0,
-                    "",
-                    _("file troppo grande (%(size)s byte, massimo %(max)s)")
-                    % {"size": len(content), "max": CSV_MAX_BYTES},
-                )
-            ],
-        )
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = line_of_byte(content, exc.start)
-        raise CsvImportError(
-            name,
-            [
-                CsvProblem(
-                    line,
-                    "",
-                    _("codifica non valida: il file deve essere in UTF-8 (byte %(pos)s)")
-                    % {"pos": exc.start + 1},
-                )
-            ],
-        ) from None
+    return value if abs(value) < VALUE_MAX else None
 
 
 def _parse_csv(
     *, by: User, name: str, content: bytes, today: date
 ) -> list[tuple[int, Indicator, date, Decimal, str, str]]:
     """All rows, checked; raises CsvImportError listing every problem found (up to CSV_MAX_ERRORS)."""
-    text = _decode(name, content)
-    if not text.strip():
-        raise CsvImportError(name, [CsvProblem(0, "", _("file vuoto"))])
-    header_line = text.splitlines()[0]
-    delimiter = sniff_delimiter(header_line)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    except csv.Error as exc:
-        raise CsvImportError(name, [CsvProblem(1, "", str(exc))]) from None
-    missing = [c for c in CSV_REQUIRED if c not in header]
-    if missing:
-        raise CsvImportError(
-            name,
-            [
-                CsvProblem(
-                    1,
-                    ", ".join(missing),
-                    _(
-                        "colonne obbligatorie mancanti nell'intestazione (attese: %(cols)s; "
-                        "separatore «,» o «;»; trovate: %(found)s)"
-                    )
-                    % {"cols": ", ".join(CSV_REQUIRED), "found": ", ".join(header) or "—"},
-                )
-            ],
-        )
-    reader.fieldnames = header
-    problems: list[CsvProblem] = []
+    table = read_table(
+        content,
+        name=name,
+        required=CSV_REQUIRED,
+        max_bytes=CSV_MAX_BYTES,
+        max_rows=CSV_MAX_ROWS,
+        strict=True,
+        pad_short_rows=True,
+        messages=_TABLE_MESSAGES,
+    )
+    problems: list[Problem] = list(table.problems)
     rows: list[tuple[int, Indicator, date, Decimal, str, str]] = []
-    raw_rows: list[tuple[int, dict[str, str]]] = []
-    try:
-        for raw in reader:
-            line = reader.line_num
-            if len(raw_rows) >= CSV_MAX_ROWS:
-                raise CsvImportError(
-                    name, [CsvProblem(line, "", _("troppe righe (massimo %(max)s)") % {"max": CSV_MAX_ROWS})]
-                )
-            if None in raw:
-                problems.append(
-                    CsvProblem(line, "", _("più campi dell'intestazione (separatore sbagliato?)"))
-                )
-                continue
-            raw_rows.append((line, {k: (v or "").strip() for k, v in raw.items()}))
-    except csv.Error as exc:
-        raise CsvImportError(name, [CsvProblem(reader.line_num, "", str(exc))]) from None
-
-    refs = {r["indicatore"].upper() for _line, r in raw_rows if r["indicatore"]}
+    refs = {r["indicatore"].upper() for r in table.rows if r["indicatore"]}
     ids = {int(r) for r in refs if r.isdigit() and len(r) < 10}
     found = list(Indicator.objects.filter(code__in=refs) | Indicator.objects.filter(pk__in=ids))
     by_ref: dict[str, Indicator] = {str(ind.pk): ind for ind in found}
     by_ref.update({ind.code.upper(): ind for ind in found})  # a code wins over an id written the same
     seen: dict[tuple[int, date], int] = {}
-    for line, raw in raw_rows:
-        ref = raw["indicatore"]
+    for raw in table.rows:
+        line, ref = raw.line, raw["indicatore"]
         indicator = by_ref.get(ref.upper())
         if not ref:
-            problems.append(CsvProblem(line, "indicatore", _("valore mancante")))
+            problems.append(Problem(line, "indicatore", _("valore mancante")))
         elif indicator is None:
-            problems.append(
-                CsvProblem(line, "indicatore", _("indicatore sconosciuto «%(ref)s»") % {"ref": ref})
-            )
+            problems.append(Problem(line, "indicatore", _("indicatore sconosciuto «%(ref)s»") % {"ref": ref}))
         elif not indicator.active:
+            problems.append(Problem(line, "indicatore", _("indicatore «%(ref)s» non attivo") % {"ref": ref}))
+        elif not can(by, "indicator.record_value", indicator):
             problems.append(
-                CsvProblem(line, "indicatore", _("indicatore «%(ref)s» non attivo") % {"ref": ref})
-            )
-        elif not perms.can_record_value(by, indicator):
-            problems.append(
-                CsvProblem(
+                Problem(
                     line, "indicatore", _("non è consentito registrare valori per «%(ref)s»") % {"ref": ref}
                 )
             )
@@ -368,26 +282,24 @@ def _parse_csv(
             day = None
         if day is None:
             problems.append(
-                CsvProblem(
-                    line, "data", _("data non valida «%(v)s» (formato AAAA-MM-GG)") % {"v": raw["data"]}
-                )
+                Problem(line, "data", _("data non valida «%(v)s» (formato AAAA-MM-GG)") % {"v": raw["data"]})
             )
-        value = _parse_decimal(raw["valore"], delimiter) if raw["valore"] else None
+        value = _parse_value(raw["valore"], table.delimiter) if raw["valore"] else None
         if value is None:
-            problems.append(CsvProblem(line, "valore", _("numero non valido «%(v)s»") % {"v": raw["valore"]}))
-        source, note = raw.get("fonte", ""), raw.get("nota", "")
+            problems.append(Problem(line, "valore", _("numero non valido «%(v)s»") % {"v": raw["valore"]}))
+        source, note = raw["fonte"], raw["nota"]
         if len(source) > 300:
-            problems.append(CsvProblem(line, "fonte", _("testo troppo lungo (massimo 300 caratteri)")))
+            problems.append(Problem(line, "fonte", _("testo troppo lungo (massimo 300 caratteri)")))
         if indicator is None or day is None or value is None:
             continue
         problem = _date_problem(indicator, day, today)
         if problem:
-            problems.append(CsvProblem(line, "data", problem))
+            problems.append(Problem(line, "data", problem))
             continue
         first = seen.get((indicator.pk, day))
         if first is not None:
             problems.append(
-                CsvProblem(
+                Problem(
                     line,
                     "data",
                     _(
@@ -400,8 +312,6 @@ def _parse_csv(
             continue
         seen[(indicator.pk, day)] = line
         rows.append((line, indicator, day, value, source, note))
-    if not raw_rows and not problems:
-        problems.append(CsvProblem(0, "", _("nessuna riga di dati dopo l'intestazione")))
     if problems:
         raise CsvImportError(name, problems[:CSV_MAX_ERRORS])
     return rows
@@ -414,8 +324,7 @@ def indicator_values_import_csv(*, by: User, name: str, content: bytes) -> CsvIm
     baseline or in the future, the same indicator and date twice, a different value already recorded at that
     date) raises CsvImportError listing the problems by line and column, and nothing is written. A row equal
     to the value already recorded is left unchanged, so importing the same file twice is harmless."""
-    if not perms.can_record_any_value(by):
-        raise PermissionDenied("Non è consentito importare valori degli indicatori.")
+    ensure(by, "indicator.import_values")
     rows = _parse_csv(by=by, name=name, content=content, today=today_local())
     result = CsvImportResult()
     with transaction.atomic():
@@ -430,7 +339,7 @@ def indicator_values_import_csv(*, by: User, name: str, content: bytes) -> CsvIm
             old = existing.get((indicator.pk, day))
             if old is not None and old.value != value:
                 conflicts.append(
-                    CsvProblem(
+                    Problem(
                         line,
                         "valore",
                         _(

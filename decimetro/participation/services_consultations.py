@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from decimetro.core.audit import audit_record
-from decimetro.core.models import Organisation, OrganisationKind
-from decimetro.core.permissions import ensure_ente_staff, is_member_writer_of, organisation_of
+from decimetro.core.models import Organisation
+from decimetro.core.permissions import ensure, organisation_of
 from decimetro.participation.models import (
     AUDIENCE_KIND_CHOICES,
     Audience,
@@ -47,26 +47,6 @@ def _snapshot(c: Consultation) -> dict[str, Any]:
         "audience_organisations": sorted(o.name for o in c.audience_organisations.all()) if c.pk else [],
         "closed_at": c.closed_at,
     }
-
-
-def organisation_is_invited(organisation: Organisation | None, consultation: Consultation) -> bool:
-    """May this organisation answer? The Ente asks, it does not answer its own consultations."""
-    if organisation is None or not organisation.active or organisation.kind == OrganisationKind.ENTE:
-        return False
-    if consultation.audience == Audience.ALL:
-        return True
-    if consultation.audience == Audience.LIST:
-        return consultation.audience_organisations.filter(pk=organisation.pk).exists()
-    kinds = set(consultation.audience_kinds)
-    if organisation.kind == OrganisationKind.COMUNE:
-        return "comune" in kinds
-    return "body" in kinds or f"body:{organisation.body_kind}" in kinds
-
-
-def may_submit_observation(user: Any, consultation: Consultation) -> bool:
-    """An editor/admin of an invited organisation (the consultation being open is checked apart)."""
-    organisation = organisation_of(user)
-    return is_member_writer_of(user, organisation) and organisation_is_invited(organisation, consultation)
 
 
 def _clean(
@@ -128,7 +108,7 @@ def consultation_create(
     organisations: Iterable[Organisation] = (),
     kinds: Iterable[str] = (),
 ) -> Consultation:
-    ensure_ente_staff(by)
+    ensure(by, "consultation.manage")
     orgs, kind_list = _clean(
         title=title,
         text=text,
@@ -169,7 +149,7 @@ def consultation_update(
     organisations: Iterable[Organisation] = (),
     kinds: Iterable[str] = (),
 ) -> Consultation:
-    ensure_ente_staff(by)
+    ensure(by, "consultation.manage")
     orgs, kind_list = _clean(
         title=title,
         text=text,
@@ -195,7 +175,7 @@ def consultation_update(
 
 def consultation_close(*, by: Any, consultation: Consultation) -> Consultation:
     """Close now (before the closing date): from this moment the consultation accepts nothing."""
-    ensure_ente_staff(by)
+    ensure(by, "consultation.manage")
     with transaction.atomic():
         c = Consultation.objects.select_for_update().get(pk=consultation.pk)
         if c.closed_at is None:
@@ -218,8 +198,7 @@ def observation_submit(
     proposal: str = "",
 ) -> Observation:
     """An editor/admin of an invited organisation submits an observation, pending moderation."""
-    if not may_submit_observation(by, consultation):
-        raise PermissionDenied(_("La tua organizzazione non è invitata a questa consultazione."))
+    ensure(by, "observation.submit", consultation)
     state = consultation.state_on(timezone.localdate())
     if state != "open":
         raise ConsultationNotOpen(
@@ -307,7 +286,7 @@ def _observation_save(
 
 def observation_moderate(*, by: Any, observation: Observation, status: str, reason: str = "") -> Observation:
     """Publish or hide (a reason is required to hide) an observation."""
-    ensure_ente_staff(by)
+    ensure(by, "consultation.manage")
     if status not in (ObservationStatus.PUBLISHED, ObservationStatus.HIDDEN):
         raise ValidationError({"status": [_("Scelta non valida.")]})
     if status == ObservationStatus.HIDDEN and not reason.strip():
@@ -332,7 +311,7 @@ def observation_moderate(*, by: Any, observation: Observation, status: str, reas
 
 def observation_answer(*, by: Any, observation: Observation, answer: str) -> Observation:
     """The Ente's answer (shown on the public page with the observation, once published)."""
-    ensure_ente_staff(by)
+    ensure(by, "consultation.manage")
     if not answer.strip():
         raise ValidationError({"answer": [_("Scrivi la risposta.")]})
     with transaction.atomic():

@@ -4,21 +4,20 @@ Ente's staff) writes them; a Comune never touches another Comune's DUP."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from decimetro.core.audit import audit_record
-from decimetro.core.csv_input import line_of_byte, sniff_delimiter
-from decimetro.core.models import Organisation, OrganisationKind
-from decimetro.core.permissions import can_write_for_organisation
+from decimetro.core.models import Organisation
+from decimetro.core.permissions import ensure
+from decimetro.core.tabular import Problem, TableError, read_table
 from decimetro.participation.models import DupObjective
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
@@ -30,14 +29,6 @@ CSV_MAX_BYTES = 1024 * 1024
 CSV_MAX_ROWS = 2000
 YEAR_MIN, YEAR_MAX = 2000, 2100
 _CODE_SPLIT = re.compile(r"[\s,;|]+")
-
-
-def ensure_can_write_dup(user: Any, organisation: Organisation) -> None:
-    if organisation.kind not in (
-        OrganisationKind.COMUNE,
-        OrganisationKind.ENTE,
-    ) or not can_write_for_organisation(user, organisation):
-        raise PermissionDenied(_("Non puoi modificare il DUP di questa organizzazione."))
 
 
 def _snapshot(d: DupObjective) -> dict[str, Any]:
@@ -88,7 +79,7 @@ def dup_objective_create(
     year_to: int,
     plan_objectives: Iterable[Objective] = (),
 ) -> DupObjective:
-    ensure_can_write_dup(by, organisation)
+    ensure(by, "dup.write", organisation)
     errors = _validate(
         organisation=organisation,
         code=code,
@@ -124,7 +115,7 @@ def dup_objective_update(
     year_to: int,
     plan_objectives: Iterable[Objective] = (),
 ) -> DupObjective:
-    ensure_can_write_dup(by, dup_objective.organisation)
+    ensure(by, "dup.write", dup_objective.organisation)
     errors = _validate(
         organisation=dup_objective.organisation,
         code=code,
@@ -147,7 +138,7 @@ def dup_objective_update(
 
 
 def dup_objective_delete(*, by: Any, dup_objective: DupObjective) -> None:
-    ensure_can_write_dup(by, dup_objective.organisation)
+    ensure(by, "dup.write", dup_objective.organisation)
     with transaction.atomic():
         d = DupObjective.objects.get(pk=dup_objective.pk)
         audit_record(by=by, action="dup.delete", target=d, before=_snapshot(d), after=None)
@@ -157,17 +148,18 @@ def dup_objective_delete(*, by: Any, dup_objective: DupObjective) -> None:
 # CSV import -------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CsvProblem:
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        where = _("riga %(line)d") % {"line": self.line}
-        if self.column:
-            where += ", " + _("colonna «%(column)s»") % {"column": self.column}
-        return f"{where}: {self.message}"
+# The wording of the file's problems on the DUP page (core.tabular finds them).
+_TABLE_MESSAGES = {
+    "too_big": _lazy("Il file supera 1 MB."),
+    "encoding": _lazy("Il file non è in codifica UTF-8."),
+    "empty": _lazy("Il file è vuoto."),
+    "missing_columns": _lazy("Mancano le colonne: %(missing)s."),
+    "unknown_columns": _lazy("Colonne sconosciute: %(unknown)s."),
+    "csv": _lazy("CSV non valido: %(err)s"),
+    "too_many_rows": _lazy("Troppe righe: al massimo %(max)s."),
+    "width": _lazy("La riga ha %(got)d campi invece di %(want)d."),
+    "no_rows": _lazy("Il file non contiene righe di dati."),
+}
 
 
 @dataclass
@@ -184,7 +176,7 @@ class DupCsvRow:
 class DupCsvError(ValidationError):
     """The file was refused; `.problems` lists every problem found (line, column, message)."""
 
-    def __init__(self, problems: list[CsvProblem]) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         self.problems = problems
         super().__init__([str(p) for p in problems])
 
@@ -196,126 +188,89 @@ class DupImportResult:
 
 
 def parse_dup_csv(data: bytes, *, objectives_by_code: dict[str, Objective]) -> list[DupCsvRow]:
-    """Read the whole file; raise DupCsvError listing all problems (nothing is written here)."""
-    if len(data) > CSV_MAX_BYTES:
-        raise DupCsvError([CsvProblem(0, "", _("Il file supera 1 MB."))])
+    """Read the whole file; raise DupCsvError listing all problems (nothing is written here). The file may
+    be UTF-8 or Windows-1252 (Excel), separated by `,` or `;`."""
     try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = line_of_byte(data, exc.start)
-        raise DupCsvError([CsvProblem(line, "", _("Il file non è in codifica UTF-8."))]) from None
-    first = text.split("\n", 1)[0]
-    delimiter = sniff_delimiter(first)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [h.strip().lower() for h in next(reader)]
-    except StopIteration:
-        raise DupCsvError([CsvProblem(1, "", _("Il file è vuoto."))]) from None
-    problems: list[CsvProblem] = []
-    missing = [c for c in CSV_REQUIRED if c not in header]
-    unknown = [h for h in header if h and h not in CSV_COLUMNS]
-    if missing:
-        problems.append(CsvProblem(1, "", _("Mancano le colonne: %(cols)s.") % {"cols": ", ".join(missing)}))
-    if unknown:
-        problems.append(CsvProblem(1, "", _("Colonne sconosciute: %(cols)s.") % {"cols": ", ".join(unknown)}))
-    if problems:
-        raise DupCsvError(problems)
+        table = read_table(
+            data,
+            name="",
+            required=CSV_REQUIRED,
+            allowed=CSV_COLUMNS,
+            max_bytes=CSV_MAX_BYTES,
+            max_rows=CSV_MAX_ROWS,
+            messages=_TABLE_MESSAGES,
+        )
+    except TableError as exc:
+        raise DupCsvError(exc.problems) from None
+    problems: list[Problem] = list(table.problems)
     rows: list[DupCsvRow] = []
     seen: dict[str, int] = {}
-    try:
-        for record in reader:
-            line = reader.line_num
-            if not any(cell.strip() for cell in record):
-                continue
-            if len(rows) >= CSV_MAX_ROWS:
-                problems.append(
-                    CsvProblem(line, "", _("Troppe righe: al massimo %(n)d.") % {"n": CSV_MAX_ROWS})
-                )
-                break
-            if len(record) != len(header):
-                problems.append(
-                    CsvProblem(
-                        line,
-                        "",
-                        _("La riga ha %(got)d campi invece di %(want)d.")
-                        % {"got": len(record), "want": len(header)},
+    for row in table.rows:
+        line = row.line
+        row_problems: list[Problem] = []
+        for col in CSV_REQUIRED:
+            if not row[col]:
+                row_problems.append(Problem(line, col, _("Valore mancante.")))
+        years: dict[str, int] = {}
+        for col in ("anno_da", "anno_a"):
+            raw = row[col]
+            if raw:
+                if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
+                    years[col] = int(raw)
+                else:
+                    row_problems.append(
+                        Problem(line, col, _("«%(value)s» non è un anno valido.") % {"value": raw})
                     )
-                )
-                continue
-            values = {h: cell.strip() for h, cell in zip(header, record, strict=True)}
-            row_problems: list[CsvProblem] = []
-            for col in CSV_REQUIRED:
-                if not values.get(col):
-                    row_problems.append(CsvProblem(line, col, _("Valore mancante.")))
-            years: dict[str, int] = {}
-            for col in ("anno_da", "anno_a"):
-                raw = values.get(col, "")
-                if raw:
-                    if raw.isdigit() and YEAR_MIN <= int(raw) <= YEAR_MAX:
-                        years[col] = int(raw)
-                    else:
-                        row_problems.append(
-                            CsvProblem(line, col, _("«%(value)s» non è un anno valido.") % {"value": raw})
-                        )
-            if len(years) == 2 and years["anno_a"] < years["anno_da"]:
-                row_problems.append(CsvProblem(line, "anno_a", _("L'anno finale precede quello iniziale.")))
-            code = values.get("codice", "")
-            if len(code) > 30:
-                row_problems.append(
-                    CsvProblem(line, "codice", _("Il codice è lungo al massimo 30 caratteri."))
-                )
-            elif code and code in seen:
-                row_problems.append(
-                    CsvProblem(
-                        line,
-                        "codice",
-                        _("Codice %(code)s ripetuto (già alla riga %(other)d).")
-                        % {"code": code, "other": seen[code]},
-                    )
-                )
-            elif code:
-                seen[code] = line
-            if len(values.get("titolo", "")) > 500:
-                row_problems.append(
-                    CsvProblem(line, "titolo", _("Il titolo è lungo al massimo 500 caratteri."))
-                )
-            codes = [c.upper() for c in _CODE_SPLIT.split(values.get("obiettivi_piano", "")) if c]
-            bad = [c for c in codes if c not in objectives_by_code]
-            if bad:
-                row_problems.append(
-                    CsvProblem(
-                        line,
-                        "obiettivi_piano",
-                        _("Codici di obiettivi del piano sconosciuti: %(codes)s.")
-                        % {"codes": ", ".join(bad)},
-                    )
-                )
-            if row_problems:
-                problems.extend(row_problems)
-                continue
-            rows.append(
-                DupCsvRow(
-                    line=line,
-                    code=code,
-                    title=values["titolo"],
-                    dup_mission=values.get("missione_dup", "")[:200],
-                    year_from=years["anno_da"],
-                    year_to=years["anno_a"],
-                    objective_codes=list(dict.fromkeys(codes)),
+        if len(years) == 2 and years["anno_a"] < years["anno_da"]:
+            row_problems.append(Problem(line, "anno_a", _("L'anno finale precede quello iniziale.")))
+        code = row["codice"]
+        if len(code) > 30:
+            row_problems.append(Problem(line, "codice", _("Il codice è lungo al massimo 30 caratteri.")))
+        elif code and code in seen:
+            row_problems.append(
+                Problem(
+                    line,
+                    "codice",
+                    _("Codice %(code)s ripetuto (già alla riga %(other)d).")
+                    % {"code": code, "other": seen[code]},
                 )
             )
-    except csv.Error as exc:
-        problems.append(CsvProblem(reader.line_num, "", _("CSV non valido: %(err)s") % {"err": exc}))
+        elif code:
+            seen[code] = line
+        if len(row["titolo"]) > 500:
+            row_problems.append(Problem(line, "titolo", _("Il titolo è lungo al massimo 500 caratteri.")))
+        codes = [c.upper() for c in _CODE_SPLIT.split(row["obiettivi_piano"]) if c]
+        bad = [c for c in codes if c not in objectives_by_code]
+        if bad:
+            row_problems.append(
+                Problem(
+                    line,
+                    "obiettivi_piano",
+                    _("Codici di obiettivi del piano sconosciuti: %(codes)s.") % {"codes": ", ".join(bad)},
+                )
+            )
+        if row_problems:
+            problems.extend(row_problems)
+            continue
+        rows.append(
+            DupCsvRow(
+                line=line,
+                code=code,
+                title=row["titolo"],
+                dup_mission=row["missione_dup"][:200],
+                year_from=years["anno_da"],
+                year_to=years["anno_a"],
+                objective_codes=list(dict.fromkeys(codes)),
+            )
+        )
     if problems:
-        raise DupCsvError(problems)
-    if not rows:
-        raise DupCsvError([CsvProblem(2, "", _("Il file non contiene righe di dati."))])
+        raise DupCsvError(sorted(problems, key=lambda p: p.line))  # (a stable sort: the file's order)
     return rows
 
 
 def dup_import_csv(*, by: Any, organisation: Organisation, data: bytes) -> DupImportResult:
     """Create or update (by code) the organisation's DUP objectives from a CSV; all or nothing."""
-    ensure_can_write_dup(by, organisation)
+    ensure(by, "dup.write", organisation)
     edition = plan_sel.current_edition()
     objectives_by_code = (
         {o.code.upper(): o for o in Objective.objects.filter(edition=edition)} if edition else {}

@@ -8,25 +8,16 @@ from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from decimetro.core.audit import audit_record
-from decimetro.core.permissions import ensure_ente_staff, is_member_writer_of, organisation_of
+from decimetro.core.permissions import ensure, organisation_of
 from decimetro.participation.models import GroundStatus, VerificationPhoto, VerificationReport
 from decimetro.participation.uploads import IMAGE_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, check_upload
 from decimetro.pnrr.models import Project
-
-
-def may_file_report(user: Any) -> bool:
-    """Any editor/admin of an (active) organisation."""
-    return is_member_writer_of(user, organisation_of(user))
-
-
-def may_change_report(user: Any, report: VerificationReport) -> bool:
-    return is_member_writer_of(user, report.organisation)
 
 
 def _snapshot(r: VerificationReport) -> dict[str, Any]:
@@ -91,11 +82,10 @@ def _photos_removed_on_error() -> Iterator[list[str]]:
 def report_create(
     *, by: Any, project: Project, status: str, seen_on: date, note: str = "", photos: Sequence[Any] = ()
 ) -> VerificationReport:
-    if not may_file_report(by):
-        raise PermissionDenied(_("Solo i redattori di un'organizzazione possono inviare una verifica."))
+    ensure(by, "verification.file")
     _validate(status=status, seen_on=seen_on, note=note, photos=photos)
     organisation = organisation_of(by)
-    assert organisation is not None  # may_file_report holds
+    assert organisation is not None  # verification.file holds
     with _photos_removed_on_error() as stored, transaction.atomic():
         report = VerificationReport.objects.create(
             project=project,
@@ -120,8 +110,7 @@ def report_update(
     photos: Sequence[Any] = (),
     remove_photo_ids: Sequence[int] = (),
 ) -> VerificationReport:
-    if not may_change_report(by, report):
-        raise PermissionDenied(_("Puoi modificare solo le verifiche della tua organizzazione."))
+    ensure(by, "verification.change", report)
     keep = report.photos.exclude(pk__in=list(remove_photo_ids)).count()
     _validate(status=status, seen_on=seen_on, note=note, photos=photos, existing_photos=keep)
     removed: list[str] = []
@@ -144,8 +133,7 @@ def report_update(
 
 
 def report_delete(*, by: Any, report: VerificationReport) -> None:
-    if not may_change_report(by, report):
-        raise PermissionDenied(_("Puoi eliminare solo le verifiche della tua organizzazione."))
+    ensure(by, "verification.delete", report)
     with transaction.atomic():
         locked = VerificationReport.objects.select_related("organisation").get(pk=report.pk)
         files = [p.image.name for p in locked.photos.all()]
@@ -158,7 +146,7 @@ def report_set_hidden(
     *, by: Any, report: VerificationReport, hidden: bool, reason: str = ""
 ) -> VerificationReport:
     """Ente staff hide a report from the public page (a reason is required), or show it again."""
-    ensure_ente_staff(by)
+    ensure(by, "verification.hide")
     if hidden and not reason.strip():
         raise ValidationError({"reason": [_("Indica il motivo per cui la verifica viene nascosta.")]})
     with transaction.atomic():

@@ -9,7 +9,7 @@ from django.db import models, transaction
 
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
-from decimetro.core.permissions import ensure_can_edit_plan
+from decimetro.core.permissions import ensure
 from decimetro.plan.models import (
     ACTOR_FIELDS,
     Component,
@@ -187,7 +187,7 @@ def plan_load(*, data: PlanData, by: User | None = None, by_label: str = "plan_l
 
 
 def _edit(obj: models.Model, *, by: User, kind: str, fields: list[str], values: dict[str, Any]) -> Any:
-    ensure_can_edit_plan(by)
+    ensure(by, "plan.edit")
     with transaction.atomic():
         locked = type(obj)._default_manager.select_for_update().get(pk=obj.pk)
         before = snapshot(locked, fields)

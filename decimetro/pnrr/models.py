@@ -1,7 +1,7 @@
 """PNRR data: the plan's structure and milestones, the projects with their places and payment snapshots.
 
-Everything here is written by `pnrr.services` from the Italia Domani open data (CC BY 4.0, "Fonte: Italia
-Domani - dati di attuazione del PNRR (ReGiS)"). Keys are the source's own keys.
+Everything here is written by `pnrr.services` from the Italia Domani open data (CC BY 4.0; the credit line is
+`pnrr.credits.PNRR`). Keys are the source's own keys.
 """
 
 from __future__ import annotations

@@ -1,18 +1,9 @@
 """Reads of the PNRR data for the pages and the API. Each function asks for what it returns in a fixed number
 of queries, whatever the number of projects.
 
-Allocation of multi-place projects to comuni (every total states its rule, see `AllocationRule`):
-- FULL ("importo pieno"): each place gets the whole amount; a project counts once in an area's total, but the
-  same euro is counted again in every other comune or zone where the project is.
-- EQUAL ("ripartizione uguale", the default): the amount is split equally among the project's places. The
-  shares of places that are not a comune (AMBITO NAZIONALE, whole region, whole province) are *not attributed*
-  to any comune: they are counted in `not_attributed`, not dropped.
-- POPULATION ("ripartizione per popolazione"): the shares of non-comune places are set aside as in EQUAL; the
-  rest is split among the project's comuni in proportion to their resident population. When a comune of the
-  project has no known population (it is outside the territory loaded), the project falls back to EQUAL
-  (counted in
-  `population_fallbacks`).
-A project's places are those of its own provenance (`Place.dataset == Project.provenance`).
+The allocation of multi-place projects to comuni (FULL, EQUAL, POPULATION) is not here: it is written once in
+`insights.allocation`, above the data apps. A project's places are those of its own provenance
+(`Place.dataset == Project.provenance`, `own_places`).
 """
 
 from __future__ import annotations

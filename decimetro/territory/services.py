@@ -14,7 +14,7 @@ from decimetro.core.models import (
     OrganisationKind,
     User,
 )
-from decimetro.core.permissions import ensure_ente_admin
+from decimetro.core.permissions import ensure
 from decimetro.core.services import organisation_snapshot
 from decimetro.territory import sources
 from decimetro.territory.models import Comune, Zone
@@ -181,7 +181,7 @@ def organisations_setup(*, by: User | None = None, uts: str | None = None) -> Or
     one). Idempotent: what exists is left as it is. `by=None` is the system (setup_data); a person must be an
     Ente admin."""
     if by is not None:
-        ensure_ente_admin(by)
+        ensure(by, "accounts.manage")
     uts = uts or settings.DECIMETRO_TERRITORY_UTS
     with transaction.atomic():
         ente = Organisation.objects.filter(kind=OrganisationKind.ENTE).first()

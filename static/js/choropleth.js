@@ -5,13 +5,17 @@
  *   (<script id="map-payload">), then from data-values (/api/v1/territory/map) when the filters change.
  * - The state is the form #map-filters (Italian names, e.g. ?metrica=projects&missione=M1); each control's
  *   data-api names the API parameter. On change: history.replaceState with the new query, fetch the values,
- *   restyle, redraw legend (#map-legend), the status line (#map-selection), the totals, the tables and the
- *   download links (#download-geojson, #download-csv). The page reads the URL on load (server side).
+ *   restyle, redraw legend (#map-legend), the status line (#map-selection), the totals and the download links
+ *   (#download-geojson, #download-csv), and put in place the tables of the new state. The page reads the URL
+ *   on load (server side).
  * - Classes: the breaks of the payload (quantiles, 5 classes, stated in the legend).
  * - Level "zone": every comune takes the colour of its zona omogenea's value (sum of its comuni); the tooltip
  *   names the zone and a click opens the zone page. Level "comuni": click opens the comune page.
  * - Tooltips: class "comune-tooltip", name in <strong> and the value.
- * - Tables (#map-values, #map-zones-table): header buttons sort them (aria-sort).
+ * - Tables (#map-values, #map-zones-table, inside #map-tables): written once, by the server
+ *   (public/_map_tables.html). After a change the script asks the page for them again
+ *   (data-fragment-url + "?frammento=tabelle&" + the query) and swaps them in; header buttons sort them
+ *   (aria-sort), and the chosen order is kept across changes.
  * - When drawn, #map gets data-loaded="1"; after each refresh data-state="<query>" (browser tests wait for it).
  * - The shared parts (geometry loaded once, tooltips, click, #map-legend control and its class markup, errors)
  *   come from static/js/maps.js (window.Decimetro), which the page loads before this file.
@@ -162,25 +166,28 @@
       status.innerHTML = parts.join(" · ");
     }
 
-    function cell(v, unit, digits) { return '<td class="text-end">' + esc(fmt(v, unit, digits)) + "</td>"; }
+    /* The chosen order of each table (by id), applied again to the tables of a new state. */
+    var sorts = {};
 
-    function drawTables() {
-      var rows = payload.comuni.map(function (a) {
-        var zone = a.zone && byZone[a.zone] ? byZone[a.zone].name : "—";
-        return '<tr data-key="' + esc(a.key) + '"><th scope="row"><a href="' + esc(labels.comuneUrl.replace("000000", encodeURIComponent(a.key))) + '">' + esc(a.name) + "</a></th><td>" + esc(zone) + "</td>" +
-          cell(a.value, payload.unit) + cell(a.projects, "", 0) + cell(a.funding, "", 2) + cell(a.funding_per_resident, "", 2) +
-          cell(a.payment_progress, "", 1) + cell(a.class_index === null ? null : a.class_index + 1, "", 0) + "</tr>";
+    function loadTables(query) {
+      var box = document.getElementById("map-tables");
+      if (!box) return Promise.resolve(null);
+      var url = box.dataset.fragmentUrl + "?frammento=tabelle" + (query ? "&" + query : "");
+      return fetch(url, { headers: { Accept: "text/html" } }).then(function (r) {
+        if (!r.ok) throw new Error("HTTP " + r.status);
+        return r.text();
       });
-      document.querySelector("#map-values tbody").innerHTML = rows.join("");
-      var zrows = payload.zones.map(function (z) {
-        return '<tr data-key="' + esc(z.key) + '"><th scope="row"><a href="' + esc(labels.zoneUrl.replace("zona-slug", encodeURIComponent(z.key))) + '">' + esc(z.name) + "</a></th>" +
-          cell(z.value, payload.unit) + cell(z.projects, "", 0) + cell(z.funding, "", 2) + cell(z.funding_per_resident, "", 2) +
-          cell(z.payment_progress, "", 1) + '<td><a href="?zona=' + encodeURIComponent(z.key) + '"' + (payload.filters.zone === z.key ? ' aria-current="true"' : "") + ">" + esc((labels.labelOnly || "") + " " + z.name) + "</a></td></tr>";
-      });
-      document.querySelector("#map-zones-table tbody").innerHTML = zrows.join("");
-      document.querySelectorAll("table[data-sortable] th[aria-sort]").forEach(function (th) {
-        var table = th.closest("table");
-        if (table.dataset.sortKey) sortTable(table, table.dataset.sortKey, table.dataset.sortDir, table.dataset.sortNumeric === "1");
+    }
+
+    function swapTables(html) {
+      var box = document.getElementById("map-tables");
+      if (!box || html === null) return;
+      var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("map-tables");
+      if (!fresh) throw new Error("no #map-tables in the fragment");
+      box.innerHTML = fresh.innerHTML;
+      Object.keys(sorts).forEach(function (id) {
+        var table = document.getElementById(id);
+        if (table) sortTable(table, sorts[id].key, sorts[id].dir, sorts[id].numeric);
       });
     }
 
@@ -203,20 +210,19 @@
       table.querySelectorAll("thead th").forEach(function (th) { th.removeAttribute("aria-sort"); });
       var button = table.querySelector('button[data-sort="' + key + '"]');
       if (button) button.closest("th").setAttribute("aria-sort", dir);
-      table.dataset.sortKey = key;
-      table.dataset.sortDir = dir;
-      table.dataset.sortNumeric = numeric ? "1" : "0";
+      sorts[table.id] = { key: key, dir: dir, numeric: numeric };
     }
 
-    document.querySelectorAll("table[data-sortable] button[data-sort]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        var table = button.closest("table");
-        var th = button.closest("th");
-        var numeric = button.hasAttribute("data-numeric");
-        var current = th.getAttribute("aria-sort");
-        var dir = current === "ascending" ? "descending" : current === "descending" ? "ascending" : (numeric ? "descending" : "ascending");
-        sortTable(table, button.dataset.sort, dir, numeric);
-      });
+    /* Delegated: the tables are replaced after every change of the filters. */
+    document.addEventListener("click", function (e) {
+      var button = e.target.closest && e.target.closest("table[data-sortable] button[data-sort]");
+      if (!button) return;
+      var table = button.closest("table");
+      var th = button.closest("th");
+      var numeric = button.hasAttribute("data-numeric");
+      var current = th.getAttribute("aria-sort");
+      var dir = current === "ascending" ? "descending" : current === "descending" ? "ascending" : (numeric ? "descending" : "ascending");
+      sortTable(table, button.dataset.sort, dir, numeric);
     });
 
     function webQuery() {
@@ -263,16 +269,17 @@
       drawDownloads(query);
       var mine = ++request;
       el.setAttribute("aria-busy", "true");
-      return fetch(labels.values + "?" + apiQuery().toString(), { headers: { Accept: "application/json" } })
+      var values = fetch(labels.values + "?" + apiQuery().toString(), { headers: { Accept: "application/json" } })
         .then(function (r) {
           if (!r.ok) throw new Error("HTTP " + r.status);
           return r.json();
-        })
-        .then(function (data) {
+        });
+      return Promise.all([values, loadTables(query)])
+        .then(function (both) {
           if (mine !== request) return;
-          payload = data;
+          payload = both[0];
           redraw();
-          drawTables();
+          swapTables(both[1]);
           el.removeAttribute("aria-busy");
           el.dataset.state = query;
         })

@@ -26,12 +26,13 @@ URL = "/api/v1/participation"
 
 
 @pytest.fixture
-def consultation(world):
-    """The world's open consultation, with one observation in every state (A: pending from `world`)."""
-    c = world["consultation"]
+def consultation(participation_site):
+    """The open consultation of `participation_site`, with one observation in every state (A: pending, from
+    `participation_site`)."""
+    c = participation_site["consultation"]
     ObservationFactory(
         consultation=c,
-        organisation=world["org_b"],
+        organisation=participation_site["org_b"],
         text="Testo pubblicato di Rho",
         status=ObservationStatus.PUBLISHED,
         answer="Risposta dell'Ente a Rho",
@@ -39,7 +40,7 @@ def consultation(world):
     )
     ObservationFactory(
         consultation=c,
-        organisation=world["association"],
+        organisation=participation_site["association"],
         text="Testo nascosto dell'associazione",
         status=ObservationStatus.HIDDEN,
         moderation_reason="Dati personali",
@@ -63,7 +64,7 @@ def test_list_counts_only_published_observations(client, consultation):
     assert item["url"] == f"/partecipazione/consultazioni/{consultation.pk}/"
 
 
-def test_list_states_and_subjects(client, world):
+def test_list_states_and_subjects(client, participation_site):
     today = timezone.localdate()
     closed = ConsultationFactory(
         mission=Mission.objects.get(code="M2"),
@@ -113,26 +114,30 @@ def test_hidden_after_publication_disappears(client, consultation):
     assert client.get(f"{URL}/consultations").json()[0]["published_observations"] == 0
 
 
-def test_detail_attachment_link_of_published_observation(client, world, media_root):
+def test_detail_attachment_link_of_published_observation(client, participation_site, media_root):
     obs = ObservationFactory(
-        consultation=world["consultation"],
-        organisation=world["org_b"],
+        consultation=participation_site["consultation"],
+        organisation=participation_site["org_b"],
         status=ObservationStatus.PUBLISHED,
         attachment=upload("nota.pdf", pdf_bytes()),
         attachment_name="nota.pdf",
     )
-    body = client.get(f"{URL}/consultations/{world['consultation'].pk}").json()
+    body = client.get(f"{URL}/consultations/{participation_site['consultation'].pk}").json()
     assert body["observations"][0]["attachment_url"] == f"/partecipazione/osservazioni/{obs.pk}/allegato/"
     assert client.get(body["observations"][0]["attachment_url"]).status_code == 200
 
 
-def test_detail_unknown_is_404(client, world):
+def test_detail_unknown_is_404(client, participation_site):
     assert client.get(f"{URL}/consultations/999999").status_code == 404
     assert client.get(f"{URL}/consultations/abc").status_code == 422
 
 
-def test_api_is_read_only(client, world):
-    for path in ("/consultations", f"/consultations/{world['consultation'].pk}", "/dup/coverage"):
+def test_api_is_read_only(client, participation_site):
+    for path in (
+        "/consultations",
+        f"/consultations/{participation_site['consultation'].pk}",
+        "/dup/coverage",
+    ):
         assert client.post(f"{URL}{path}", {}).status_code == 405
 
 
@@ -142,15 +147,17 @@ def _queries(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-def test_list_and_detail_no_n_plus_one(client, world):
-    c = world["consultation"]
-    ObservationFactory(consultation=c, organisation=world["org_b"], status=ObservationStatus.PUBLISHED)
+def test_list_and_detail_no_n_plus_one(client, participation_site):
+    c = participation_site["consultation"]
+    ObservationFactory(
+        consultation=c, organisation=participation_site["org_b"], status=ObservationStatus.PUBLISHED
+    )
     one_list = _queries(client, f"{URL}/consultations")
     one_detail = _queries(client, f"{URL}/consultations/{c.pk}")
     for _ in range(2):
         extra = ConsultationFactory(mission=Mission.objects.get(code="M1"), objective=None)
-        ObservationFactory(consultation=extra, organisation=world["org_a"], status="published")
-    for org in (world["association"], world["org_a"]):
+        ObservationFactory(consultation=extra, organisation=participation_site["org_a"], status="published")
+    for org in (participation_site["association"], participation_site["org_a"]):
         ObservationFactory(consultation=c, organisation=org, status=ObservationStatus.PUBLISHED)
     assert _queries(client, f"{URL}/consultations") == one_list
     assert _queries(client, f"{URL}/consultations/{c.pk}") == one_detail
@@ -159,13 +166,13 @@ def test_list_and_detail_no_n_plus_one(client, world):
 # DUP coverage -----------------------------------------------------------------------------------------------
 
 
-def test_dup_coverage_per_objective(client, world):
-    """world: Comune A's DUP objective serves M1.1; Comune B's serves nothing. Add B → M1.1 and M1.2,
-    a second DUP objective of A on M1.1 (counted once) and the Ente's DUP on M1.3."""
+def test_dup_coverage_per_objective(client, participation_site):
+    """participation_site: Comune A's DUP objective serves M1.1; Comune B's serves nothing. Add B → M1.1 and
+    M1.2, a second DUP objective of A on M1.1 (counted once) and the Ente's DUP on M1.3."""
     m11, m12, m13 = (Objective.objects.get(code=c) for c in ("M1.1", "M1.2", "M1.3"))
-    world["dup_b"].plan_objectives.set([m11, m12])
-    DupObjectiveFactory(organisation=world["org_a"]).plan_objectives.set([m11])
-    DupObjectiveFactory(organisation=world["ente"]).plan_objectives.set([m13])
+    participation_site["dup_b"].plan_objectives.set([m11, m12])
+    DupObjectiveFactory(organisation=participation_site["org_a"]).plan_objectives.set([m11])
+    DupObjectiveFactory(organisation=participation_site["ente"]).plan_objectives.set([m13])
     body = client.get(f"{URL}/dup/coverage").json()
     by_code = {i["objective"]: i for i in body["items"]}
     assert list(by_code) == ["M1.1", "M1.2", "M1.3", "M2.1"]
@@ -188,12 +195,12 @@ def test_dup_coverage_without_plan_is_404(client, db):
     assert client.get(f"{URL}/dup/coverage").status_code == 404
 
 
-def test_dup_coverage_no_n_plus_one(client, world):
+def test_dup_coverage_no_n_plus_one(client, participation_site):
     m11 = Objective.objects.get(code="M1.1")
     first = _queries(client, f"{URL}/dup/coverage")
     for i in range(3):
         org = ComuneOrganisationFactory(comune=ComuneFactory(codice_istat=f"01590{i}"))
         DupObjectiveFactory(organisation=org).plan_objectives.set(Objective.objects.all())
-    DupObjectiveFactory(organisation=world["org_b"]).plan_objectives.set([m11])
+    DupObjectiveFactory(organisation=participation_site["org_b"]).plan_objectives.set([m11])
     assert _queries(client, f"{URL}/dup/coverage") == first
     assert client.get(f"{URL}/dup/coverage").json()["items"][0]["comuni_count"] == 5

@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import PlaceFactory, ProjectFactory
-from tests.pnrr.test_selectors_map import world  # noqa: F401 (fixture)
 
 URL = "/api/v1/territory/map"
 
@@ -18,7 +17,7 @@ def _items(doc, part="comuni"):
     return {a["key"]: a for a in doc[part]}
 
 
-def test_values_per_comune_and_zone_with_breaks_and_credits(client, world):  # noqa: F811
+def test_values_per_comune_and_zone_with_breaks_and_credits(client, map_projects):
     response = client.get(URL, {"metric": "funding"})
     assert response.status_code == 200
     doc = response.json()
@@ -38,7 +37,7 @@ def test_values_per_comune_and_zone_with_breaks_and_credits(client, world):  # n
     assert any("parti uguali" in n for n in doc["notes"])  # the allocation rule is stated
 
 
-def test_filters_and_metric(client, world):  # noqa: F811
+def test_filters_and_metric(client, map_projects):
     doc = client.get(URL, {"metric": "projects", "mission": "M2", "zone": "sud", "rule": "full"}).json()
     assert doc["filters"] == {"mission": "M2", "zone": "sud"}
     comuni = _items(doc)
@@ -47,7 +46,7 @@ def test_filters_and_metric(client, world):  # noqa: F811
     assert doc["rule"] == "full"
 
 
-def test_payment_progress_and_per_resident(client, world):  # noqa: F811
+def test_payment_progress_and_per_resident(client, map_projects):
     doc = client.get(URL, {"metric": "payment_progress"}).json()
     alfa = _items(doc)["015901"]
     assert alfa["value"] == pytest.approx(33.33, abs=0.01)
@@ -61,17 +60,17 @@ def test_bad_parameters_are_refused(client, db, params):
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_query_count_is_constant(client, world, n):  # noqa: F811
+def test_query_count_is_constant(client, map_projects, n):
     for _ in range(n):
-        PlaceFactory(project=ProjectFactory(fin_pnrr=Decimal("1000")), comune=world["alfa"])
+        PlaceFactory(project=ProjectFactory(fin_pnrr=Decimal("1000")), comune=map_projects["alfa"])
     with CaptureQueriesContext(connection) as ctx:
         assert client.get(URL).status_code == 200
     assert len(ctx) == 3
 
 
-def test_geometry_is_served_apart_and_its_etag_does_not_depend_on_the_values(client, world):  # noqa: F811
+def test_geometry_is_served_apart_and_its_etag_does_not_depend_on_the_values(client, map_projects):
     geometry = client.get("/api/v1/territory/comuni.geojson")
     etag = geometry["ETag"]
-    PlaceFactory(project=ProjectFactory(fin_pnrr=Decimal("5000000")), comune=world["beta"])
+    PlaceFactory(project=ProjectFactory(fin_pnrr=Decimal("5000000")), comune=map_projects["beta"])
     assert client.get("/api/v1/territory/comuni.geojson", headers={"If-None-Match": etag}).status_code == 304
     assert _items(client.get(URL, {"metric": "funding"}).json())["015902"]["funding"] == 5060000.0

@@ -48,7 +48,7 @@ def _state() -> tuple:
 
 
 @pytest.fixture
-def world(ente_admin, comune_a_editor, comune_b_editor, association_user):
+def account_targets(ente_admin, comune_a_editor, comune_b_editor, association_user):
     """All personas exist, plus a victim user and a pending invitation to act upon."""
     victim = MembershipFactory(
         user=UserFactory(username="vittima"),
@@ -70,8 +70,8 @@ def world(ente_admin, comune_a_editor, comune_b_editor, association_user):
     }
 
 
-def _write_endpoints(world) -> list[tuple[str, dict]]:
-    victim, body = world["victim"], world["body"]
+def _write_endpoints(account_targets) -> list[tuple[str, dict]]:
+    victim, body = account_targets["victim"], account_targets["body"]
     return [
         (
             reverse("backoffice:user_invite"),
@@ -81,9 +81,9 @@ def _write_endpoints(world) -> list[tuple[str, dict]]:
         (reverse("backoffice:user_enable", args=[victim.pk]), {}),
         (
             reverse("backoffice:user_role", args=[victim.pk]),
-            {"role": "admin", "organisation": world["ente"].pk},
+            {"role": "admin", "organisation": account_targets["ente"].pk},
         ),
-        (reverse("backoffice:invitation_revoke", args=[world["invitation"].pk]), {}),
+        (reverse("backoffice:invitation_revoke", args=[account_targets["invitation"].pk]), {}),
         (reverse("backoffice:organisation_create"), {"name": "Nuova associazione", "body_kind": "other"}),
         (
             reverse("backoffice:organisation_edit", args=[body.pk]),
@@ -93,10 +93,10 @@ def _write_endpoints(world) -> list[tuple[str, dict]]:
 
 
 @pytest.mark.parametrize("persona", ["comune_a_editor", "comune_b_editor", "association_user", "anonymous"])
-def test_every_write_endpoint_refuses_every_non_admin_persona(request, world, persona):
+def test_every_write_endpoint_refuses_every_non_admin_persona(request, account_targets, persona):
     client = _client_for(request, persona)
     before = _state()
-    for url, data in _write_endpoints(world):
+    for url, data in _write_endpoints(account_targets):
         response = client.post(url, data)
         if persona == "anonymous":
             assert response.status_code == 302 and response["Location"].startswith(reverse("login")), url
@@ -105,8 +105,8 @@ def test_every_write_endpoint_refuses_every_non_admin_persona(request, world, pe
         assert _state() == before, url
 
 
-def test_ente_editor_and_viewer_and_plain_staff_are_refused_too(world):
-    ente = world["ente"]
+def test_ente_editor_and_viewer_and_plain_staff_are_refused_too(account_targets):
+    ente = account_targets["ente"]
     editor = MembershipFactory(user=UserFactory(username="red.ente", is_staff=True), organisation=ente).user
     viewer = MembershipFactory(user=UserFactory(username="let.ente"), organisation=ente, role="viewer").user
     staff = UserFactory(username="staff.solo", is_staff=True)
@@ -114,7 +114,7 @@ def test_ente_editor_and_viewer_and_plain_staff_are_refused_too(world):
     for user in (editor, viewer, staff):
         client = Client()
         client.force_login(user)
-        for url, data in _write_endpoints(world):
+        for url, data in _write_endpoints(account_targets):
             assert client.post(url, data).status_code == 403, (user, url)
     assert _state() == before
 
@@ -129,17 +129,17 @@ def test_ente_editor_and_viewer_and_plain_staff_are_refused_too(world):
     ],
 )
 @pytest.mark.parametrize("persona", PERSONAS)
-def test_admin_pages_are_for_ente_admins_only(request, world, persona, url_name):
+def test_admin_pages_are_for_ente_admins_only(request, account_targets, persona, url_name):
     response = _client_for(request, persona).get(reverse(url_name))
     expected = {"ente_admin": 200, "anonymous": 302}.get(persona, 403)
     assert response.status_code == expected
 
 
-def test_forged_post_without_csrf_is_refused(world, ente_admin):
+def test_forged_post_without_csrf_is_refused(account_targets, ente_admin):
     client = Client(enforce_csrf_checks=True)
     client.force_login(ente_admin)
     before = _state()
-    for url, data in _write_endpoints(world):
+    for url, data in _write_endpoints(account_targets):
         assert client.post(url, data).status_code == 403, url
     assert _state() == before
 
@@ -160,13 +160,15 @@ def test_unknown_ids_are_404(ente_admin):
 # Admin flows ----------------------------------------------------------------------------------------------
 
 
-def test_users_page_lists_by_organisation_and_filters(world, ente_admin, comune_a_editor):
+def test_users_page_lists_by_organisation_and_filters(account_targets, ente_admin, comune_a_editor):
     client = Client()
     client.force_login(ente_admin)
     html = client.get(reverse("backoffice:users")).content.decode()
     assert "redattore.a" in html and "Comune di Milano" in html and "vittima" in html
     assert "invitato@example.org" in html  # pending invitation
-    html = client.get(reverse("backoffice:users"), {"organisation": world["body"].pk}).content.decode()
+    html = client.get(
+        reverse("backoffice:users"), {"organisation": account_targets["body"].pk}
+    ).content.decode()
     assert "vittima" in html and "redattore.a" not in html
     html = client.get(reverse("backoffice:users"), {"role": "admin"}).content.decode()
     assert "admin.ente" in html and "vittima" not in html
@@ -194,12 +196,12 @@ def test_users_page_query_count_is_constant(ente_admin):
     assert count() == one
 
 
-def test_admin_invites_and_the_invitee_accepts_once(world, ente_admin):
+def test_admin_invites_and_the_invitee_accepts_once(account_targets, ente_admin):
     client = Client()
     client.force_login(ente_admin)
     response = client.post(
         reverse("backoffice:user_invite"),
-        {"email": "persona@example.org", "organisation": world["body"].pk, "role": "editor"},
+        {"email": "persona@example.org", "organisation": account_targets["body"].pk, "role": "editor"},
     )
     assert response.status_code == 302
     assert len(mail.outbox) == 1
@@ -207,7 +209,7 @@ def test_admin_invites_and_the_invitee_accepts_once(world, ente_admin):
 
     invitee = Client()
     page = invitee.get(link)
-    assert page.status_code == 200 and world["body"].name in page.content.decode()
+    assert page.status_code == 200 and account_targets["body"].name in page.content.decode()
     assert "no-cache" in page["Cache-Control"] or "max-age=0" in page["Cache-Control"]
     # weak password: the form says why and nothing is created
     bad = invitee.post(link, {"username": "persona", "password1": "corta", "password2": "corta"})
@@ -221,9 +223,9 @@ def test_admin_invites_and_the_invitee_accepts_once(world, ente_admin):
     )
     assert ok.status_code == 302 and ok["Location"] == reverse("backoffice:profile")
     user = User.objects.get(username="persona")
-    assert user.membership.organisation == world["body"] and user.membership.role == "editor"
+    assert user.membership.organisation == account_targets["body"] and user.membership.role == "editor"
     profile = invitee.get(reverse("backoffice:profile")).content.decode()
-    assert world["body"].name in profile and "redattore" in profile
+    assert account_targets["body"].name in profile and "redattore" in profile
 
     # the link works once
     again = Client().post(link, {"username": "altro", "password1": STRONG, "password2": STRONG})
@@ -231,11 +233,11 @@ def test_admin_invites_and_the_invitee_accepts_once(world, ente_admin):
     assert Client().get(link).status_code == 404
 
 
-def test_expired_and_tampered_invitation_links(world):
+def test_expired_and_tampered_invitation_links(account_targets):
     inv, link = svc.invitation_create(
         by=User.objects.get(username="admin.ente"),
         email="scade@example.org",
-        organisation=world["body"],
+        organisation=account_targets["body"],
         role="viewer",
         base_url="http://testserver",
     )
@@ -259,8 +261,8 @@ def test_expired_and_tampered_invitation_links(world):
     assert not User.objects.filter(username="x.y.z").exists()
 
 
-def test_disable_enable_and_role_through_the_pages(world, ente_admin):
-    victim = world["victim"]
+def test_disable_enable_and_role_through_the_pages(account_targets, ente_admin):
+    victim = account_targets["victim"]
     client = Client()
     client.force_login(ente_admin)
     assert client.post(reverse("backoffice:user_disable", args=[victim.pk])).status_code == 302
@@ -271,7 +273,7 @@ def test_disable_enable_and_role_through_the_pages(world, ente_admin):
     assert victim.is_active
     response = client.post(
         reverse("backoffice:user_role", args=[victim.pk]),
-        {"role": "editor", "organisation": world["ente"].pk},
+        {"role": "editor", "organisation": account_targets["ente"].pk},
     )
     assert response.status_code == 302
     victim.refresh_from_db()
@@ -320,10 +322,10 @@ def test_organisation_create_and_edit_pages(ente_admin, comune_a_editor):
 # Audit log ------------------------------------------------------------------------------------------------
 
 
-def test_audit_log_filters(world, ente_admin, association_user):
+def test_audit_log_filters(account_targets, ente_admin, association_user):
     client = Client()
     client.force_login(ente_admin)
-    svc.user_disable(by=ente_admin, user=world["victim"])
+    svc.user_disable(by=ente_admin, user=account_targets["victim"])
     old = AuditEntry.objects.get(action="user_disable")
     AuditEntry.objects.filter(pk=old.pk).update(created_at=timezone.now() - timedelta(days=40))
 
@@ -466,8 +468,8 @@ def test_success_resets_the_failure_count(comune_a_editor):
     assert _login(client, "redattore.a", PASSWORD).status_code == 302
 
 
-def test_disabled_user_cannot_log_in_and_loses_the_session(world, ente_admin):
-    victim = world["victim"]
+def test_disabled_user_cannot_log_in_and_loses_the_session(account_targets, ente_admin):
+    victim = account_targets["victim"]
     victim_client = Client()
     assert _login(victim_client, "vittima", PASSWORD).status_code == 302
     assert victim_client.get(reverse("backoffice:profile")).status_code == 200
@@ -479,13 +481,13 @@ def test_disabled_user_cannot_log_in_and_loses_the_session(world, ente_admin):
     assert response.status_code == 200 and "non corretti" in response.content.decode()
 
 
-def test_invite_form_errors_are_shown(world, ente_admin):
+def test_invite_form_errors_are_shown(account_targets, ente_admin):
     client = Client()
     client.force_login(ente_admin)
     before = _state()
     response = client.post(
         reverse("backoffice:user_invite"),
-        {"email": "vittima@example.org", "organisation": world["body"].pk, "role": "viewer"},
+        {"email": "vittima@example.org", "organisation": account_targets["body"].pk, "role": "viewer"},
     )
     assert response.status_code == 400 and "Esiste già un utente" in response.content.decode()
     response = client.post(

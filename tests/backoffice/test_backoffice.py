@@ -7,7 +7,7 @@ from django.test import Client
 
 from decimetro.core.models import AuditEntry
 from decimetro.plan.models import Component, Mission, Objective
-from tests.public.test_plan_pages import page_tables, table
+from tests._dom import page_tables, table
 
 EDIT_URLS = [
     "/gestione/",

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.pnrr.test_data_quality import FEB, plant
+from tests.factories import QUALITY_FEB, plant_quality_problems
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_linked_from_the_import_log(staff_client):
 
 
 def test_page_shows_each_planted_problem(staff_client):
-    plant()
+    plant_quality_problems()
     page = html(staff_client.get(PAGE))
     totals = section(page, 'id="quality-totals"')
     counts = dict(re.findall(r'<tr data-check="(\w+)">.*?<td class="text-end">(\d+)</td>', totals))
@@ -80,8 +80,8 @@ def test_page_shows_each_planted_problem(staff_client):
 
 
 def test_filters_by_release_and_comune(staff_client):
-    plant()
-    page = html(staff_client.get(PAGE, {"rilascio": FEB.isoformat()}))
+    plant_quality_problems()
+    page = html(staff_client.get(PAGE, {"rilascio": QUALITY_FEB.isoformat()}))
     assert '<option value="2023-02-24" selected>' in page
     releases = section(page, 'id="quality-releases"')
     assert re.findall(r'data-release="([\w-]+)"', releases) == ["2023-02-24"]
@@ -95,7 +95,7 @@ def test_filters_by_release_and_comune(staff_client):
 
 
 def test_csv_lists_every_problem_with_the_credit(staff_client):
-    plant(3)
+    plant_quality_problems(3)
     rows = csv_rows(staff_client.get(CSV))
     assert rows[0] == [CREDIT]
     header = rows[1]
@@ -119,7 +119,7 @@ def test_csv_lists_every_problem_with_the_credit(staff_client):
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_constant_query_count(staff_client, django_assert_num_queries, n):
-    plant(n)
+    plant_quality_problems(n)
     # session + user, releases (filter), the report (17), the comuni of the datalist.
     with django_assert_num_queries(21):
         html(staff_client.get(PAGE))

@@ -14,8 +14,8 @@ from django.test import Client
 
 from decimetro.core.models import AuditEntry
 from decimetro.linking.models import LinkStatus, MeasureObjective, ProjectObjectiveLink
+from tests._dom import table
 from tests.linking.conftest import Linked, link_state, linked, make_project, measures  # noqa: F401
-from tests.public.test_plan_pages import table
 
 QUEUE = "/gestione/collegamenti/"
 CROSSWALK = "/gestione/corrispondenze/"

@@ -129,12 +129,12 @@ ENDPOINTS: dict[
 
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINTS))
-def test_every_write_endpoint_against_every_persona(persona, endpoint, world, persona_client):
+def test_every_write_endpoint_against_every_persona(persona, endpoint, participation_site, persona_client):
     url_of, data_of, allowed = ENDPOINTS[endpoint]
     client = persona_client(persona)
     before = db_state()
     audits = AuditEntry.objects.count()
-    response = client.post(url_of(world), data_of(world))
+    response = client.post(url_of(participation_site), data_of(participation_site))
     if persona in allowed:
         assert response.status_code == 302, (endpoint, persona, response.status_code)
         assert "login" not in response["Location"]
@@ -148,50 +148,60 @@ def test_every_write_endpoint_against_every_persona(persona, endpoint, world, pe
         assert db_state() == before
 
 
-def test_comune_b_cannot_reach_comune_a_dup_even_with_forged_ids(world, persona_client):
+def test_comune_b_cannot_reach_comune_a_dup_even_with_forged_ids(participation_site, persona_client):
     client = persona_client("comune_b_editor")
-    key_b = world["org_b"].comune.codice_istat
+    key_b = participation_site["org_b"].comune.codice_istat
     before = db_state()
     # A's objective under B's own key: not found there.
     assert (
-        client.post(reverse("backoffice:dup_edit", args=[key_b, world["dup"].pk]), _dup_data("X")).status_code
+        client.post(
+            reverse("backoffice:dup_edit", args=[key_b, participation_site["dup"].pk]), _dup_data("X")
+        ).status_code
         == 404
     )
-    assert client.post(reverse("backoffice:dup_delete", args=[key_b, world["dup"].pk])).status_code == 404
-    assert client.get(reverse("backoffice:dup_edit", args=[key_b, world["dup"].pk])).status_code == 404
+    assert (
+        client.post(reverse("backoffice:dup_delete", args=[key_b, participation_site["dup"].pk])).status_code
+        == 404
+    )
+    assert (
+        client.get(reverse("backoffice:dup_edit", args=[key_b, participation_site["dup"].pk])).status_code
+        == 404
+    )
     # B's own page works, and posting there writes only for B.
     assert client.get(reverse("backoffice:dup_manage", args=[key_b])).status_code == 200
     assert db_state() == before
 
 
-def test_forged_post_without_csrf_is_refused(world):
+def test_forged_post_without_csrf_is_refused(participation_site):
     client = Client(enforce_csrf_checks=True)
-    client.force_login(world["users"]["comune_a_editor"])
+    client.force_login(participation_site["users"]["comune_a_editor"])
     before = db_state()
     response = client.post(
-        reverse("public:observation_create", args=[world["consultation"].pk]), {"text": "Senza token"}
+        reverse("public:observation_create", args=[participation_site["consultation"].pk]),
+        {"text": "Senza token"},
     )
     assert response.status_code == 403
     response = client.post(
-        reverse("backoffice:dup_manage", args=[world["org_a"].comune.codice_istat]), _dup_data("CSRF")
+        reverse("backoffice:dup_manage", args=[participation_site["org_a"].comune.codice_istat]),
+        _dup_data("CSRF"),
     )
     assert response.status_code == 403
     assert db_state() == before
 
 
-def test_public_pages_render_for_anonymous(world, client):
+def test_public_pages_render_for_anonymous(participation_site, client):
     for url in (
         reverse("public:consultations"),
-        reverse("public:consultation", args=[world["consultation"].pk]),
+        reverse("public:consultation", args=[participation_site["consultation"].pk]),
         reverse("public:dup"),
-        f"{reverse('public:dup')}?obiettivo={world['objective'].code}",
-        reverse("public:dup_detail", args=[world["org_a"].comune.codice_istat]),
-        reverse("public:project", args=[world["project"].pk]),
+        f"{reverse('public:dup')}?obiettivo={participation_site['objective'].code}",
+        reverse("public:dup_detail", args=[participation_site["org_a"].comune.codice_istat]),
+        reverse("public:project", args=[participation_site["project"].pk]),
     ):
         assert client.get(url).status_code == 200, url
 
 
-def test_backoffice_pages_need_ente_staff(world, persona_client):
+def test_backoffice_pages_need_ente_staff(participation_site, persona_client):
     for url in (reverse("backoffice:consultation_admin"), reverse("backoffice:consultation_create")):
         assert persona_client("ente_admin").get(url).status_code == 200
         assert persona_client("comune_a_editor").get(url).status_code == 403
@@ -204,22 +214,22 @@ def test_menu_links_to_participation(client, small_plan):
     assert reverse("public:consultations") in html
 
 
-def test_objective_and_mission_pages_show_their_open_consultations(world, client):
-    objective = world["objective"]
+def test_objective_and_mission_pages_show_their_open_consultations(participation_site, client):
+    objective = participation_site["objective"]
     ConsultationFactory(objective=None, mission=objective.mission, title="Sulla missione")
     closed = ConsultationFactory(objective=objective, title="Già chiusa", closed_at=timezone.now())
     html = client.get(reverse("public:objective", args=[objective.code])).content.decode()
-    assert world["consultation"].title in html
+    assert participation_site["consultation"].title in html
     assert closed.title not in html
     html = client.get(reverse("public:mission", args=[objective.mission.code])).content.decode()
     assert "Sulla missione" in html
 
 
-def test_project_page_shows_open_consultations_and_reports(world, client):
-    ConsultationFactory(objective=None, project=world["project"], title="Sul progetto")
-    html = client.get(reverse("public:project", args=[world["project"].pk])).content.decode()
+def test_project_page_shows_open_consultations_and_reports(participation_site, client):
+    ConsultationFactory(objective=None, project=participation_site["project"], title="Sul progetto")
+    html = client.get(reverse("public:project", args=[participation_site["project"].pk])).content.decode()
     assert "Sul progetto" in html
-    assert world["org_a"].name in html and "redattore.a" in html
+    assert participation_site["org_a"].name in html and "redattore.a" in html
 
 
 def _count_queries(client: Client, url: str) -> int:
@@ -231,27 +241,33 @@ def _count_queries(client: Client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-def test_consultation_list_has_no_n_plus_one(world, client):
+def test_consultation_list_has_no_n_plus_one(participation_site, client):
     url = reverse("public:consultations")
     one = _count_queries(client, url)
     for _ in range(3):
-        ConsultationFactory(objective=None, project=world["project"])
+        ConsultationFactory(objective=None, project=participation_site["project"])
     assert _count_queries(client, url) == one
 
 
-def test_consultation_admin_list_has_no_n_plus_one(world, persona_client):
+def test_consultation_admin_list_has_no_n_plus_one(participation_site, persona_client):
     client = persona_client("ente_admin")
     url = reverse("backoffice:consultation_admin")
     one = _count_queries(client, url)
     for _ in range(3):
-        ConsultationFactory(objective=None, mission=world["objective"].mission, audience=Audience.ALL)
+        ConsultationFactory(
+            objective=None, mission=participation_site["objective"].mission, audience=Audience.ALL
+        )
     assert _count_queries(client, url) == one
 
 
-def test_consultation_pages_have_no_n_plus_one_on_observations(world, persona_client, media_root):
-    c: Consultation = world["consultation"]
-    org_b = world["org_b"]
-    ObservationFactory(consultation=c, organisation=world["org_a"], status="published", answer="Risposta")
+def test_consultation_pages_have_no_n_plus_one_on_observations(
+    participation_site, persona_client, media_root
+):
+    c: Consultation = participation_site["consultation"]
+    org_b = participation_site["org_b"]
+    ObservationFactory(
+        consultation=c, organisation=participation_site["org_a"], status="published", answer="Risposta"
+    )
     public = reverse("public:consultation", args=[c.pk])
     manage = reverse("backoffice:consultation_manage", args=[c.pk])
     anon = persona_client("anonymous")
@@ -267,13 +283,15 @@ def test_consultation_pages_have_no_n_plus_one_on_observations(world, persona_cl
     assert _count_queries(admin, manage) == one_manage
 
 
-def test_ente_staff_get_a_link_to_open_a_consultation_prefilled(world, persona_client):
-    objective = world["objective"]
+def test_ente_staff_get_a_link_to_open_a_consultation_prefilled(participation_site, persona_client):
+    objective = participation_site["objective"]
     url = reverse("public:objective", args=[objective.code])
     new = f"{reverse('backoffice:consultation_create')}?objective={objective.pk}"
     assert new.replace("&", "&amp;") in persona_client("ente_admin").get(url).content.decode()
     assert new not in persona_client("comune_a_editor").get(url).content.decode()
     form = persona_client("ente_admin").get(new).content.decode()
     assert f'value="{objective.pk}" selected' in form
-    project_page = persona_client("ente_admin").get(reverse("public:project", args=[world["project"].pk]))
-    assert f"?project={world['project'].pk}" in project_page.content.decode()
+    project_page = persona_client("ente_admin").get(
+        reverse("public:project", args=[participation_site["project"].pk])
+    )
+    assert f"?project={participation_site['project'].pk}" in project_page.content.decode()

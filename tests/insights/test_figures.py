@@ -1,4 +1,4 @@
-"""pnrr.selectors_dashboard: territory amounts under each allocation rule, progress, milestones' status."""
+"""insights.figures: territory amounts under each allocation rule, progress, milestones' status."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from decimal import Decimal
 import pytest
 
 from decimetro.insights import figures as dash
-from decimetro.insights.figures import AllocationRule, area_totals
+from decimetro.insights.allocation import AllocationRule
+from decimetro.insights.figures import area_totals
 from decimetro.pnrr.models import Project
 from decimetro.territory.models import Comune
 from tests.factories import (
@@ -61,7 +62,7 @@ def test_territory_amounts_under_each_rule(projects, rule, funded, a, b):
         area = area_totals(comuni=Comune.objects.all(), rule=rule, amount_field="fin_totale")
         assert totals.funded == area.total
         assert totals.funded + totals.not_attributed == D("660")
-    by = {c.key: c.funded for c in data.by_comune()}
+    by = {c.key: c.amount for c in data.by_comune()}
     assert by == {projects["a"].codice_istat: a, projects["b"].codice_istat: b}
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -40,55 +39,6 @@ def _submeasure(component: str, measure: str):
     return SubMeasureFactory(code=f"{measure}.00", measure=me)
 
 
-def _national(project):
-    return PlaceFactory(project=project, comune=None, istat_code="", region_code="0", comune_code="0")
-
-
-@pytest.fixture
-def world(db):
-    """Zones Nord (Alfa 10 000 residents, Beta 30 000) and Sud (Gamma, no population); Fuori is a comune
-    outside the territory (another UTS). Projects:
-    - p1 M1C1 100 000 in Alfa only; payments 10 000 (old) then 40 000 of 120 000 (latest);
-    - p2 M1C1 90 000 in Alfa, Beta and a national place (1/3 each under the equal rule);
-    - p3 M2C1 60 000 in Beta and Gamma (Gamma has no population: population rule falls back to equal);
-    - p4 M2C1 50 000 in Gamma and Fuori (half goes to a comune outside the territory);
-    - p5 M1C1 70 000 only in Fuori (not in the territory at all)."""
-    nord, sud = ZoneFactory(slug="nord", name="Nord"), ZoneFactory(slug="sud", name="Sud")
-    alfa = ComuneFactory(codice_istat="015901", name="Alfa", zone=nord, population_resident=10_000)
-    beta = ComuneFactory(codice_istat="015902", name="Beta", zone=nord, population_resident=30_000)
-    gamma = ComuneFactory(codice_istat="015903", name="Gamma", zone=sud, population_resident=None)
-    fuori = ComuneFactory(codice_istat="016001", name="Fuori", zone=None, codice_uts="216")
-    s11 = _submeasure("M1C1", "M1C1I1.01")
-    s21 = _submeasure("M2C1", "M2C1I1.01")
-    p1 = ProjectFactory(submeasure=s11, fin_pnrr=D("100000"), fin_totale=D("120000"))
-    PlaceFactory(project=p1, comune=alfa)
-    PaymentSnapshotFactory(project=p1, release_date=datetime.date(2024, 6, 30), paid_total=D("10000"))
-    PaymentSnapshotFactory(project=p1, release_date=datetime.date(2025, 3, 31), paid_total=D("40000"))
-    p2 = ProjectFactory(submeasure=s11, fin_pnrr=D("90000"), fin_totale=D("90000"))
-    PlaceFactory(project=p2, comune=alfa)
-    PlaceFactory(project=p2, comune=beta)
-    _national(p2)
-    p3 = ProjectFactory(submeasure=s21, fin_pnrr=D("60000"), fin_totale=D("60000"))
-    PlaceFactory(project=p3, comune=beta)
-    PlaceFactory(project=p3, comune=gamma)
-    p4 = ProjectFactory(submeasure=s21, fin_pnrr=D("50000"), fin_totale=D("50000"))
-    PlaceFactory(project=p4, comune=gamma)
-    PlaceFactory(project=p4, comune=fuori)
-    p5 = ProjectFactory(submeasure=s11, fin_pnrr=D("70000"))
-    PlaceFactory(project=p5, comune=fuori)
-    return {
-        "alfa": alfa,
-        "beta": beta,
-        "gamma": gamma,
-        "fuori": fuori,
-        "p1": p1,
-        "p2": p2,
-        "p3": p3,
-        "p4": p4,
-        "p5": p5,
-    }
-
-
 def _by_key(data: sm.MapData) -> dict[str, sm.AreaValue]:
     return {a.key: a for a in [*data.comuni, *data.zones]}
 
@@ -117,7 +67,7 @@ def test_class_of():
 # Totals reconcile with the per-project sums -----------------------------------------------------------------
 
 
-def test_equal_rule_values_by_hand(world):
+def test_equal_rule_values_by_hand(map_projects):
     data = sm.map_data(metric="funding")
     v = _by_key(data)
     assert v["015901"].amount == D("130000.00")  # p1 whole + p2 / 3
@@ -135,7 +85,7 @@ def test_equal_rule_values_by_hand(world):
 
 
 @pytest.mark.parametrize("rule", RULES)
-def test_every_comune_reconciles_with_area_totals(world, rule):
+def test_every_comune_reconciles_with_area_totals(map_projects, rule):
     data = sm.map_data(rule=rule, metric="funding")
     for area in data.comuni:
         comune = Comune.objects.get(codice_istat=area.key)
@@ -149,7 +99,7 @@ def test_every_comune_reconciles_with_area_totals(world, rule):
         assert data.territory.amount == territory.total
 
 
-def test_population_rule_splits_by_residents_and_falls_back(world):
+def test_population_rule_splits_by_residents_and_falls_back(map_projects):
     v = _by_key(sm.map_data(rule="population", metric="funding"))
     # p2: national third set aside; 60 000 split 1:3 between Alfa and Beta
     assert v["015901"].amount == D("115000.00")  # 100 000 + 15 000
@@ -158,13 +108,13 @@ def test_population_rule_splits_by_residents_and_falls_back(world):
     assert v["015903"].amount == D("55000.00")
 
 
-def test_full_rule_gives_every_place_the_whole_amount(world):
+def test_full_rule_gives_every_place_the_whole_amount(map_projects):
     v = _by_key(sm.map_data(rule="full", metric="funding"))
     assert v["015901"].amount == D("190000.00")
     assert v["015903"].amount == D("110000.00")
 
 
-def test_metrics_per_resident_progress_and_density(world):
+def test_metrics_per_resident_progress_and_density(map_projects):
     data = sm.map_data(metric="funding_per_resident")
     alfa = _by_key(data)["015901"]
     assert alfa.per_resident == D("13.00")  # 130 000 / 10 000
@@ -178,7 +128,7 @@ def test_metrics_per_resident_progress_and_density(world):
     assert data.median_per_resident == D("7.50")  # median of 13.00 and 2.00 (Gamma has no population)
 
 
-def test_breaks_are_computed_on_the_metric(world):
+def test_breaks_are_computed_on_the_metric(map_projects):
     data = sm.map_data(metric="projects")
     assert data.breaks[0] == 2.0 and data.breaks[-1] == 2.0
     data = sm.map_data(metric="funding")
@@ -189,7 +139,7 @@ def test_breaks_are_computed_on_the_metric(world):
 # Filters ----------------------------------------------------------------------------------------------------
 
 
-def test_filter_by_mission_component_measure(world):
+def test_filter_by_mission_component_measure(map_projects):
     for filters in (
         sm.MapFilters(mission="m2"),
         sm.MapFilters(component="M2C1"),
@@ -201,9 +151,12 @@ def test_filter_by_mission_component_measure(world):
         assert v["015903"].amount == D("55000.00")
 
 
-def test_filter_by_objective_counts_only_confirmed_links(world):
+def test_filter_by_objective_counts_only_confirmed_links(map_projects):
     objective = ObjectiveFactory()
-    for project, status in ((world["p1"], LinkStatus.CONFIRMED), (world["p3"], LinkStatus.SUGGESTED)):
+    for project, status in (
+        (map_projects["p1"], LinkStatus.CONFIRMED),
+        (map_projects["p3"], LinkStatus.SUGGESTED),
+    ):
         ProjectObjectiveLink.objects.create(
             project=project, objective=objective, origin=LinkOrigin.STAFF, status=status
         )
@@ -214,13 +167,13 @@ def test_filter_by_objective_counts_only_confirmed_links(world):
     assert data.territory.projects == 1
 
 
-def test_filter_by_actor_uses_component_flags_or_linked_objectives(world):
+def test_filter_by_actor_uses_component_flags_or_linked_objectives(map_projects):
     mission = MissionFactory(number=1)
     ComponentFactory(mission=mission, code="M1C1", comuni=True, citta_metropolitana=False)
     ComponentFactory(mission=mission, code="M2C1", comuni=False, citta_metropolitana=True)
     objective = ObjectiveFactory(mission=mission, comuni=True)
     ProjectObjectiveLink.objects.create(
-        project=world["p4"], objective=objective, origin=LinkOrigin.STAFF, status=LinkStatus.CONFIRMED
+        project=map_projects["p4"], objective=objective, origin=LinkOrigin.STAFF, status=LinkStatus.CONFIRMED
     )
     data = sm.map_data(filters=sm.MapFilters(actor="comuni"), metric="funding")
     # p1, p2 by their component M1C1; p4 by its confirmed link; not p3 (M2C1 is not marked for comuni)
@@ -232,7 +185,7 @@ def test_filter_by_actor_uses_component_flags_or_linked_objectives(world):
     assert sm.map_data(filters=sm.MapFilters(actor="nessuno")).territory.projects == 4
 
 
-def test_filter_by_zone_gives_values_only_to_its_comuni(world):
+def test_filter_by_zone_gives_values_only_to_its_comuni(map_projects):
     data = sm.map_data(filters=sm.MapFilters(zone="sud"), metric="funding")
     v = _by_key(data)
     assert v["015903"].amount == D("55000.00") and v["015903"].in_filter
@@ -262,7 +215,7 @@ def test_query_count_is_constant_in_comuni_and_projects(db, n):
     assert sum(a.projects for a in data.comuni) == n * n
 
 
-def test_area_standing_ranks_against_the_median(world):
+def test_area_standing_ranks_against_the_median(map_projects):
     data = sm.map_data(metric="funding_per_resident")
     standing = sm.area_standing(data=data, key="015901")
     assert standing is not None
@@ -273,7 +226,7 @@ def test_area_standing_ranks_against_the_median(world):
     assert sm.area_standing(data=data, key="zzz") is None
 
 
-def test_cache_sees_every_change_through_the_data_version(world, settings):
+def test_cache_sees_every_change_through_the_data_version(map_projects, settings):
     from django.core.cache import cache
 
     settings.DECIMETRO_MAP_CACHE_SECONDS = 60
@@ -284,10 +237,10 @@ def test_cache_sees_every_change_through_the_data_version(world, settings):
             again = sm.map_data(metric="projects")
         assert len(ctx) == 1  # the data version only: the values come from the cache
         assert again.metric == "projects" and again.breaks == [2.0, 2.0] and first.breaks != again.breaks
-        PlaceFactory(project=ProjectFactory(fin_pnrr=D("1000")), comune=world["alfa"])
+        PlaceFactory(project=ProjectFactory(fin_pnrr=D("1000")), comune=map_projects["alfa"])
         assert _by_key(sm.map_data(metric="funding"))["015901"].amount == D("131000.00")
         link = ProjectObjectiveLink.objects.create(
-            project=world["p3"], objective=ObjectiveFactory(), origin=LinkOrigin.STAFF
+            project=map_projects["p3"], objective=ObjectiveFactory(), origin=LinkOrigin.STAFF
         )
         objective = sm.MapFilters(objective=link.objective.code)
         assert sm.map_data(filters=objective).territory.projects == 0
@@ -298,7 +251,13 @@ def test_cache_sees_every_change_through_the_data_version(world, settings):
         cache.clear()
 
 
-def test_area_top_projects_lists_each_project_once_largest_first(world):
-    top = pnrr_sel.area_top_projects(comuni=[world["alfa"], world["beta"]])
-    assert top == [world["p1"], world["p2"], world["p3"]]  # p2 has a place in both comuni: listed once
-    assert pnrr_sel.area_top_projects(comuni=[world["alfa"], world["beta"]], limit=1) == [world["p1"]]
+def test_area_top_projects_lists_each_project_once_largest_first(map_projects):
+    top = pnrr_sel.area_top_projects(comuni=[map_projects["alfa"], map_projects["beta"]])
+    assert top == [
+        map_projects["p1"],
+        map_projects["p2"],
+        map_projects["p3"],
+    ]  # p2 has a place in both comuni: listed once
+    assert pnrr_sel.area_top_projects(comuni=[map_projects["alfa"], map_projects["beta"]], limit=1) == [
+        map_projects["p1"]
+    ]

@@ -14,6 +14,7 @@ from decimetro.linking.models import MeasureObjective
 from decimetro.linking.services import (
     CROSSWALK_FILE,
     CrosswalkError,
+    CrosswalkRow,
     crosswalk_load,
     read_crosswalk_file,
 )
@@ -104,6 +105,19 @@ def test_bad_files_are_refused_with_a_clear_message(linked, tmp_path: Path, cont
     with pytest.raises(CrosswalkError, match=message.replace(".", r"\.")):
         crosswalk_load(path=path)
     assert link_state() == before
+
+
+def test_file_saved_in_windows_1252_is_read(tmp_path: Path):
+    path = tmp_path / "crosswalk.yaml"
+    path.write_bytes("M6C1I1.01:\n- objective: m6.4\n  reason: perché è così\n".encode("cp1252"))
+    assert read_crosswalk_file(path) == [CrosswalkRow("M6C1I1.01", "M6.4", "perché è così")]
+
+
+def test_file_that_is_not_text_is_refused_naming_the_line(tmp_path: Path):
+    path = tmp_path / "crosswalk.yaml"
+    path.write_bytes(b"M6C1I1.01:\n- objective: M6.4\n  reason: \x00\x01\n")
+    with pytest.raises(CrosswalkError, match=r"^crosswalk\.yaml, riga 3: il file non è un file di testo"):
+        read_crosswalk_file(path)
 
 
 def test_default_path_is_the_bundled_file():

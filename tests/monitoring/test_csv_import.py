@@ -114,9 +114,28 @@ def test_bad_files_name_the_problem_and_write_nothing(staff_user, indicator_a, t
     assert expected in _fails(staff_user, text)
 
 
-def test_bad_encoding_names_the_line(staff_user, indicator_a):
-    raw = "indicatore,data,valore,nota\nMI-1,2025-03-31,1,città\n".encode("latin-1")
-    assert "riga 2: codifica non valida: il file deve essere in UTF-8" in _fails(staff_user, "", raw=raw)
+def test_excel_file_in_windows_1252_is_read(staff_user, indicator_a):
+    # Excel on Italian Windows: "CSV (delimitato dal separatore di elenco)" is Windows-1252 with ";" and CRLF.
+    raw = "indicatore;data;valore;fonte;nota\r\nMI-1;2025-03-31;12,5;Comune;città \u2013 10 €\r\n".encode(
+        "cp1252"
+    )
+    _import(staff_user, "", raw=raw)
+    value = IndicatorValue.objects.get()
+    assert (value.value, value.note) == (Decimal("12.5"), "città \u2013 10 €")
+
+
+def test_damaged_utf8_names_the_line(staff_user, indicator_a):
+    # A UTF-8 file with one line in another encoding: refused at that line rather than garbled.
+    raw = (
+        "indicatore,data,valore,nota\nMI-1,2025-03-31,1,città\n".encode()
+        + "MI-1,2025-04-30,2,perché\n".encode("latin-1")
+    )
+    assert "riga 3: codifica non valida: il file deve essere in UTF-8" in _fails(staff_user, "", raw=raw)
+
+
+def test_binary_file_is_refused(staff_user, indicator_a):
+    raw = b"PK\x03\x04\x14\x00\x06\x00" + bytes(range(256))  # the start of an .xlsx (a zip)
+    assert "riga 1: il file non è un file di testo" in _fails(staff_user, "", raw=raw)
 
 
 def test_oversize_file_is_refused(staff_user, indicator_a, monkeypatch):

@@ -33,15 +33,14 @@ __all__ = [
     "VerificationReportFactory",
     "db_state",
     "docx_bytes",
-    "fast_password_hashing",
     "jpg_bytes",
     "media_root",
+    "participation_site",
     "pdf_bytes",
     "persona_client",
     "png_bytes",
     "small_plan",
     "upload",
-    "world",
 ]
 
 PERSONAS = ("ente_admin", "comune_a_editor", "comune_b_editor", "association_user", "anonymous")
@@ -115,12 +114,6 @@ class DupObjectiveFactory(factory.django.DjangoModelFactory):
     year_to = 2027
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """The personas' passwords are hashed at creation; a fast hasher keeps these many tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -141,7 +134,9 @@ def small_plan(db):
 
 
 @pytest.fixture
-def world(small_plan, media_root, ente_admin, comune_a_editor, comune_b_editor, association_user):
+def participation_site(
+    small_plan, media_root, ente_admin, comune_a_editor, comune_b_editor, association_user
+):
     """One of everything, owned by the personas: an open consultation (audience: all) with a pending
     observation of Comune A, a project with a verification report of Comune A, a DUP objective of Comune A."""
     org_a = comune_a_editor.membership.organisation
@@ -177,9 +172,9 @@ def world(small_plan, media_root, ente_admin, comune_a_editor, comune_b_editor, 
 
 
 @pytest.fixture
-def persona_client(client, world):
+def persona_client(client, participation_site):
     def make(persona: str) -> Any:
-        user = world["users"][persona]
+        user = participation_site["users"][persona]
         client.logout()
         if user is not None:
             client.force_login(user)

@@ -32,11 +32,11 @@ def _objs(*codes):
     return list(Objective.objects.filter(code__in=codes))
 
 
-def test_comune_editor_writes_its_own_dup_with_audit(world):
-    a = world["users"]["comune_a_editor"]
+def test_comune_editor_writes_its_own_dup_with_audit(participation_site):
+    a = participation_site["users"]["comune_a_editor"]
     d = dup_objective_create(
         by=a,
-        organisation=world["org_a"],
+        organisation=participation_site["org_a"],
         code="SO.5",
         title="Scuole",
         dup_mission="4",
@@ -67,31 +67,43 @@ def test_comune_editor_writes_its_own_dup_with_audit(world):
 
 
 @pytest.mark.parametrize("persona", ["comune_b_editor", "association_user"])
-def test_nobody_else_writes_comune_a_dup(world, persona):
-    user = world["users"][persona]
+def test_nobody_else_writes_comune_a_dup(participation_site, persona):
+    user = participation_site["users"][persona]
     before = db_state()
     with pytest.raises(PermissionDenied):
         dup_objective_create(
-            by=user, organisation=world["org_a"], code="X", title="X", year_from=2025, year_to=2025
+            by=user,
+            organisation=participation_site["org_a"],
+            code="X",
+            title="X",
+            year_from=2025,
+            year_to=2025,
         )
     with pytest.raises(PermissionDenied):
         dup_objective_update(
-            by=user, dup_objective=world["dup"], code="X", title="X", year_from=2025, year_to=2025
+            by=user,
+            dup_objective=participation_site["dup"],
+            code="X",
+            title="X",
+            year_from=2025,
+            year_to=2025,
         )
     with pytest.raises(PermissionDenied):
-        dup_objective_delete(by=user, dup_objective=world["dup"])
+        dup_objective_delete(by=user, dup_objective=participation_site["dup"])
     with pytest.raises(PermissionDenied):
         dup_import_csv(
-            by=user, organisation=world["org_a"], data=b"codice,titolo,anno_da,anno_a\nX,X,2025,2025\n"
+            by=user,
+            organisation=participation_site["org_a"],
+            data=b"codice,titolo,anno_da,anno_a\nX,X,2025,2025\n",
         )
     assert db_state() == before
 
 
-def test_an_association_has_no_dup(world):
+def test_an_association_has_no_dup(participation_site):
     with pytest.raises(PermissionDenied):
         dup_objective_create(
-            by=world["users"]["association_user"],
-            organisation=world["association"],
+            by=participation_site["users"]["association_user"],
+            organisation=participation_site["association"],
             code="X",
             title="X",
             year_from=2025,
@@ -99,13 +111,13 @@ def test_an_association_has_no_dup(world):
         )
 
 
-def test_duplicate_code_and_bad_years_are_refused(world):
-    a = world["users"]["comune_a_editor"]
+def test_duplicate_code_and_bad_years_are_refused(participation_site):
+    a = participation_site["users"]["comune_a_editor"]
     with pytest.raises(ValidationError) as err:
         dup_objective_create(
             by=a,
-            organisation=world["org_a"],
-            code=world["dup"].code,
+            organisation=participation_site["org_a"],
+            code=participation_site["dup"].code,
             title="Doppio",
             year_from=2025,
             year_to=2026,
@@ -113,7 +125,7 @@ def test_duplicate_code_and_bad_years_are_refused(world):
     assert "code" in err.value.message_dict
     with pytest.raises(ValidationError) as err:
         dup_objective_create(
-            by=a, organisation=world["org_a"], code="N", title="N", year_from=2027, year_to=2025
+            by=a, organisation=participation_site["org_a"], code="N", title="N", year_from=2027, year_to=2025
         )
     assert "year_to" in err.value.message_dict
 
@@ -127,14 +139,16 @@ GOOD_CSV = (
 )
 
 
-def test_csv_import_creates_and_updates_by_code(world):
-    a = world["users"]["comune_a_editor"]
-    existing = DupObjectiveFactory(organisation=world["org_a"], code="SO.2", title="Vecchio titolo")
-    result = dup_import_csv(by=a, organisation=world["org_a"], data=GOOD_CSV)
+def test_csv_import_creates_and_updates_by_code(participation_site):
+    a = participation_site["users"]["comune_a_editor"]
+    existing = DupObjectiveFactory(
+        organisation=participation_site["org_a"], code="SO.2", title="Vecchio titolo"
+    )
+    result = dup_import_csv(by=a, organisation=participation_site["org_a"], data=GOOD_CSV)
     assert (result.created, result.updated) == (1, 1)
     existing.refresh_from_db()
     assert existing.title == "Trasporti" and [o.code for o in existing.plan_objectives.all()] == ["M2.1"]
-    so1 = DupObjective.objects.get(organisation=world["org_a"], code="SO.1")
+    so1 = DupObjective.objects.get(organisation=participation_site["org_a"], code="SO.1")
     assert sorted(o.code for o in so1.plan_objectives.all()) == ["M1.1", "M1.2"]
     assert so1.dup_mission == "9" and (so1.year_from, so1.year_to) == (2025, 2027)
     assert AuditEntry.objects.filter(action__in=["dup.create", "dup.import"]).count() == 2
@@ -160,16 +174,18 @@ def test_csv_import_creates_and_updates_by_code(world):
         ("codice,titolo,anno_da,anno_a\n", ["non contiene righe"]),
     ],
 )
-def test_bad_csv_is_rejected_whole_with_line_and_column(world, persona_client, csv_text, expected):
-    a = world["users"]["comune_a_editor"]
+def test_bad_csv_is_rejected_whole_with_line_and_column(
+    participation_site, persona_client, csv_text, expected
+):
+    a = participation_site["users"]["comune_a_editor"]
     before = db_state()
     with pytest.raises(DupCsvError) as err:
-        dup_import_csv(by=a, organisation=world["org_a"], data=csv_text.encode())
+        dup_import_csv(by=a, organisation=participation_site["org_a"], data=csv_text.encode())
     text = " ".join(err.value.messages)
     for part in expected:
         assert part in text, (part, text)
     response = persona_client("comune_a_editor").post(
-        reverse("backoffice:dup_import", args=[world["org_a"].comune.codice_istat]),
+        reverse("backoffice:dup_import", args=[participation_site["org_a"].comune.codice_istat]),
         {"file": upload("dup.csv", csv_text.encode())},
     )
     assert response.status_code == 400
@@ -178,26 +194,43 @@ def test_bad_csv_is_rejected_whole_with_line_and_column(world, persona_client, c
     assert db_state() == before
 
 
-def test_csv_not_in_utf8_is_rejected(world):
+def test_csv_from_excel_in_windows_1252_is_read(participation_site):
+    # Excel on Italian Windows saves "CSV" in Windows-1252 with ";" and CRLF.
+    data = "codice;titolo;anno_da;anno_a\r\nSO.1;Città più verde \u2013 1 €;2025;2026\r\n".encode("cp1252")
+    dup_import_csv(
+        by=participation_site["users"]["comune_a_editor"], organisation=participation_site["org_a"], data=data
+    )
+    assert DupObjective.objects.get(organisation=participation_site["org_a"], code="SO.1").title == (
+        "Città più verde \u2013 1 €"
+    )
+
+
+def test_csv_in_damaged_utf8_is_rejected_at_its_line(participation_site):
+    data = "codice,titolo,anno_da,anno_a\nSO.1,Città,2025,2026\n".encode() + "SO.2,Perché,2025,2026\n".encode(
+        "latin-1"
+    )
+    before = db_state()
     with pytest.raises(DupCsvError) as err:
         dup_import_csv(
-            by=world["users"]["comune_a_editor"],
-            organisation=world["org_a"],
-            data="codice,titolo,anno_da,anno_a\nSO.1,Città,2025,2026\n".encode("latin-1"),
+            by=participation_site["users"]["comune_a_editor"],
+            organisation=participation_site["org_a"],
+            data=data,
         )
-    assert "UTF-8" in " ".join(err.value.messages)
+    assert err.value.messages == ["riga 3: Il file non è in codifica UTF-8."]
+    assert db_state() == before
 
 
 # Matrices, map, exports -------------------------------------------------------------------------------------
 
 
 @pytest.fixture
-def coverage(world):
-    """A covers M1.1 (from world) and M1.2; B covers M1.1; the Ente covers M2.1. M1.3 is covered by nobody."""
-    DupObjectiveFactory(organisation=world["org_a"]).plan_objectives.set(_objs("M1.2"))
-    world["dup_b"].plan_objectives.set(_objs("M1.1"))
-    DupObjectiveFactory(organisation=world["ente"]).plan_objectives.set(_objs("M2.1"))
-    return world
+def coverage(participation_site):
+    """A covers M1.1 (from participation_site) and M1.2; B covers M1.1; the Ente covers M2.1. M1.3 is covered
+    by nobody."""
+    DupObjectiveFactory(organisation=participation_site["org_a"]).plan_objectives.set(_objs("M1.2"))
+    participation_site["dup_b"].plan_objectives.set(_objs("M1.1"))
+    DupObjectiveFactory(organisation=participation_site["ente"]).plan_objectives.set(_objs("M2.1"))
+    return participation_site
 
 
 def test_comune_matrix_says_which_objectives_are_covered(coverage, small_plan):
@@ -251,11 +284,11 @@ def test_exports_contain_the_rows_and_the_credit(coverage, client):
     assert client.get(reverse("reports:dup_export", args=["exe"])).status_code == 404
 
 
-def test_dup_pages_have_no_n_plus_one(world, client):
+def test_dup_pages_have_no_n_plus_one(participation_site, client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    key = world["org_a"].comune.codice_istat
+    key = participation_site["org_a"].comune.codice_istat
     urls = [
         reverse("public:dup"),
         f"{reverse('public:dup')}?obiettivo=M1.1",
@@ -267,20 +300,22 @@ def test_dup_pages_have_no_n_plus_one(world, client):
             client.get(url)
         counts.append(len(ctx.captured_queries))
     for _ in range(3):
-        DupObjectiveFactory(organisation=world["org_a"]).plan_objectives.set(_objs("M1.1", "M1.2"))
-        DupObjectiveFactory(organisation=world["org_b"]).plan_objectives.set(_objs("M1.3"))
+        DupObjectiveFactory(organisation=participation_site["org_a"]).plan_objectives.set(
+            _objs("M1.1", "M1.2")
+        )
+        DupObjectiveFactory(organisation=participation_site["org_b"]).plan_objectives.set(_objs("M1.3"))
     for url, before in zip(urls, counts, strict=True):
         with CaptureQueriesContext(connection) as ctx:
             client.get(url)
         assert len(ctx.captured_queries) == before, url
 
 
-def test_manage_page_lists_only_the_own_dup(world, persona_client):
+def test_manage_page_lists_only_the_own_dup(participation_site, persona_client):
     html = (
         persona_client("comune_a_editor")
-        .get(reverse("backoffice:dup_manage", args=[world["org_a"].comune.codice_istat]))
+        .get(reverse("backoffice:dup_manage", args=[participation_site["org_a"].comune.codice_istat]))
         .content.decode()
     )
-    assert world["dup"].code in html and world["dup_b"].code not in html
+    assert participation_site["dup"].code in html and participation_site["dup_b"].code not in html
     assert persona_client("comune_a_editor").get(reverse("backoffice:dup_manage_home")).status_code == 302
     assert persona_client("association_user").get(reverse("backoffice:dup_manage_home")).status_code == 403

@@ -34,17 +34,17 @@ pytestmark = pytest.mark.django_db
 DAY = datetime.date(2026, 1, 10)
 
 
-def test_an_organisation_member_files_a_report_with_photos(world, media_root):
-    user = world["users"]["association_user"]
+def test_an_organisation_member_files_a_report_with_photos(participation_site, media_root):
+    user = participation_site["users"]["association_user"]
     report = report_create(
         by=user,
-        project=world["project"],
+        project=participation_site["project"],
         status="problem",
         seen_on=DAY,
         note="Cantiere fermo",
         photos=[upload("cantiere.jpg", jpg_bytes()), upload("cartello.png", png_bytes())],
     )
-    assert report.organisation == world["association"] and report.author == user
+    assert report.organisation == participation_site["association"] and report.author == user
     names = [p.image.name for p in report.photos.all()]
     assert len(names) == 2 and all((Path(media_root) / n).is_file() for n in names)
     assert not any("cantiere" in n for n in names)
@@ -54,28 +54,32 @@ def test_an_organisation_member_files_a_report_with_photos(world, media_root):
     )
 
 
-def test_viewers_staff_without_organisation_and_anonymous_cannot_file(world, staff_user):
+def test_viewers_staff_without_organisation_and_anonymous_cannot_file(participation_site, staff_user):
     from django.contrib.auth.models import AnonymousUser
 
     viewer = MembershipFactory(
-        user=UserFactory(username="lettore.a"), organisation=world["org_a"], role="viewer"
+        user=UserFactory(username="lettore.a"), organisation=participation_site["org_a"], role="viewer"
     ).user
     before = db_state()
     for user in (viewer, staff_user, AnonymousUser()):
         with pytest.raises(PermissionDenied):
-            report_create(by=user, project=world["project"], status="completed", seen_on=DAY)
+            report_create(by=user, project=participation_site["project"], status="completed", seen_on=DAY)
     assert db_state() == before
 
 
-def test_only_the_own_organisation_edits_or_deletes(world):
-    report = world["report"]
-    colleague = MembershipFactory(user=UserFactory(username="collega.a"), organisation=world["org_a"]).user
+def test_only_the_own_organisation_edits_or_deletes(participation_site):
+    report = participation_site["report"]
+    colleague = MembershipFactory(
+        user=UserFactory(username="collega.a"), organisation=participation_site["org_a"]
+    ).user
     before = db_state()
     for persona in ("comune_b_editor", "association_user", "ente_admin"):
         with pytest.raises(PermissionDenied):
-            report_update(by=world["users"][persona], report=report, status="problem", seen_on=DAY)
+            report_update(
+                by=participation_site["users"][persona], report=report, status="problem", seen_on=DAY
+            )
         with pytest.raises(PermissionDenied):
-            report_delete(by=world["users"][persona], report=report)
+            report_delete(by=participation_site["users"][persona], report=report)
     assert db_state() == before
     report_update(by=colleague, report=report, status="completed", seen_on=DAY, note="Finito")
     report.refresh_from_db()
@@ -85,16 +89,20 @@ def test_only_the_own_organisation_edits_or_deletes(world):
     assert AuditEntry.objects.filter(action="verification.delete").count() == 1
 
 
-def test_ente_staff_hide_with_a_reason_and_the_public_no_longer_sees_it(world, client, media_root):
-    admin = world["users"]["ente_admin"]
-    report = world["report"]
+def test_ente_staff_hide_with_a_reason_and_the_public_no_longer_sees_it(
+    participation_site, client, media_root
+):
+    admin = participation_site["users"]["ente_admin"]
+    report = participation_site["report"]
     with pytest.raises(ValidationError):
         report_set_hidden(by=admin, report=report, hidden=True, reason="")
     with pytest.raises(PermissionDenied):
-        report_set_hidden(by=world["users"]["comune_a_editor"], report=report, hidden=True, reason="x")
+        report_set_hidden(
+            by=participation_site["users"]["comune_a_editor"], report=report, hidden=True, reason="x"
+        )
     photo = VerificationPhoto(report=report, original_name="a.png")
     photo.image.save("a.png", upload("a.png", png_bytes()))
-    url = reverse("public:project", args=[world["project"].pk])
+    url = reverse("public:project", args=[participation_site["project"].pk])
     assert "Cantiere aperto" in client.get(url).content.decode()
     assert client.get(reverse("public:verification_photo", args=[photo.pk])).status_code == 200
     report_set_hidden(by=admin, report=report, hidden=True, reason="Dati personali nella foto")
@@ -117,20 +125,20 @@ def test_ente_staff_hide_with_a_reason_and_the_public_no_longer_sees_it(world, c
     ],
 )
 def test_bad_photos_are_rejected_and_nothing_is_saved(
-    world, persona_client, media_root, name, content, message
+    participation_site, persona_client, media_root, name, content, message
 ):
     before = db_state()
     with pytest.raises(ValidationError) as err:
         report_create(
-            by=world["users"]["comune_b_editor"],
-            project=world["project"],
+            by=participation_site["users"]["comune_b_editor"],
+            project=participation_site["project"],
             status="completed",
             seen_on=DAY,
             photos=[upload("ok.png", png_bytes()), upload(name, content)],
         )
     assert message in " ".join(err.value.messages)
     response = persona_client("comune_b_editor").post(
-        reverse("backoffice:verification_create", args=[world["project"].pk]),
+        reverse("backoffice:verification_create", args=[participation_site["project"].pk]),
         {"status": "completed", "seen_on": "2026-01-10", "photos": [upload(name, content)]},
     )
     assert response.status_code == 400 and message in response.content.decode()
@@ -138,24 +146,27 @@ def test_bad_photos_are_rejected_and_nothing_is_saved(
     assert not (Path(media_root).exists() and any(p.is_file() for p in Path(media_root).rglob("*")))
 
 
-def test_future_date_and_too_many_photos_are_refused(world):
-    user = world["users"]["comune_b_editor"]
+def test_future_date_and_too_many_photos_are_refused(participation_site):
+    user = participation_site["users"]["comune_b_editor"]
     with pytest.raises(ValidationError):
         report_create(
-            by=user, project=world["project"], status="completed", seen_on=datetime.date(2999, 1, 1)
+            by=user,
+            project=participation_site["project"],
+            status="completed",
+            seen_on=datetime.date(2999, 1, 1),
         )
     with pytest.raises(ValidationError):
         report_create(
             by=user,
-            project=world["project"],
+            project=participation_site["project"],
             status="completed",
             seen_on=DAY,
             photos=[upload(f"{i}.png", png_bytes()) for i in range(6)],
         )
 
 
-def test_edit_removes_and_adds_photos(world, persona_client, media_root):
-    report = world["report"]
+def test_edit_removes_and_adds_photos(participation_site, persona_client, media_root):
+    report = participation_site["report"]
     old = VerificationPhoto(report=report, original_name="vecchia.png")
     old.image.save("vecchia.png", upload("vecchia.png", png_bytes()))
     old_path = Path(media_root) / old.image.name
@@ -174,20 +185,22 @@ def test_edit_removes_and_adds_photos(world, persona_client, media_root):
     assert not old_path.exists()
 
 
-def test_project_page_lists_reports_with_author_and_organisation_without_n_plus_one(world, client):
+def test_project_page_lists_reports_with_author_and_organisation_without_n_plus_one(
+    participation_site, client
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    url = reverse("public:project", args=[world["project"].pk])
+    url = reverse("public:project", args=[participation_site["project"].pk])
     with CaptureQueriesContext(connection) as one:
         html = client.get(url).content.decode()
-    assert world["org_a"].name in html and "redattore.a" in html and "in corso" in html
+    assert participation_site["org_a"].name in html and "redattore.a" in html and "in corso" in html
     for persona in ("comune_b_editor", "association_user", "ente_admin"):
-        user = world["users"][persona]
+        user = participation_site["users"][persona]
         VerificationReportFactory(
-            project=world["project"], organisation=user.membership.organisation, author=user
+            project=participation_site["project"], organisation=user.membership.organisation, author=user
         )
     with CaptureQueriesContext(connection) as three:
         html = client.get(url).content.decode()
-    assert world["association"].name in html
+    assert participation_site["association"].name in html
     assert len(three.captured_queries) == len(one.captured_queries)

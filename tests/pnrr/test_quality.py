@@ -3,78 +3,22 @@ nothing else, the release and comune filters, the full problem list, constant qu
 
 from __future__ import annotations
 
-import datetime
-from decimal import Decimal
-from typing import Any
-
 import pytest
 
 from decimetro.pnrr import quality
-from decimetro.pnrr.models import Provenance
-from tests.factories import ComuneFactory, ImportRunFactory, PlaceFactory, ProjectFactory
+from tests.factories import (
+    QUALITY_FEB,
+    QUALITY_MAR,
+    ComuneFactory,
+    ImportRunFactory,
+    PlaceFactory,
+    ProjectFactory,
+    plant_quality_problems,
+)
 
 pytestmark = pytest.mark.django_db
 
-FEB = datetime.date(2023, 2, 24)  # release of the validated files
-MAR = datetime.date(2023, 3, 1)  # release of the universe places
 CHECKS = list(quality.QUALITY_CHECKS)
-
-
-def plant(n: int = 1) -> dict[str, Any]:
-    """Two releases, two comuni of the territory, clean projects of every kind of place, and `n` planted
-    problems per check (the CUPs of each are returned)."""
-    ImportRunFactory(release_date=FEB)
-    ImportRunFactory(release_date=MAR, kind="localizzazioni_universo")
-    ImportRunFactory(release_date=datetime.date(2023, 4, 1), status="rejected")  # not a release
-    a = ComuneFactory(codice_istat="015146", name="Milano")
-    b = ComuneFactory(codice_istat="015118", name="Garbagnate Milanese")
-    # Clean: a place in the territory, a national row, a real comune outside the territory (Agliè, TO).
-    PlaceFactory(project=ProjectFactory(cup="B11C23000000001"), comune=a)
-    PlaceFactory(
-        project=ProjectFactory(cup="B11C23000000002"),
-        comune=None,
-        istat_code="",
-        region_code="0",
-        region_name="AMBITO NAZIONALE",
-    )
-    PlaceFactory(
-        project=ProjectFactory(cup="B11C23000000003"),
-        comune=None,
-        istat_code="001001",
-        region_code="1",
-        province_code="1",
-        comune_name="AGLIE'",
-    )
-    planted: dict[str, list[str]] = {check: [] for check in CHECKS}
-    for i in range(n):
-        no_place = ProjectFactory(cup=f"J10A23{i:09d}")
-        planted["senza_luogo"].append(no_place.cup)
-        cup = f"D20B23{i:09d}"
-        for local in ("LOC-1", "LOC-2"):
-            PlaceFactory(project=ProjectFactory(cup=cup, local_code=local), comune=a)
-        planted["cup_duplicato"] += [cup, cup]
-        over = ProjectFactory(
-            cup=f"E30C23{i:09d}", fin_pnrr=Decimal("200000.00"), fin_totale=Decimal("120000.00")
-        )
-        PlaceFactory(project=over, comune=b)
-        planted["pnrr_maggiore_del_totale"].append(over.cup)
-        ghost = ProjectFactory(cup=f"F40D23{i:09d}")
-        PlaceFactory(project=ghost, comune=b)  # a good place, and an unknown one
-        PlaceFactory(
-            project=ghost,
-            comune=None,
-            istat_code=f"99999{i}",
-            province_code="99",
-            comune_code=str(900 + i),
-            comune_name="COMUNE FANTASMA",
-        )
-        planted["istat_sconosciuto"].append(ghost.cup)
-        universe = ProjectFactory(
-            cup=f"G50E23{i:09d}", provenance=Provenance.UNIVERSE, title="", updated_on=None
-        )
-        PlaceFactory(project=universe, comune=b, updated_on=MAR)
-        planted["solo_universo"].append(universe.cup)
-    return {"a": a, "b": b, "planted": planted}
 
 
 def example_cups(report: quality.QualityReport) -> dict[str, list[str]]:
@@ -82,7 +26,7 @@ def example_cups(report: quality.QualityReport) -> dict[str, list[str]]:
 
 
 def test_each_check_finds_exactly_its_planted_problem():
-    data = plant()
+    data = plant_quality_problems()
     report = quality.data_quality_report()
     assert report.totals == {
         "senza_luogo": 1,
@@ -99,7 +43,7 @@ def test_each_check_finds_exactly_its_planted_problem():
 
 
 def test_a_clean_database_has_no_problem():
-    ImportRunFactory(release_date=FEB)
+    ImportRunFactory(release_date=QUALITY_FEB)
     PlaceFactory(project=ProjectFactory(), comune=ComuneFactory())
     report = quality.data_quality_report()
     assert set(report.totals.values()) == {0}
@@ -108,21 +52,21 @@ def test_a_clean_database_has_no_problem():
 
 
 def test_counts_per_release():
-    plant()
+    plant_quality_problems()
     report = quality.data_quality_report()
-    assert report.releases == [FEB, MAR]
+    assert report.releases == [QUALITY_FEB, QUALITY_MAR]
     rows = {r.key: r.counts for r in report.by_release}
     # Validated rows dated 2023-02-21 came with the February release; the universe stub takes the date of its
     # places (2023-03-01).
     assert rows == {
-        FEB: {"senza_luogo": 1, "cup_duplicato": 2, "pnrr_maggiore_del_totale": 1},
-        MAR: {"solo_universo": 1},
+        QUALITY_FEB: {"senza_luogo": 1, "cup_duplicato": 2, "pnrr_maggiore_del_totale": 1},
+        QUALITY_MAR: {"solo_universo": 1},
         None: {"istat_sconosciuto": 1},  # the place itself has no date: no release
     }
 
 
 def test_counts_per_comune():
-    data = plant()
+    data = plant_quality_problems()
     report = quality.data_quality_report()
     rows = {r.key: (r.label, r.counts) for r in report.by_comune}
     assert rows == {
@@ -136,8 +80,8 @@ def test_counts_per_comune():
 
 
 def test_release_filter_keeps_the_problems_of_that_release():
-    plant()
-    feb = quality.data_quality_report(release=FEB)
+    plant_quality_problems()
+    feb = quality.data_quality_report(release=QUALITY_FEB)
     assert feb.totals == {
         "senza_luogo": 1,
         "cup_duplicato": 2,
@@ -145,13 +89,13 @@ def test_release_filter_keeps_the_problems_of_that_release():
         "istat_sconosciuto": 0,
         "solo_universo": 0,
     }
-    mar = quality.data_quality_report(release=MAR)
+    mar = quality.data_quality_report(release=QUALITY_MAR)
     assert {k: v for k, v in mar.totals.items() if v} == {"solo_universo": 1}
     assert example_cups(mar)["solo_universo"] == ["G50E23000000000"]
 
 
 def test_comune_filter_keeps_the_problems_located_there():
-    plant()
+    plant_quality_problems()
     report = quality.data_quality_report(comune="015118")
     assert {k: v for k, v in report.totals.items() if v} == {
         "pnrr_maggiore_del_totale": 1,
@@ -163,7 +107,7 @@ def test_comune_filter_keeps_the_problems_located_there():
 
 
 def test_problem_list_has_every_problem_not_only_the_examples():
-    data = plant(3)
+    data = plant_quality_problems(3)
     report = quality.data_quality_report(examples=1)
     assert all(len(v) == 1 for v in report.examples.values())
     listed = list(quality.data_quality_problems())
@@ -172,17 +116,17 @@ def test_problem_list_has_every_problem_not_only_the_examples():
         by_check.setdefault(p.check, []).append(p.cup)
     assert {k: sorted(v) for k, v in by_check.items()} == {k: sorted(v) for k, v in data["planted"].items()}
     releases = {p.check: p.release for p in listed}
-    assert releases["senza_luogo"] == FEB and releases["solo_universo"] == MAR
+    assert releases["senza_luogo"] == QUALITY_FEB and releases["solo_universo"] == QUALITY_MAR
 
 
 def test_the_old_whole_database_summary_is_unchanged():
-    plant()
+    plant_quality_problems()
     assert quality.data_quality()["progetti_senza_luogo"] == 1
 
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_constant_query_count(n, django_assert_num_queries):
-    plant(n)
+    plant_quality_problems(n)
     # 1 (releases) + 4 project checks x 3 (per release, per comune, examples) + 4 for the ISTAT check (its
     # codes, per release, per comune, examples).
     with django_assert_num_queries(17):

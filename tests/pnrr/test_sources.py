@@ -9,7 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from decimetro.pnrr.sources import BadFile, RowError, read_file
+from decimetro.pnrr.importing import read_file
+from decimetro.pnrr.sources import BadFile, RowError
 from tests.pnrr.conftest import (
     FRAME,
     LOMBARDIA,

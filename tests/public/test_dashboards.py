@@ -54,7 +54,7 @@ def _submeasure(component: str, measure: str):
 
 
 @pytest.fixture
-def world(db):
+def dashboard_projects(db):
     """A plan mission M1 (components M1C1, M1C2; objectives M1.1, M1.2, M1.3), two zones with a comune each,
     and four projects:
     - p1 (M1C1) 120 000 in Alfa; payments 20 000 on EARLY, 60 000 on LATE; confirmed for M1.1;
@@ -132,7 +132,7 @@ def _chart_table(doc: Node, chart_id: str) -> list[list[str]]:
 # Objective ----------------------------------------------------------------------------------------------
 
 
-def test_objective_totals_reconcile_with_the_confirmed_projects(client, world):
+def test_objective_totals_reconcile_with_the_confirmed_projects(client, dashboard_projects):
     doc = _page(client, "/piano/obiettivi/M1.1/")
     totals = _totals(doc, "objective")
     assert totals["projects"] == "2"
@@ -143,8 +143,8 @@ def test_objective_totals_reconcile_with_the_confirmed_projects(client, world):
     assert "not_attributed" not in totals
 
 
-def test_objective_separates_confirmed_and_suggested_projects(client, world):
-    p1, p2, _p3, p4 = world["p"]
+def test_objective_separates_confirmed_and_suggested_projects(client, dashboard_projects):
+    p1, p2, _p3, p4 = dashboard_projects["p"]
     doc = _page(client, "/piano/obiettivi/M1.1/")
     confirmed = doc.find("table", id="confirmed-projects")
     assert [int(tr["data-project"]) for tr in confirmed.tbody.find_all("tr")] == [p2.pk, p1.pk]
@@ -156,7 +156,7 @@ def test_objective_separates_confirmed_and_suggested_projects(client, world):
     assert _chart_spec(doc, "objective-comuni")["datasets"][0]["data"] == [220000.0, 100000.0]
 
 
-def test_objective_progress_over_time_is_one_point_per_release(client, world):
+def test_objective_progress_over_time_is_one_point_per_release(client, dashboard_projects):
     doc = _page(client, "/piano/obiettivi/M1.1/")
     spec = _chart_spec(doc, "objective-progress")
     assert spec["kind"] == "line"
@@ -172,7 +172,7 @@ def test_objective_progress_over_time_is_one_point_per_release(client, world):
     assert "Fonte: Italia Domani" in source and "31/03/2025" in source
 
 
-def test_objective_distribution_over_comuni_and_zones(client, world):
+def test_objective_distribution_over_comuni_and_zones(client, dashboard_projects):
     doc = _page(client, "/piano/obiettivi/M1.1/")
     # p2 is split equally between Alfa and Beta; payments follow the same split.
     assert _chart_table(doc, "objective-comuni")[1:] == [
@@ -191,14 +191,14 @@ def test_objective_distribution_over_comuni_and_zones(client, world):
     assert "ripartizione uguale tra i luoghi" in how
 
 
-def test_objective_not_attributed_part_of_multi_place_projects(client, world):
+def test_objective_not_attributed_part_of_multi_place_projects(client, dashboard_projects):
     doc = _page(client, "/piano/obiettivi/M1.2/")
     totals = _totals(doc, "objective")
     assert totals["funded"] == "45.000,00 €"  # half of p3: its other place is national
     assert "45.000,00 €" in totals["not_attributed"]
 
 
-def test_objective_milestones_of_the_measures_with_status(client, world):
+def test_objective_milestones_of_the_measures_with_status(client, dashboard_projects):
     doc = _page(client, "/piano/obiettivi/M1.1/")
     table = doc.find("table", id="milestones")
     rows = table.tbody.find_all("tr")
@@ -209,13 +209,13 @@ def test_objective_milestones_of_the_measures_with_status(client, world):
     assert "trimestre di scadenza" in doc.find(id="dashboard").get_text()  # the rule is written
 
 
-def test_objective_actors_are_shown(client, world):
+def test_objective_actors_are_shown(client, dashboard_projects):
     doc = _page(client, "/piano/obiettivi/M1.1/")
     assert "Città metropolitana" in doc.find(id="actors").get_text()
     assert "Attori responsabili" in doc.find(id="dashboard").get_text()
 
 
-def test_objective_without_projects(client, world):
+def test_objective_without_projects(client, dashboard_projects):
     doc = _page(client, "/piano/obiettivi/M1.3/")
     assert doc.find(id="no-confirmed") is not None
     assert _totals(doc, "objective")["projects"] == "0"
@@ -225,7 +225,7 @@ def test_objective_without_projects(client, world):
 # Mission and home ---------------------------------------------------------------------------------------
 
 
-def test_mission_totals_by_declared_component(client, world):
+def test_mission_totals_by_declared_component(client, dashboard_projects):
     doc = _page(client, "/piano/missioni/M1/")
     totals = _totals(doc, "mission")
     assert totals["projects"] == "4"  # declared components, no link needed (p4 counts here)
@@ -241,7 +241,7 @@ def test_mission_totals_by_declared_component(client, world):
     assert doc.find("figure", id="mission-progress-m1c2-figure") is not None
 
 
-def test_mission_ranks_objectives_and_lists_gaps(client, world):
+def test_mission_ranks_objectives_and_lists_gaps(client, dashboard_projects):
     doc = _page(client, "/piano/missioni/M1/")
     ranking = table_rows(doc.find("table", id="mission-objectives-ranking"))
     assert [r[0].split()[0] for r in ranking[1:]] == ["M1.1", "M1.2"]
@@ -254,14 +254,14 @@ def test_mission_ranks_objectives_and_lists_gaps(client, world):
     assert doc.find("table", id="components") is not None and doc.find("table", id="objectives") is not None
 
 
-def test_gap_shows_pending_suggestions(client, world):
-    _link(world["p"][0], world["o3"], LinkStatus.SUGGESTED)
+def test_gap_shows_pending_suggestions(client, dashboard_projects):
+    _link(dashboard_projects["p"][0], dashboard_projects["o3"], LinkStatus.SUGGESTED)
     doc = _page(client, "/piano/missioni/M1/")
     gap = doc.find(id="gaps").find("li", attrs={"data-objective": "M1.3"})
     assert "1 suggerimento da valutare" in gap.get_text()
 
 
-def test_home_aggregates_and_keeps_its_matrices(client, world):
+def test_home_aggregates_and_keeps_its_matrices(client, dashboard_projects):
     doc = _page(client, "/")
     assert _totals(doc, "home")["funded"] == "865.000,00 €"
     assert _chart_table(doc, "home-missions")[1:] == [["M1", "865.000,00 €", "110.000,00 €"]]
@@ -270,8 +270,8 @@ def test_home_aggregates_and_keeps_its_matrices(client, world):
     assert doc.find("table", id="component-matrix") is not None
 
 
-def test_projects_outside_the_territory_are_not_in_the_mission(client, world):
-    outside = ProjectFactory(submeasure=world["p"][0].submeasure, fin_totale=D("999"))
+def test_projects_outside_the_territory_are_not_in_the_mission(client, dashboard_projects):
+    outside = ProjectFactory(submeasure=dashboard_projects["p"][0].submeasure, fin_totale=D("999"))
     PlaceFactory(project=outside, comune=None, istat_code="058091", comune_name="ROMA")
     assert _totals(_page(client, "/piano/missioni/M1/"), "mission")["projects"] == "4"
 
@@ -279,8 +279,8 @@ def test_projects_outside_the_territory_are_not_in_the_mission(client, world):
 # Project page -------------------------------------------------------------------------------------------
 
 
-def test_project_page_payments_chart(client, world):
-    p1 = world["p"][0]
+def test_project_page_payments_chart(client, dashboard_projects):
+    p1 = dashboard_projects["p"][0]
     doc = _page(client, f"/progetti/{p1.pk}/")
     spec = _chart_spec(doc, "project-payments")
     assert spec["labels"] == ["30/06/2024", "31/03/2025"]
@@ -302,19 +302,19 @@ def test_data_as_of_is_the_latest_successful_release(db):
     assert fresh.freshness(datetime.date(2025, 1, 1), today=datetime.date(2025, 3, 3)).stale
 
 
-def test_banner_when_data_older_than_60_days(client, world):
+def test_banner_when_data_older_than_60_days(client, dashboard_projects):
     ImportRun.objects.update(release_date=timezone.localdate() - datetime.timedelta(days=61))
     for url in ["/", "/piano/missioni/M1/", "/piano/obiettivi/M1.1/"]:
         banner = _page(client, url).find(id="pnrr-freshness-banner")
         assert banner is not None and "61 giorni" in banner.get_text()
 
 
-def test_no_banner_when_data_fresh(client, world):
+def test_no_banner_when_data_fresh(client, dashboard_projects):
     for url in ["/", "/piano/missioni/M1/", "/piano/obiettivi/M1.1/", "/territorio/zone/"]:
         assert _page(client, url).find(id="pnrr-freshness-banner") is None
 
 
-def test_banner_on_other_pages_comes_from_the_cache(client, world):
+def test_banner_on_other_pages_comes_from_the_cache(client, dashboard_projects):
     ImportRun.objects.update(release_date=timezone.localdate() - datetime.timedelta(days=90))
     cache.clear()
     assert _page(client, "/territorio/zone/").find(id="pnrr-freshness-banner") is None  # nothing known yet
@@ -325,17 +325,17 @@ def test_banner_on_other_pages_comes_from_the_cache(client, world):
 # Query counts -------------------------------------------------------------------------------------------
 
 
-def _add_projects(world, n: int) -> None:
+def _add_projects(dashboard_projects, n: int) -> None:
     """n more confirmed projects for M1.1 (and M1's components), each in two comuni with two snapshots."""
-    s1 = world["p"][0].submeasure
+    s1 = dashboard_projects["p"][0].submeasure
     for _ in range(n):
         p = ProjectFactory(submeasure=s1)
-        PlaceFactory(project=p, comune=world["alfa"])
-        PlaceFactory(project=p, comune=ComuneFactory(zone=world["beta"].zone))
+        PlaceFactory(project=p, comune=dashboard_projects["alfa"])
+        PlaceFactory(project=p, comune=ComuneFactory(zone=dashboard_projects["beta"].zone))
         PaymentSnapshotFactory(project=p, release_date=EARLY)
         PaymentSnapshotFactory(project=p, release_date=LATE)
-        _link(p, world["o1"])
-        _link(p, world["o3"], LinkStatus.SUGGESTED)
+        _link(p, dashboard_projects["o1"])
+        _link(p, dashboard_projects["o3"], LinkStatus.SUGGESTED)
         MilestoneFactory().submeasures.set([s1])
 
 
@@ -347,10 +347,10 @@ def _count(client, url: str) -> int:
 
 
 @pytest.mark.parametrize("url", ["/piano/obiettivi/M1.1/", "/piano/missioni/M1/", "/", "/progetti/{pk}/"])
-def test_query_count_is_constant_in_projects_and_comuni(client, world, url):
-    url = url.format(pk=world["p"][0].pk)
+def test_query_count_is_constant_in_projects_and_comuni(client, dashboard_projects, url):
+    url = url.format(pk=dashboard_projects["p"][0].pk)
     one = _count(client, url)
-    _add_projects(world, 3)
+    _add_projects(dashboard_projects, 3)
     assert _count(client, url) == one
 
 
@@ -360,7 +360,9 @@ def _html(client, url: str) -> str:
 
 
 @pytest.mark.parametrize("url", ["/piano/obiettivi/M1.1/", "/piano/missioni/M1/", "/"])
-def test_production_cache_serves_the_same_dashboard_and_sees_every_change(client, world, settings, url):
+def test_production_cache_serves_the_same_dashboard_and_sees_every_change(
+    client, dashboard_projects, settings, url
+):
     """With the per-process cache of production on, a dashboard costs one query (the data version) once
     computed, shows what the uncached page shows, and a change of the data is seen at once."""
     settings.DECIMETRO_MAP_CACHE_SECONDS = 0
@@ -375,7 +377,9 @@ def test_production_cache_serves_the_same_dashboard_and_sees_every_change(client
         assert len(ctx.captured_queries) < uncached
         assert not any("paid_total" in q["sql"] for q in ctx.captured_queries)  # no payments read
         PaymentSnapshotFactory(
-            project=world["p"][0], release_date=LATE + datetime.timedelta(days=1), paid_total=D("120000")
+            project=dashboard_projects["p"][0],
+            release_date=LATE + datetime.timedelta(days=1),
+            paid_total=D("120000"),
         )
         changed = _html(client, url)
         assert changed != expected

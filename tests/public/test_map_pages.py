@@ -14,7 +14,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.factories import ComuneFactory, PlaceFactory, ProjectFactory, ZoneFactory
-from tests.pnrr.test_selectors_map import world  # noqa: F401 (fixture)
 
 MAP = "/territorio/mappa/"
 CREDIT = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"  # noqa: RUF001
@@ -34,7 +33,7 @@ def _rows(page: str, table_id: str) -> list[str]:
 # The map page -----------------------------------------------------------------------------------------------
 
 
-def test_map_page_reads_its_state_from_the_url(client, world):  # noqa: F811
+def test_map_page_reads_its_state_from_the_url(client, map_projects):
     page = html(client.get(MAP, {"metrica": "projects", "missione": "M2", "livello": "zone", "zona": "sud"}))
     assert '<option value="projects" selected>' in page
     assert '<option value="M2" selected>' in page
@@ -53,13 +52,13 @@ def test_map_page_reads_its_state_from_the_url(client, world):  # noqa: F811
     assert "<strong>Sud</strong>" in selection
 
 
-def test_map_page_defaults_and_bad_values(client, world):  # noqa: F811
+def test_map_page_defaults_and_bad_values(client, map_projects):
     page = html(client.get(MAP, {"metrica": "nope", "ripartizione": "x", "attore": "tutti", "livello": "x"}))
     assert '<option value="funding_per_resident" selected>' in page
     assert '<option value="equal" selected>' in page
 
 
-def test_map_page_has_the_text_alternative_legend_notes_and_credits(client, world):  # noqa: F811
+def test_map_page_has_the_text_alternative_legend_notes_and_credits(client, map_projects):
     page = html(client.get(MAP, {"metrica": "funding"}))
     assert _rows(page, "map-values") == ["015901", "015902", "015903"]
     assert _rows(page, "map-zones-table") == ["nord", "sud"]
@@ -75,7 +74,7 @@ def test_map_page_has_the_text_alternative_legend_notes_and_credits(client, worl
     assert "<noscript>" in page
 
 
-def test_map_page_is_offline_and_uses_the_cached_geometry(client, world):  # noqa: F811
+def test_map_page_is_offline_and_uses_the_cached_geometry(client, map_projects):
     page = html(client.get(MAP))
     assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in page
     assert '<script src="/static/js/choropleth.js"></script>' in page
@@ -102,7 +101,7 @@ def test_map_page_query_count_is_constant(client, db, n):
 # GeoJSON and CSV of the current state -----------------------------------------------------------------------
 
 
-def test_geojson_download_has_geometry_values_and_credits(client, world):  # noqa: F811
+def test_geojson_download_has_geometry_values_and_credits(client, map_projects):
     response = client.get("/territorio/mappa/dati.geojson", {"metrica": "funding", "missione": "M1"})
     assert response.status_code == 200
     assert response["Content-Type"] == "application/geo+json"
@@ -118,7 +117,7 @@ def test_geojson_download_has_geometry_values_and_credits(client, world):  # noq
     assert {z["key"] for z in doc["zones"]} == {"nord", "sud"}
 
 
-def test_csv_download_has_the_credit_first_and_every_area(client, world):  # noqa: F811
+def test_csv_download_has_the_credit_first_and_every_area(client, map_projects):
     response = client.get("/territorio/mappa/dati.csv", {"metrica": "projects", "ripartizione": "full"})
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
@@ -134,7 +133,7 @@ def test_csv_download_has_the_credit_first_and_every_area(client, world):  # noq
 # Comune and zone pages --------------------------------------------------------------------------------------
 
 
-def test_comune_page_states_where_it_stands(client, world):  # noqa: F811
+def test_comune_page_states_where_it_stands(client, map_projects):
     page = html(client.get("/territorio/comuni/015901/"))
     block = page[page.index('id="area-standing"') :]
     assert 'data-standing="per_resident"><strong>13,00 €' in block
@@ -148,7 +147,7 @@ def test_comune_page_states_where_it_stands(client, world):  # noqa: F811
     assert 'href="/territorio/confronto/?a=015901" id="compare-link"' in block
 
 
-def test_zone_page_states_where_it_stands(client, world):  # noqa: F811
+def test_zone_page_states_where_it_stands(client, map_projects):
     page = html(client.get("/territorio/zone/nord/"))
     block = page[page.index('id="area-standing"') :]
     assert 'data-standing="per_resident"><strong>4,75 €' in block  # 190 000 / 40 000
@@ -176,7 +175,7 @@ def test_comune_and_zone_pages_query_counts_are_constant(client, db):
 # Comparison -------------------------------------------------------------------------------------------------
 
 
-def test_compare_two_comuni_side_by_side(client, world):  # noqa: F811
+def test_compare_two_comuni_side_by_side(client, map_projects):
     page = html(client.get("/territorio/confronto/", {"a": "015901", "b": "015902"}))
     table = page[page.index('id="compare-table"') :]
     assert '<a href="/territorio/comuni/015901/">Alfa</a>' in table
@@ -186,13 +185,13 @@ def test_compare_two_comuni_side_by_side(client, world):  # noqa: F811
     assert CREDIT in page
 
 
-def test_compare_a_comune_with_a_zone_and_the_rule(client, world):  # noqa: F811
+def test_compare_a_comune_with_a_zone_and_the_rule(client, map_projects):
     page = html(client.get("/territorio/confronto/", {"a": "015903", "b": "nord", "ripartizione": "full"}))
     assert re.findall(r'data-compare="total">([^<]+)<', page) == ["110.000,00", "250.000,00"]
     assert "importo pieno" in page.lower()
 
 
-def test_compare_unknown_area_is_404_with_the_form(client, world):  # noqa: F811
+def test_compare_unknown_area_is_404_with_the_form(client, map_projects):
     response = client.get("/territorio/confronto/", {"a": "015901", "b": "atlantide"})
     assert response.status_code == 404
     assert 'id="compare-errors"' in response.content.decode()
@@ -219,7 +218,7 @@ def test_health_view_is_plain(client, db):
     assert len(ctx) == 0
 
 
-def test_map_tables_are_formatted_in_the_active_language(client, world):  # noqa: F811
+def test_map_tables_are_formatted_in_the_active_language(client, map_projects):
     page = html(client.get(MAP, {"metrica": "funding"}))
     row = page[page.index('<tr data-key="015901">') :]
     row = row[: row.index("</tr>")]

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import html
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from decimetro.plan.models import Component, Mission, Objective
+from tests._dom import page_tables, table
 from tests.factories import (
     ComponentFactory,
     EditionFactory,
@@ -17,60 +17,7 @@ from tests.factories import (
     ObjectiveFactory,
 )
 
-# Reading tables out of a page -------------------------------------------------------------------------------
-
-
-class _Tables(HTMLParser):
-    """Collects every <table id=…> as rows of cell texts (th and td alike, whitespace collapsed)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: dict[str, list[list[str]]] = {}
-        self.captions: dict[str, str] = {}
-        self._table: str | None = None
-        self._row: list[str] | None = None
-        self._cell: list[str] | None = None
-        self._caption: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self._table = dict(attrs).get("id") or f"table-{len(self.tables)}"
-            self.tables[self._table] = []
-        elif tag == "caption" and self._table:
-            self._caption = []
-        elif tag == "tr" and self._table:
-            self._row = []
-            self.tables[self._table].append(self._row)
-        elif tag in ("td", "th") and self._row is not None:
-            self._cell = []
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None and self._row is not None:
-            self._row.append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "caption" and self._caption is not None and self._table:
-            self.captions[self._table] = " ".join("".join(self._caption).split())
-            self._caption = None
-        elif tag == "table":
-            self._table = self._row = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-        elif self._caption is not None:
-            self._caption.append(data)
-
-
-def page_tables(response) -> _Tables:
-    parser = _Tables()
-    parser.feed(response.content.decode())
-    return parser
-
-
-def table(response, table_id: str) -> list[list[str]]:
-    tables = page_tables(response).tables
-    assert table_id in tables, f"no table #{table_id} in the page (found {sorted(tables)})"
-    return tables[table_id]
+# Reading the matrices and lists -----------------------------------------------------------------------------
 
 
 def dot(cell: str) -> bool:

@@ -286,17 +286,17 @@ def changed_models(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted(label for label in before if before[label] != after.get(label))
 
 
-# The world: one object of each kind, owned by Comune B or the Ente ------------------------------------------
+# Every object kind once, owned by Comune B or the Ente ------------------------------------------
 
 INVITATION_TOKEN = "token-di-prova-0123456789abcdef"
 
 
 @pytest.fixture
-def site(world, plain_user, staff_user):
-    """`world` (tests/participation/fixtures.py) plus what the other apps' endpoints need, owned by Comune B
-    or by the Ente so that Comune A's editor always acts on forged ids."""
-    w = dict(world)
-    w["users"] = {**world["users"], "plain_user": plain_user, "staff_user": staff_user}
+def site(participation_site, plain_user, staff_user):
+    """`participation_site` (tests/participation/fixtures.py) plus what the other apps' endpoints need,
+    owned by Comune B or by the Ente so that Comune A's editor always acts on forged ids."""
+    w = dict(participation_site)
+    w["users"] = {**participation_site["users"], "plain_user": plain_user, "staff_user": staff_user}
     m1 = Mission.objects.get(code="M1")
     w["component"] = ComponentFactory(mission=m1, code="M1C1")
     w["measure"] = w["project"].submeasure.measure
@@ -306,19 +306,23 @@ def site(world, plain_user, staff_user):
     w["crosswalk"] = MeasureObjective.objects.create(
         measure=w["measure"], objective=Objective.objects.get(code="M1.2"), note="prova"
     )
-    w["indicator"] = IndicatorFactory(objective=w["objective"], owner=world["users"]["ente_admin"])
+    w["indicator"] = IndicatorFactory(
+        objective=w["objective"], owner=participation_site["users"]["ente_admin"]
+    )
     w["indicator_b"] = IndicatorFactory(
-        objective=w["objective"], comune=w["org_b"].comune, owner=world["users"]["ente_admin"]
+        objective=w["objective"], comune=w["org_b"].comune, owner=participation_site["users"]["ente_admin"]
     )
     # Comune A has an indicator too: its editor may open the CSV import page, and must still not write B's.
     w["indicator_a"] = IndicatorFactory(
-        objective=w["objective"], comune=w["org_a"].comune, owner=world["users"]["ente_admin"]
+        objective=w["objective"], comune=w["org_a"].comune, owner=participation_site["users"]["ente_admin"]
     )
     w["observation_b"] = ObservationFactory(
-        consultation=w["consultation"], organisation=w["org_b"], author=world["users"]["comune_b_editor"]
+        consultation=w["consultation"],
+        organisation=w["org_b"],
+        author=participation_site["users"]["comune_b_editor"],
     )
     w["report_b"] = VerificationReportFactory(
-        project=w["project"], organisation=w["org_b"], author=world["users"]["comune_b_editor"]
+        project=w["project"], organisation=w["org_b"], author=participation_site["users"]["comune_b_editor"]
     )
     # A consultation that only Comune B may answer.
     w["consultation_b"] = ConsultationFactory(objective=w["objective"], audience=Audience.LIST)

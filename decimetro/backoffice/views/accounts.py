@@ -9,7 +9,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login, update_session_auth_hash
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -32,16 +31,12 @@ from decimetro.backoffice.forms.accounts import (
 from decimetro.core import permissions as perms
 from decimetro.core import selectors as sel
 from decimetro.core import services as svc
+from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.core.models import Invitation, Membership, Organisation, OrganisationKind, User
 from decimetro.core.signals import remember_organisation
 
 USERS_PER_PAGE = 50
 AUDIT_PER_PAGE = 50
-
-
-def _admin_only(request: HttpRequest) -> None:
-    if not perms.is_ente_admin(request.user):
-        raise PermissionDenied
 
 
 def _query_without(request: HttpRequest, *names: str) -> str:
@@ -64,8 +59,7 @@ def _apply_errors(form: Any, exc: ValidationError) -> None:
 # Profile ----------------------------------------------------------------------------------------------------
 
 
-@login_required
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     membership = perms.membership_of(request.user)
     return render(
         request,
@@ -79,22 +73,21 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @sensitive_post_parameters("old_password", "new_password1", "new_password2")
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PasswordForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             svc.user_change_password(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 old_password=form.cleaned_data["old_password"],
                 new_password=form.cleaned_data["new_password1"],
             )
         except ValidationError as exc:
             _apply_errors(form, exc)
         else:
-            update_session_auth_hash(request, request.user)  # type: ignore[arg-type]
+            update_session_auth_hash(request, request.user)
             messages.success(request, _t("Password modificata."))
             return redirect("backoffice:profile")
     return render(
@@ -130,21 +123,19 @@ def _users_context(request: HttpRequest, invite_form: InvitationForm | None = No
     }
 
 
-@login_required
-def users(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+@require_perm("accounts.manage")
+def users(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "backoffice/accounts/users.html", _users_context(request))
 
 
-@login_required
 @require_POST
-def user_invite(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+@require_perm("accounts.manage")
+def user_invite(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = InvitationForm(request.POST)
     if form.is_valid():
         try:
             invitation, _link = svc.invitation_create(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 email=form.cleaned_data["email"],
                 organisation=form.cleaned_data["organisation"],
                 role=form.cleaned_data["role"],
@@ -165,47 +156,44 @@ def user_invite(request: HttpRequest) -> HttpResponse:
     return render(request, "backoffice/accounts/users.html", _users_context(request, form), status=400)
 
 
-@login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
+@require_perm("accounts.manage")
+def invitation_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     invitation = get_object_or_404(Invitation, pk=pk)
-    svc.invitation_revoke(by=request.user, invitation=invitation)  # type: ignore[arg-type]
+    svc.invitation_revoke(by=request.user, invitation=invitation)
     messages.success(request, _t("Invito a %(email)s revocato.") % {"email": invitation.email})
     return redirect("backoffice:users")
 
 
-def _user_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _admin_only(request)
+def _user_action(request: AuthenticatedHttpRequest, pk: int, action: str) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     try:
         if action == "disable":
-            svc.user_disable(by=request.user, user=target)  # type: ignore[arg-type]
+            svc.user_disable(by=request.user, user=target)
             messages.success(request, _t("Utente %(u)s disattivato.") % {"u": target.get_username()})
         else:
-            svc.user_enable(by=request.user, user=target)  # type: ignore[arg-type]
+            svc.user_enable(by=request.user, user=target)
             messages.success(request, _t("Utente %(u)s riattivato.") % {"u": target.get_username()})
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     return redirect("backoffice:users")
 
 
-@login_required
 @require_POST
-def user_disable(request: HttpRequest, pk: int) -> HttpResponse:
+@require_perm("accounts.manage")
+def user_disable(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _user_action(request, pk, "disable")
 
 
-@login_required
 @require_POST
-def user_enable(request: HttpRequest, pk: int) -> HttpResponse:
+@require_perm("accounts.manage")
+def user_enable(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _user_action(request, pk, "enable")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def user_role(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
+@require_perm("accounts.manage")
+def user_role(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     target = get_object_or_404(User, pk=pk)
     membership = Membership.objects.select_related("organisation").filter(user=target).first()
     initial = {"role": membership.role, "organisation": membership.organisation} if membership else {}
@@ -213,7 +201,7 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             svc.membership_set_role(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 user=target,
                 role=form.cleaned_data["role"],
                 organisation=form.cleaned_data["organisation"],
@@ -234,9 +222,8 @@ def user_role(request: HttpRequest, pk: int) -> HttpResponse:
 # Organisations ----------------------------------------------------------------------------------------------
 
 
-@login_required
-def organisations(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+@require_perm("accounts.manage")
+def organisations(request: AuthenticatedHttpRequest) -> HttpResponse:
     kind = request.GET.get("tipo", "")
     if kind not in OrganisationKind.values:
         kind = ""
@@ -265,17 +252,16 @@ def _organisation_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {name: data[name] for name in _ORGANISATION_FIELDS}
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def organisation_create(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+@require_perm("accounts.manage")
+def organisation_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = OrganisationForm(request.POST or None)
     del form.fields["active"]  # a new organisation is active
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
             org = svc.organisation_create(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 **_organisation_fields(data),
             )
         except ValidationError as exc:
@@ -291,10 +277,9 @@ def organisation_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _admin_only(request)
+@require_perm("accounts.manage")
+def organisation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     org = get_object_or_404(Organisation.objects.select_related("comune"), pk=pk)
     initial = {
         "name": org.name,
@@ -313,7 +298,7 @@ def organisation_edit(request: HttpRequest, pk: int) -> HttpResponse:
         data = form.cleaned_data
         try:
             svc.organisation_update(
-                by=request.user,  # type: ignore[arg-type]
+                by=request.user,
                 organisation=org,
                 **_organisation_fields(data),
                 active=data["active"],
@@ -373,9 +358,8 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 # Audit log --------------------------------------------------------------------------------------------------
 
 
-@login_required
-def audit_log(request: HttpRequest) -> HttpResponse:
-    _admin_only(request)
+@require_perm("audit.view")
+def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     target_types = [(ct.pk, f"{ct.app_label} · {ct.name}") for ct in sel.audit_target_types()]
     form = AuditFilterForm(
         request.GET or None,

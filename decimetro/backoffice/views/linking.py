@@ -9,16 +9,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from decimetro.core.permissions import can_edit_plan
+from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.linking import selectors as link_sel
 from decimetro.linking import services as link_svc
 from decimetro.linking.models import LinkStatus, MeasureObjective, ProjectObjectiveLink
@@ -33,11 +31,6 @@ STATUSES = {
     "confermati": LinkStatus.CONFIRMED,
     "respinti": LinkStatus.REJECTED,
 }
-
-
-def _staff_only(request: HttpRequest) -> None:
-    if not can_edit_plan(request.user):
-        raise PermissionDenied
 
 
 def _objectives() -> list[Objective]:
@@ -78,24 +71,26 @@ def _objective_or_404(code: str) -> Objective:
     return get_object_or_404(Objective, edition=edition, code=(code or "").strip().upper())
 
 
-def _apply(request: HttpRequest, link: ProjectObjectiveLink, action: str, objective_code: str = "") -> str:
+def _apply(
+    request: AuthenticatedHttpRequest, link: ProjectObjectiveLink, action: str, objective_code: str = ""
+) -> str:
     """Run one decision; returns the message to show."""
     user = request.user
     if action == "conferma":
-        link_svc.link_confirm(by=user, link=link)  # type: ignore[arg-type]
+        link_svc.link_confirm(by=user, link=link)
         return _("Collegamento %(project)s → %(objective)s confermato.") % {
             "project": link.project.cup,
             "objective": link.objective.code,
         }
     if action == "respingi":
-        link_svc.link_reject(by=user, link=link)  # type: ignore[arg-type]
+        link_svc.link_reject(by=user, link=link)
         return _("Suggerimento %(project)s → %(objective)s respinto.") % {
             "project": link.project.cup,
             "objective": link.objective.code,
         }
     if action == "altro":
         objective = _objective_or_404(objective_code)
-        link_svc.link_choose_other(by=user, link=link, objective=objective)  # type: ignore[arg-type]
+        link_svc.link_choose_other(by=user, link=link, objective=objective)
         return _("Progetto %(project)s collegato all'obiettivo %(objective)s.") % {
             "project": link.project.cup,
             "objective": objective.code,
@@ -103,10 +98,9 @@ def _apply(request: HttpRequest, link: ProjectObjectiveLink, action: str, object
     raise Http404("azione sconosciuta")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def review_queue(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
+@require_perm("link.review")
+def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         query = _filters(request.POST)[1]
         bulk = request.POST.get("azione_multipla", "")
@@ -122,10 +116,10 @@ def review_queue(request: HttpRequest) -> HttpResponse:
             raise Http404 from exc
         try:
             if bulk == "conferma":
-                n = link_svc.links_confirm_bulk(by=request.user, link_ids=link_ids)  # type: ignore[arg-type]
+                n = link_svc.links_confirm_bulk(by=request.user, link_ids=link_ids)
                 messages.success(request, _("%(n)d collegamenti confermati.") % {"n": n})
             else:
-                n = link_svc.links_reject_bulk(by=request.user, link_ids=link_ids)  # type: ignore[arg-type]
+                n = link_svc.links_reject_bulk(by=request.user, link_ids=link_ids)
                 messages.success(request, _("%(n)d suggerimenti respinti.") % {"n": n})
         except ProjectObjectiveLink.DoesNotExist as exc:
             raise Http404 from exc
@@ -155,12 +149,11 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def link_decide(request: HttpRequest, pk: int) -> HttpResponse:
+@require_perm("link.review")
+def link_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One link: confirm, reject or choose another objective. With htmx (HX-Request) the answer is the queue's
     row; otherwise a redirect to the queue (or this page again for a GET)."""
-    _staff_only(request)
     link = _link_or_404(pk)
     if request.method == "POST":
         action = request.POST.get("azione", "")
@@ -189,12 +182,11 @@ def link_decide(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def links_recompute(request: HttpRequest) -> HttpResponse:
+@require_perm("link.review")
+def links_recompute(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Recompute the suggestions of the territory's projects (decisions stay)."""
-    _staff_only(request)
-    summary = link_svc.links_suggest_all(by=request.user)  # type: ignore[arg-type]
+    summary = link_svc.links_suggest_all(by=request.user)
     messages.success(
         request,
         _("Suggerimenti ricalcolati: %(projects)d progetti, %(created)d nuovi, %(withdrawn)d superati.")
@@ -203,10 +195,9 @@ def links_recompute(request: HttpRequest) -> HttpResponse:
     return redirect("backoffice:link_queue")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def crosswalk(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
+@require_perm("link.review")
+def crosswalk(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: list[str] = []
     if request.method == "POST":
         measure = Measure.objects.filter(code=(request.POST.get("misura") or "").strip().upper()).first()
@@ -221,7 +212,7 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
         if len(note) > 300:
             errors.append(_("Motivazione: al massimo 300 caratteri."))
         if not errors and measure is not None and objective is not None:
-            link_svc.crosswalk_add(by=request.user, measure=measure, objective=objective, note=note)  # type: ignore[arg-type]
+            link_svc.crosswalk_add(by=request.user, measure=measure, objective=objective, note=note)
             messages.success(
                 request,
                 _("Corrispondenza %(measure)s → %(objective)s salvata.")
@@ -244,12 +235,11 @@ def crosswalk(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def crosswalk_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _staff_only(request)
+@require_perm("link.review")
+def crosswalk_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     entry = get_object_or_404(MeasureObjective.objects.select_related("measure", "objective"), pk=pk)
-    link_svc.crosswalk_remove(by=request.user, entry=entry)  # type: ignore[arg-type]
+    link_svc.crosswalk_remove(by=request.user, entry=entry)
     messages.success(
         request,
         _("Corrispondenza %(measure)s → %(objective)s rimossa.")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from decimetro.backoffice.forms.monitoring import IndicatorForm, ValueForm, ValuesCsvForm
-from decimetro.monitoring import permissions as perms
+from decimetro.core.http import AuthenticatedHttpRequest, require_perm
+from decimetro.core.permissions import ensure
 from decimetro.monitoring import selectors as sel
 from decimetro.monitoring.models import Indicator
 from decimetro.monitoring.services import (
@@ -40,14 +40,8 @@ def _get_indicator(pk: int) -> Any:
     return indicator
 
 
-def _manage_only(request: HttpRequest) -> None:
-    if not perms.can_manage_indicators(request.user):
-        raise PermissionDenied
-
-
-@login_required
-def manage_list(request: HttpRequest) -> HttpResponse:
-    _manage_only(request)
+@require_perm("indicator.manage")
+def manage_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     indicators = sel.indicators_list(filters=sel.IndicatorFilters(include_inactive=True))
     return render(request, "backoffice/monitoring/manage_list.html", {"indicators": indicators})
 
@@ -56,7 +50,7 @@ def _form_initial(ind: Indicator) -> dict[str, Any]:
     return {name: getattr(ind, name) for name in IndicatorData.__dataclass_fields__}
 
 
-def _save_indicator(request: HttpRequest, indicator: Indicator | None) -> HttpResponse:
+def _save_indicator(request: AuthenticatedHttpRequest, indicator: Indicator | None) -> HttpResponse:
     edition = plan_sel.current_edition()
     objectives = plan_sel.objectives_for(edition) if edition else Objective.objects.none()
     form = IndicatorForm(
@@ -68,10 +62,10 @@ def _save_indicator(request: HttpRequest, indicator: Indicator | None) -> HttpRe
         data = IndicatorData(**form.cleaned_data)
         try:
             if indicator is None:
-                indicator = indicator_create(by=request.user, data=data)  # type: ignore[arg-type]
+                indicator = indicator_create(by=request.user, data=data)
                 messages.success(request, _("Indicatore %(code)s creato.") % {"code": indicator.code})
             else:
-                indicator = indicator_update(by=request.user, indicator=indicator, data=data)  # type: ignore[arg-type]
+                indicator = indicator_update(by=request.user, indicator=indicator, data=data)
                 messages.success(request, _("Indicatore %(code)s aggiornato.") % {"code": indicator.code})
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -82,39 +76,36 @@ def _save_indicator(request: HttpRequest, indicator: Indicator | None) -> HttpRe
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def indicator_create_view(request: HttpRequest) -> HttpResponse:
-    _manage_only(request)
+@require_perm("indicator.manage")
+def indicator_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _save_indicator(request, None)
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def indicator_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _manage_only(request)
+@require_perm("indicator.manage")
+def indicator_edit_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _save_indicator(request, _get_indicator(pk))
 
 
-@login_required
 @require_POST
-def indicator_deactivate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _manage_only(request)
-    ind = indicator_deactivate(by=request.user, indicator=_get_indicator(pk))  # type: ignore[arg-type]
+@require_perm("indicator.manage")
+def indicator_deactivate_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    ind = indicator_deactivate(by=request.user, indicator=_get_indicator(pk))
     messages.success(request, _("Indicatore %(code)s disattivato.") % {"code": ind.code})
     return redirect("backoffice:indicators_manage")
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def indicator_value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
+def indicator_value_record_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     ind = _get_indicator(pk)
-    if not perms.can_record_value(request.user, ind) or not ind.active:
+    ensure(request.user, "indicator.record_value", ind)
+    if not ind.active:
         raise PermissionDenied
     form = ValueForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
-            indicator_value_record(by=request.user, indicator=ind, **form.cleaned_data)  # type: ignore[arg-type]
+            indicator_value_record(by=request.user, indicator=ind, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -123,11 +114,9 @@ def indicator_value_record_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "backoffice/monitoring/value_form.html", {"form": form, "indicator": ind})
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def indicator_import_view(request: HttpRequest) -> HttpResponse:
-    if not perms.can_record_any_value(request.user):
-        raise PermissionDenied
+@require_perm("indicator.import_values")
+def indicator_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ValuesCsvForm(request.POST or None, request.FILES or None)
     problems = []
     file_name = ""
@@ -136,7 +125,7 @@ def indicator_import_view(request: HttpRequest) -> HttpResponse:
         file_name = upload.name
         content = upload.read(CSV_MAX_BYTES + 1)
         try:
-            result = indicator_values_import_csv(by=request.user, name=file_name, content=content)  # type: ignore[arg-type]
+            result = indicator_values_import_csv(by=request.user, name=file_name, content=content)
         except CsvImportError as exc:
             problems = exc.problems
         else:
@@ -159,9 +148,8 @@ def indicator_import_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
-def indicator_overdue_view(request: HttpRequest) -> HttpResponse:
-    _manage_only(request)
+@require_perm("indicator.manage")
+def indicator_overdue_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/monitoring/overdue.html",

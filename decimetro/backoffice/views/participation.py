@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -24,13 +23,9 @@ from decimetro.backoffice.forms.participation import (
     ModerationForm,
     VerificationForm,
 )
+from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.core.models import Organisation, OrganisationKind
-from decimetro.core.permissions import (
-    can_write_for_organisation,
-    is_ente_staff,
-    is_member_writer_of,
-    organisation_of,
-)
+from decimetro.core.permissions import can, ensure
 from decimetro.participation import selectors_consultations as cons_sel
 from decimetro.participation import selectors_dup as dup_sel
 from decimetro.participation.models import (
@@ -39,6 +34,7 @@ from decimetro.participation.models import (
     Observation,
     VerificationReport,
 )
+from decimetro.participation.permissions import managed_dup_key
 from decimetro.participation.services_consultations import (
     consultation_close,
     consultation_create,
@@ -55,8 +51,6 @@ from decimetro.participation.services_dup import (
     dup_objective_update,
 )
 from decimetro.participation.services_verification import (
-    may_change_report,
-    may_file_report,
     report_create,
     report_delete,
     report_set_hidden,
@@ -64,11 +58,6 @@ from decimetro.participation.services_verification import (
 )
 from decimetro.plan import selectors as plan_sel
 from decimetro.pnrr.models import Project
-
-
-def _ensure_ente_staff(request: HttpRequest) -> None:
-    if not is_ente_staff(request.user):
-        raise PermissionDenied
 
 
 def _form_errors(form: Any, exc: ValidationError) -> None:
@@ -80,9 +69,8 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-@login_required
-def consultation_admin_list(request: HttpRequest) -> HttpResponse:
-    _ensure_ente_staff(request)
+@require_perm("consultation.manage")
+def consultation_admin_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     today = timezone.localdate()
     consultations = list(cons_sel.consultations_admin().order_by("-opens_on", "-pk"))
     for c in consultations:
@@ -129,10 +117,9 @@ def _consultation_save(
         return None
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def consultation_create_view(request: HttpRequest) -> HttpResponse:
-    _ensure_ente_staff(request)
+@require_perm("consultation.manage")
+def consultation_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     edition = plan_sel.current_edition_or_404()
     initial: dict[str, Any] = {
         "audience": "all",
@@ -157,10 +144,9 @@ def consultation_create_view(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _ensure_ente_staff(request)
+@require_perm("consultation.manage")
+def consultation_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consultation = get_object_or_404(Consultation, pk=pk)
     edition = plan_sel.current_edition_or_404()
     subject_kind = (
@@ -193,19 +179,17 @@ def consultation_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def consultation_close_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _ensure_ente_staff(request)
+@require_perm("consultation.manage")
+def consultation_close_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consultation = get_object_or_404(Consultation, pk=pk)
     consultation_close(by=request.user, consultation=consultation)
     messages.success(request, _t("Consultazione chiusa: non accetta più osservazioni."))
     return redirect("backoffice:consultation_manage", pk=pk)
 
 
-@login_required
-def consultation_manage(request: HttpRequest, pk: int) -> HttpResponse:
-    _ensure_ente_staff(request)
+@require_perm("consultation.manage")
+def consultation_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consultation = get_object_or_404(cons_sel.consultations_admin(), pk=pk)
     return render(
         request,
@@ -220,10 +204,9 @@ def consultation_manage(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def observation_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _ensure_ente_staff(request)
+@require_perm("consultation.manage")
+def observation_moderate_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obs = get_object_or_404(Observation, pk=pk)
     form = ModerationForm(request.POST)
     try:
@@ -242,10 +225,9 @@ def observation_moderate_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(f"{reverse('backoffice:consultation_manage', args=[obs.consultation_id])}#oss-{obs.pk}")
 
 
-@login_required
 @require_POST
-def observation_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _ensure_ente_staff(request)
+@require_perm("consultation.manage")
+def observation_answer_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     obs = get_object_or_404(Observation, pk=pk)
     form = AnswerForm(request.POST)
     try:
@@ -275,12 +257,10 @@ def _report_form_page(
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def verification_create(request: HttpRequest, pk: int) -> HttpResponse:
+def verification_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
-    if not may_file_report(request.user):
-        raise PermissionDenied
+    ensure(request.user, "verification.file")
     form = VerificationForm(request.POST or None, initial={"seen_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
@@ -302,12 +282,10 @@ def verification_create(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def verification_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def verification_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(VerificationReport.objects.select_related("organisation", "project"), pk=pk)
-    if not may_change_report(request.user, report):
-        raise PermissionDenied
+    ensure(request.user, "verification.change", report)
     form = VerificationForm(
         request.POST or None,
         initial={"status": report.status, "seen_on": report.seen_on, "note": report.note},
@@ -334,22 +312,19 @@ def verification_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def verification_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def verification_delete(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(VerificationReport.objects.select_related("organisation"), pk=pk)
-    if not may_change_report(request.user, report):
-        raise PermissionDenied
+    ensure(request.user, "verification.delete", report)
     project_id = report.project_id
     report_delete(by=request.user, report=report)
     messages.success(request, _t("Verifica eliminata."))
     return redirect(f"{reverse('public:project', args=[project_id])}#verifiche")
 
 
-@login_required
 @require_POST
-def verification_hide(request: HttpRequest, pk: int) -> HttpResponse:
-    _ensure_ente_staff(request)
+@require_perm("verification.hide")
+def verification_hide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(VerificationReport, pk=pk)
     hide = request.POST.get("hidden", "1") == "1"
     form = HideForm(request.POST)
@@ -364,31 +339,21 @@ def verification_hide(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _manage_url(user: Any) -> str | None:
-    organisation = organisation_of(user)
-    if (
-        organisation is not None
-        and organisation.kind in (OrganisationKind.COMUNE, OrganisationKind.ENTE)
-        and is_member_writer_of(user, organisation)
-    ):
-        return reverse("backoffice:dup_manage", args=[dup_sel.dup_key(organisation)])
-    if is_ente_staff(user):
-        return reverse("backoffice:dup_manage", args=["ente"])
-    return None
+    key = managed_dup_key(user)
+    return reverse("backoffice:dup_manage", args=[key]) if key else None
 
 
 def _writable_owner(request: HttpRequest, key: str) -> Organisation:
     organisation = dup_sel.dup_organisation(key)
     if organisation is None:
         raise Http404
-    if not can_write_for_organisation(request.user, organisation):
-        raise PermissionDenied
+    ensure(request.user, "dup.write", organisation)
     return organisation
 
 
-@login_required
-def dup_manage_home(request: HttpRequest) -> HttpResponse:
+def dup_manage_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     wanted = (request.GET.get("k") or "").strip()[:10]
-    if wanted and is_ente_staff(request.user) and dup_sel.dup_organisation(wanted) is not None:
+    if wanted and can(request.user, "dup.manage_all") and dup_sel.dup_organisation(wanted) is not None:
         return redirect("backoffice:dup_manage", key=wanted)
     url = _manage_url(request.user)
     if url is None:
@@ -422,7 +387,7 @@ def _manage_page(
             "comuni": Organisation.objects.filter(kind=OrganisationKind.COMUNE)
             .select_related("comune")
             .order_by("name")
-            if is_ente_staff(request.user)
+            if can(request.user, "dup.manage_all")
             else [],
         },
         status=status,
@@ -437,9 +402,8 @@ def _dup_objective_fields(data: dict[str, Any]) -> dict[str, Any]:
     return {name: data[name] for name in _DUP_OBJECTIVE_FIELDS}
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def dup_manage(request: HttpRequest, key: str) -> HttpResponse:
+def dup_manage(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     organisation = _writable_owner(request, key)
     if request.method == "GET":
         return _manage_page(request, organisation)
@@ -466,9 +430,8 @@ def _dup_objective_of(request: HttpRequest, key: str, pk: int) -> DupObjective:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def dup_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+def dup_edit(request: AuthenticatedHttpRequest, key: str, pk: int) -> HttpResponse:
     dup_objective = _dup_objective_of(request, key, pk)
     initial = {
         "code": dup_objective.code,
@@ -496,18 +459,16 @@ def dup_edit(request: HttpRequest, key: str, pk: int) -> HttpResponse:
     )
 
 
-@login_required
 @require_POST
-def dup_delete(request: HttpRequest, key: str, pk: int) -> HttpResponse:
+def dup_delete(request: AuthenticatedHttpRequest, key: str, pk: int) -> HttpResponse:
     dup_objective = _dup_objective_of(request, key, pk)
     dup_objective_delete(by=request.user, dup_objective=dup_objective)
     messages.success(request, _t("Obiettivo del DUP %(code)s eliminato.") % {"code": dup_objective.code})
     return redirect("backoffice:dup_manage", key=key)
 
 
-@login_required
 @require_POST
-def dup_import(request: HttpRequest, key: str) -> HttpResponse:
+def dup_import(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     organisation = _writable_owner(request, key)
     csv_form = DupCsvForm(request.POST, request.FILES)
     if not csv_form.is_valid():

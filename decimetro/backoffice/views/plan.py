@@ -7,8 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -17,20 +16,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from decimetro.backoffice.forms.plan import ComponentForm, MissionForm, ObjectiveForm
-from decimetro.core.permissions import can_edit_plan
+from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import ACTOR_FIELDS
 from decimetro.plan.services import component_update, mission_update, objective_update
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not can_edit_plan(request.user):
-        raise PermissionDenied
-
-
-@login_required
-def backoffice(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
+@require_perm("plan.edit")
+def backoffice(request: AuthenticatedHttpRequest) -> HttpResponse:
     edition = plan_sel.current_edition_or_404()
     return render(
         request,
@@ -67,10 +60,9 @@ def _post_data(request: HttpRequest) -> Any:
     return request.POST if request.method == "POST" else None
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def objective_edit(request: HttpRequest, code: str) -> HttpResponse:
-    _staff_only(request)
+@require_perm("plan.edit")
+def objective_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     objective = get_object_or_404(
         plan_sel.objectives_for(plan_sel.current_edition_or_404()), code=code.upper()
     )
@@ -79,7 +71,7 @@ def objective_edit(request: HttpRequest, code: str) -> HttpResponse:
         form=ObjectiveForm(_post_data(request), initial={"title": objective.title, **objective.actors}),
         save=lambda data: objective_update(
             objective=objective,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             title=data["title"],
             actors={a: data[a] for a in ACTOR_FIELDS},
         ),
@@ -89,10 +81,9 @@ def objective_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def mission_edit(request: HttpRequest, code: str) -> HttpResponse:
-    _staff_only(request)
+@require_perm("plan.edit")
+def mission_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     mission = get_object_or_404(plan_sel.missions_for(plan_sel.current_edition_or_404()), code=code.upper())
     return _edit_entry(
         request,
@@ -101,7 +92,7 @@ def mission_edit(request: HttpRequest, code: str) -> HttpResponse:
         ),
         save=lambda data: mission_update(
             mission=mission,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             title=data["title"],
             introduction=data["introduction"],
         ),
@@ -111,10 +102,9 @@ def mission_edit(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
 @require_http_methods(["GET", "POST"])
-def component_edit(request: HttpRequest, code: str) -> HttpResponse:
-    _staff_only(request)
+@require_perm("plan.edit")
+def component_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     component = get_object_or_404(
         plan_sel.components_for(plan_sel.current_edition_or_404()), code=code.upper()
     )
@@ -123,7 +113,7 @@ def component_edit(request: HttpRequest, code: str) -> HttpResponse:
         form=ComponentForm(_post_data(request), initial={"title": component.title, **component.actors}),
         save=lambda data: component_update(
             component=component,
-            by=request.user,  # type: ignore[arg-type]
+            by=request.user,
             title=data["title"],
             actors={a: data[a] for a in ACTOR_FIELDS},
         ),

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from decimetro.core.permissions import can_edit_plan
+from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.insights.params import quality_filters_from
 from decimetro.pnrr import quality as pnrr_quality
 from decimetro.pnrr import selectors as pnrr_sel
@@ -45,10 +43,8 @@ QUALITY_LABELS = {
 }
 
 
-@login_required
-def import_log(request: HttpRequest) -> HttpResponse:
-    if not can_edit_plan(request.user):
-        raise PermissionDenied
+@require_perm("pnrr.quality.view")
+def import_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     quality = pnrr_quality.data_quality()
     return render(
         request,
@@ -62,14 +58,8 @@ def import_log(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _staff_only(request: HttpRequest) -> None:
-    if not can_edit_plan(request.user):
-        raise PermissionDenied
-
-
-@login_required
-def data_quality(request: HttpRequest) -> HttpResponse:
-    _staff_only(request)
+@require_perm("pnrr.quality.view")
+def data_quality(request: AuthenticatedHttpRequest) -> HttpResponse:
     release, comune, values = quality_filters_from(request.GET)
     report = pnrr_quality.data_quality_report(release=release, comune=comune)
     labels = [str(label) for label in pnrr_quality.QUALITY_CHECKS.values()]

@@ -1,7 +1,9 @@
 """One pure parser per Italia Domani open-data file, and `read_file` which recognises the file by its header.
 
-`read_file(path)` opens `.csv` or `.csv.gz`, reads the header, picks the parser whose columns match and
-returns a `SourceFile` whose `rows()` yields typed rows or `RowError`s. File-level problems raise `BadFile`.
+`read_file(path, parsers=…)` opens `.csv` or `.csv.gz`, reads the header, picks among `parsers` the one whose
+columns match and returns a `SourceFile` whose `rows()` yields typed rows or `RowError`s. File-level problems
+raise `BadFile`. The list of the file kinds (and so of the parsers to try) is `pnrr.importing.KINDS`, with the
+rest of what each kind needs; `pnrr.importing.read_file(path)` tries them all.
 """
 
 from __future__ import annotations
@@ -11,29 +13,30 @@ import gzip
 import hashlib
 import io
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
-from decimetro.pnrr.sources import (
-    financial_frame,
-    lombardia,
-    milestones,
-    payments,
-    places_universe,
-    places_validated,
-    projects,
-)
 from decimetro.pnrr.sources.common import BadFile, RowError
 
-PARSERS: dict[str, ModuleType] = {
-    m.KIND: m
-    for m in (projects, places_validated, places_universe, payments, financial_frame, milestones, lombardia)
-}
+__all__ = ["BadFile", "Parser", "RowError", "SourceFile", "checksum", "detect_kind", "read_file"]
 
-__all__ = ["PARSERS", "BadFile", "RowError", "SourceFile", "checksum", "detect_kind", "read_file"]
+
+class Parser(Protocol):
+    """What a parser module of this package provides: its kind, a label for people, the exact header and
+    `parse`, which turns the file's text into typed rows and `RowError`s."""
+
+    @property
+    def KIND(self) -> str: ...
+
+    @property
+    def LABEL(self) -> str: ...
+
+    @property
+    def COLUMNS(self) -> Sequence[str]: ...
+
+    def parse(self, stream: Iterable[str], name: str = ...) -> Iterator[Any]: ...
 
 
 def checksum(path: Path) -> str:
@@ -44,17 +47,17 @@ def checksum(path: Path) -> str:
     return h.hexdigest()
 
 
-def detect_kind(fieldnames: list[str], name: str) -> str:
-    """The kind whose columns are exactly the header's (order does not matter). Else BadFile with a hint."""
+def detect_kind(fieldnames: list[str], name: str, parsers: Sequence[Parser]) -> Parser:
+    """The parser whose columns are exactly the header's (order does not matter). Else BadFile with a hint."""
     found = set(fieldnames)
-    for kind, module in PARSERS.items():
+    for module in parsers:
         if found == set(module.COLUMNS):
-            return kind
+            return module
     if len(fieldnames) == 1 and (";" in fieldnames[0] or "\t" in fieldnames[0] or "|" in fieldnames[0]):
         sep = next(s for s in (";", "\t", "|") if s in fieldnames[0])
         shown = "TAB" if sep == "\t" else sep
         raise BadFile(name, f"delimitatore errato: il file usa «{shown}», è atteso «,»", line=1)
-    best = max(PARSERS.values(), key=lambda m: len(found & set(m.COLUMNS)))
+    best = max(parsers, key=lambda m: len(found & set(m.COLUMNS)))
     missing = [col for col in best.COLUMNS if col not in found]
     extra = [col for col in fieldnames if col not in best.COLUMNS]
     detail = f"più simile a «{best.LABEL}»"
@@ -68,7 +71,7 @@ def detect_kind(fieldnames: list[str], name: str) -> str:
 @dataclass
 class SourceFile:
     path: Path
-    kind: str
+    parser: Parser
     size: int
 
     @property
@@ -76,8 +79,8 @@ class SourceFile:
         return self.path.name
 
     @property
-    def parser(self) -> ModuleType:
-        return PARSERS[self.kind]
+    def kind(self) -> str:
+        return self.parser.KIND
 
     def rows(self, progress: Callable[[float], None] | None = None) -> Iterator[Any]:
         """Typed rows and RowErrors; `progress(fraction)` gets the share of bytes read now and then.
@@ -125,8 +128,9 @@ def _decoded_lines(raw: BinaryIO, path: Path) -> Iterator[str]:
         raise BadFile(path.name, f"file gzip troncato o danneggiato ({exc})", line=line + 1) from exc
 
 
-def read_file(path: Path | str) -> SourceFile:
-    """Open `path`, check it is readable and recognise its kind by the header. Raises BadFile."""
+def read_file(path: Path | str, *, parsers: Sequence[Parser]) -> SourceFile:
+    """Open `path`, check it is readable and recognise its kind among `parsers` by the header. Raises
+    BadFile."""
     path = Path(path)
     name = path.name
     if not path.is_file():
@@ -141,5 +145,5 @@ def read_file(path: Path | str) -> SourceFile:
     if not header_line.strip():
         raise BadFile(name, "file vuoto: manca l'intestazione", line=1)
     fieldnames = next(csv.reader([header_line]))
-    kind = detect_kind(fieldnames, name)
-    return SourceFile(path=path, kind=kind, size=path.stat().st_size)
+    parser = detect_kind(fieldnames, name, parsers)
+    return SourceFile(path=path, parser=parser, size=path.stat().st_size)

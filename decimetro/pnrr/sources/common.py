@@ -1,9 +1,10 @@
-"""What every PNRR parser shares: errors, field converters and the CSV row loop. Pure: no database, no Django.
+"""What every PNRR parser shares: errors, field converters and the CSV row loop. Pure: no database.
 
 A parser turns one open-data file into typed rows. A bad *row* becomes a `RowError(line, column, message)`
 that the caller may reject or skip; a bad *file* (unknown header, wrong delimiter or encoding, truncated
-gzip) raises
-`BadFile`, whose message names the file and, when known, the line.
+gzip) raises `BadFile`, whose message names the file and, when known, the line. Both are the shapes of
+`core.tabular` (a `Problem`, a `TableError`), which also reads the Italian numbers; the row loop is this
+module's own, built for national files of hundreds of thousands of rows.
 """
 
 from __future__ import annotations
@@ -13,43 +14,35 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from operator import itemgetter
 from typing import Any, TypeVar
+
+from decimetro.core.tabular import Problem, TableError, parse_decimal
 
 T = TypeVar("T")
 
 CUP_RE = re.compile(r"^[A-Za-z0-9]{15}$")
 ISTAT_RE = re.compile(r"^\d{6}$")
-AMOUNT_RE = re.compile(r"^-?\d+(\.\d{1,2})?$")
-IT_AMOUNT_RE = re.compile(r"^-?\d{1,3}(\.\d{3})*(,\d{1,2})?$|^-?\d+(,\d{1,2})?$")
 SUBMEASURE_RE = re.compile(r"^M\d+C\d+[IR][0-9A-Za-z.]+$")
 CENT = Decimal("0.01")
 
 
-class BadFile(ValueError):
+class BadFile(TableError):
     """The file as a whole cannot be read: the message names the file (and the line when known)."""
 
     def __init__(self, name: str, message: str, line: int | None = None) -> None:
-        self.name = name
+        super().__init__(name, [Problem(line or 0, "", message)])
         self.line = line
         self.detail = message
-        where = f"{name}, riga {line}" if line else name
-        super().__init__(f"{where}: {message}")
 
 
 @dataclass(frozen=True, slots=True)
-class RowError:
-    """A row that cannot be imported. `line` is the physical line in the file (the header is line 1)."""
+class RowError(Problem):
+    """A row that cannot be imported. `line` is the physical line in the file (the header is line 1); `raw`
+    the row as read, for the rejects file."""
 
-    line: int
-    column: str
-    message: str
     raw: dict[str, str] | None = None
-
-    def __str__(self) -> str:
-        col = f", colonna «{self.column}»" if self.column else ""
-        return f"riga {self.line}{col}: {self.message}"
 
 
 class FieldError(ValueError):
@@ -142,15 +135,18 @@ class _AmountMemory(dict[str, Decimal | None]):
 
     def __missing__(self, value: str) -> Decimal | None:
         stripped = value.strip()
-        if not stripped:
-            parsed = None
-        elif AMOUNT_RE.match(stripped):
-            parsed = Decimal(stripped).quantize(CENT)
-        else:
-            raise _BadAmount(stripped)
+        try:
+            parsed = _plain_amount(stripped) if stripped else None
+        except ValueError:
+            raise _BadAmount(stripped) from None
         if len(self) < _MEMO_MAX:
             self[value] = parsed
         return parsed
+
+
+def _plain_amount(value: str) -> Decimal:
+    """`42576.00`, `-3`, `0.5`: digits, at most two decimals after a `.`, rounded to the cent."""
+    return parse_decimal(value, decimal_comma=False, strict=True, max_places=2, places=2)
 
 
 _AMOUNTS = _AmountMemory()
@@ -192,24 +188,25 @@ class TextColumns:
 
 
 def amount_it(raw: dict[str, str], column: str) -> Decimal | None:
-    """An amount written the Italian way (`900000000,00`, ` 80.000.000,00 `) or with a `.` decimal."""
-    value = text(raw, column)
-    if not value:
-        return None
-    if "," in value or (value.count(".") > 1):
-        if not IT_AMOUNT_RE.match(value):
-            raise FieldError(column, f"importo malformato «{value}»")
-        return Decimal(value.replace(".", "").replace(",", ".")).quantize(CENT)
-    return amount(raw, column)
-
-
-def number(raw: dict[str, str], column: str) -> Decimal | None:
+    """An amount written the Italian way (`900000000,00`, ` 80.000.000,00 `) or with a `.` decimal: at most
+    two decimals, thousands in groups of three."""
     value = text(raw, column)
     if not value:
         return None
     try:
-        return Decimal(value.replace(",", "."))
-    except InvalidOperation:
+        return parse_decimal(value, thousands_dots=True, strict=True, max_places=2, places=2)
+    except ValueError:
+        raise FieldError(column, f"importo malformato «{value}»") from None
+
+
+def number(raw: dict[str, str], column: str) -> Decimal | None:
+    """A quantity (a milestone's target): `12,5` or `12.5`, no thousands separator."""
+    value = text(raw, column)
+    if not value:
+        return None
+    try:
+        return parse_decimal(value)
+    except ValueError:
         raise FieldError(column, f"numero malformato «{value}»") from None
 
 

@@ -13,9 +13,9 @@ register = template.Library()
 
 @register.filter
 def is_ente_admin(user: Any) -> bool:
-    return permissions.is_ente_admin(user)
+    return bool(permissions.is_ente_admin(user))
 
 
 @register.filter
 def is_ente_staff(user: Any) -> bool:
-    return permissions.is_ente_staff(user)
+    return bool(permissions.is_ente_staff(user))

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from decimetro.core.permissions import can_edit_plan
+from decimetro.core.permissions import can
 from decimetro.linking import selectors as link_sel
 from decimetro.linking.models import LinkStatus
 
@@ -17,7 +17,7 @@ register = template.Library()
 @register.inclusion_tag("public/linking/_project_links.html", takes_context=True)
 def project_links(context: template.Context, project: Any) -> dict[str, Any]:
     request = context.get("request")
-    can_edit = can_edit_plan(getattr(request, "user", None))
+    can_edit = can(getattr(request, "user", None), "link.review")
     links = list(link_sel.links_of_project(project))
     return {
         "confirmed": [link for link in links if link.status == LinkStatus.CONFIRMED],

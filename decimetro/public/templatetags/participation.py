@@ -8,9 +8,8 @@ from typing import Any
 from django import template
 from django.urls import reverse
 
-from decimetro.core.permissions import is_ente_staff, organisation_of
+from decimetro.core.permissions import can, organisation_of
 from decimetro.participation import selectors_consultations as cons_sel
-from decimetro.participation.services_verification import may_file_report
 
 register = template.Library()
 
@@ -24,7 +23,7 @@ def open_consultations(
     new_url = None
     entries = (("objective", objective), ("mission", mission), ("project", project))
     kind, entry = next(((k, e) for k, e in entries if e is not None), ("", None))
-    if entry is not None and is_ente_staff(getattr(request, "user", None)):
+    if entry is not None and can(getattr(request, "user", None), "consultation.manage"):
         new_url = f"{reverse('backoffice:consultation_create')}?{kind}={entry.pk}"
     return {
         "open_consultations": cons_sel.open_consultations_on(
@@ -38,9 +37,9 @@ def open_consultations(
 def project_verifications(context: template.Context, project: Any) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
-    staff = is_ente_staff(user)
+    staff = can(user, "verification.hide")
     organisation = organisation_of(user)
-    can_file = may_file_report(user)
+    can_file = can(user, "verification.file")
     return {
         "request": request,
         "csrf_token": context.get("csrf_token"),
@@ -48,7 +47,7 @@ def project_verifications(context: template.Context, project: Any) -> dict[str, 
         "reports": list(cons_sel.reports_for_project(project, include_hidden=staff)),
         "open_consultations": cons_sel.open_consultations_on(project=project),
         "new_consultation_url": f"{reverse('backoffice:consultation_create')}?project={project.pk}"
-        if staff
+        if can(user, "consultation.manage")
         else None,
         "can_file": can_file,
         "is_staff": staff,

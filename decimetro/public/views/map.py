@@ -9,18 +9,17 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _t
-from django.utils.translation import gettext_lazy as _
 
 from decimetro.insights import figures
 from decimetro.insights import map as sm
+from decimetro.insights.allocation import RULE_NOTES, AllocationRule
+from decimetro.insights.areas import area_standing_context
 from decimetro.insights.charts import PNRR_SOURCE, chart
-from decimetro.insights.params import map_data_for, map_state
+from decimetro.insights.params import LEVELS, allocation_rule_from, map_data_for, map_state
 from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Measure, PnrrComponent, PnrrMission
 from decimetro.territory import selectors as terr_sel
 from decimetro.territory.models import Comune, Zone
-
-LEVELS = {"comuni": _("Comuni"), "zone": _("Zone omogenee (somma dei comuni)")}
 
 
 def _query(state: dict[str, str]) -> str:
@@ -32,21 +31,25 @@ def _query(state: dict[str, str]) -> str:
 
 
 def territory_map(request: HttpRequest) -> HttpResponse:
+    """The Web GIS. With `?frammento=tabelle`, only its tables (the text alternative, same state): the
+    script puts them in place after a change of the filters, so that their rows are written once, here."""
     state = map_state(request.GET)
     data = map_data_for(state)
     payload = sm.map_payload(data)
+    tables = {"data": data, "state": state, "table": _table_rows(payload)}
+    if request.GET.get("frammento") == "tabelle":
+        return render(request, "public/_map_tables.html", tables)
     query = _query(state)
     zones = list(Zone.objects.order_by("kind", "name"))
     return render(
         request,
         "public/map.html",
         {
+            **tables,
             "nav": "mappa",
-            "state": state,
-            "data": data,
             "payload": payload,
             "metrics": [(k, str(v)) for k, v in sm.METRICS.items()],
-            "rules": figures.AllocationRule.choices,
+            "rules": AllocationRule.choices,
             "levels": [(k, str(v)) for k, v in LEVELS.items()],
             "missions": PnrrMission.objects.order_by("code"),
             "components": PnrrComponent.objects.order_by("code"),
@@ -58,10 +61,9 @@ def territory_map(request: HttpRequest) -> HttpResponse:
             "actors": sm.actor_choices(),
             "actor_rule": sm.ACTOR_RULE,
             "payment_rule": sm.PAYMENT_RULE,
-            "rule_note": sm.RULE_NOTES[data.rule],
+            "rule_note": RULE_NOTES[data.rule],
             "breaks_method": sm.BREAKS_METHOD,
             "classes": _classes(payload, state["livello"]),
-            "table": _table_rows(payload),
             "query": query,
             "geojson_url": f"{reverse('reports:map_geojson')}?{query}",
             "csv_url": f"{reverse('reports:map_csv')}?{query}",
@@ -125,37 +127,6 @@ def _classes(payload: dict[str, Any], level: str) -> list[dict[str, Any]]:
     return [{"index": i, "low": breaks[i], "high": breaks[i + 1]} for i in range(len(breaks) - 1)]
 
 
-def area_standing_context(
-    *, data: sm.MapData, key: str, totals: figures.AreaTotals, chart_id: str = "missions-mix"
-) -> dict[str, Any]:
-    """The "where it stands" block: funding per resident against the metropolitan median, payment progress,
-    projects, and the missions mix as a chart with its table (from `totals`, already computed)."""
-    standing = sm.area_standing(data=data, key=key) or {}
-    mix = chart(
-        chart_id,
-        kind="hbar",
-        title=_t("Importo PNRR attribuito per missione"),
-        labels=[f"{m.code} {m.name}" for m in totals.by_mission],
-        datasets=[{"label": _t("Importo PNRR attribuito"), "data": [m.amount for m in totals.by_mission]}],
-        unit="€",
-        source=PNRR_SOURCE,
-        as_of=data.payments_as_of,
-        how_to_read=_t(
-            "Ogni barra è la parte dell'importo PNRR dei progetti localizzati qui, per missione (%(rule)s)."
-        )
-        % {"rule": totals.rule_label},
-        label_header=_t("Missione"),
-    )
-    return {
-        "standing": standing,
-        "area": standing.get("area"),
-        "mix": mix,
-        "data": data,
-        "rule_note": sm.RULE_NOTES[data.rule],
-        "payment_rule": sm.PAYMENT_RULE,
-    }
-
-
 def _area_for(key: str) -> tuple[str, str, list[Comune], str] | None:
     """(kind, name, comuni, url) of a comune (ISTAT code) or a zone (slug), or None."""
     key = (key or "").strip()[:50]
@@ -173,10 +144,7 @@ def _area_for(key: str) -> tuple[str, str, list[Comune], str] | None:
 
 def compare(request: HttpRequest) -> HttpResponse:
     """Two comuni or zones side by side: `?a=<ISTAT code|zone slug>&b=…`."""
-    raw_rule = request.GET.get("ripartizione") or ""
-    rule = figures.AllocationRule(
-        raw_rule if raw_rule in figures.AllocationRule.values else figures.DEFAULT_ALLOCATION_RULE
-    )
+    rule = allocation_rule_from(request.GET)
     keys = {"a": (request.GET.get("a") or "").strip()[:50], "b": (request.GET.get("b") or "").strip()[:50]}
     found = {k: _area_for(v) for k, v in keys.items()}
     errors = [k for k, v in keys.items() if v and found[k] is None]
@@ -234,10 +202,10 @@ def compare(request: HttpRequest) -> HttpResponse:
             "sides": sides,
             "mix_chart": mix_chart,
             "rule": rule,
-            "rules": figures.AllocationRule.choices,
+            "rules": AllocationRule.choices,
             "comuni": choices_comuni.order_by("name"),
             "zones": Zone.objects.order_by("kind", "name"),
-            "rule_note": sm.RULE_NOTES[rule],
+            "rule_note": RULE_NOTES[rule],
         },
         status=404 if errors else 200,
     )
@@ -246,10 +214,3 @@ def compare(request: HttpRequest) -> HttpResponse:
 def salute(request: HttpRequest) -> HttpResponse:
     """Health check and the ceiling of the page benchmark: no database, no template."""
     return HttpResponse("ok", content_type="text/plain")
-
-
-def area_where(pnrr: dict[str, Any], key: str) -> dict[str, Any]:
-    """The "where it stands" block of a comune (ISTAT code) or zone (slug) page, under the page's rule
-    (`pnrr` is the context of `public.views.pnrr.area_pnrr_context`). Three queries."""
-    data = sm.map_data(rule=pnrr["rule"], metric="funding_per_resident")
-    return area_standing_context(data=data, key=key, totals=pnrr["totals"])

@@ -9,8 +9,8 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from decimetro.core.permissions import can
 from decimetro.insights.charts import chart
-from decimetro.monitoring import permissions as perms
 from decimetro.monitoring import selectors as sel
 from decimetro.monitoring.status import GRACE_DAYS, STATUS_LABELS, STATUS_RULE
 
@@ -47,7 +47,7 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
                 "stato": filters.status,
             },
             "status_rule": STATUS_RULE,
-            "can_manage": perms.can_manage_indicators(request.user),
+            "can_manage": can(request.user, "indicator.manage"),
         },
     )
 
@@ -83,7 +83,7 @@ def _indicator_chart(ind: Any) -> dict[str, Any]:
 
 def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
     ind = _get_indicator(pk)
-    if not ind.active and not perms.can_manage_indicators(request.user):
+    if not ind.active and not can(request.user, "indicator.manage"):
         raise Http404
     return render(
         request,
@@ -94,7 +94,7 @@ def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "chart": _indicator_chart(ind),
             "status_rule": STATUS_RULE,
             "grace_days": GRACE_DAYS,
-            "can_manage": perms.can_manage_indicators(request.user),
-            "can_record": perms.can_record_value(request.user, ind),
+            "can_manage": can(request.user, "indicator.manage"),
+            "can_record": can(request.user, "indicator.record_value", ind),
         },
     )

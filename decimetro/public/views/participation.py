@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,35 +15,24 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_POST
 
-from decimetro.core.models import Organisation, OrganisationKind
-from decimetro.core.permissions import (
-    can_write_for_organisation,
-    is_ente_staff,
-    is_member_writer_of,
-    organisation_of,
-)
+from decimetro.core.models import Organisation
+from decimetro.core.permissions import can, ensure, organisation_of
 from decimetro.participation import selectors_consultations as cons_sel
 from decimetro.participation import selectors_dup as dup_sel
+from decimetro.participation.credits import DUP
 from decimetro.participation.models import (
     Consultation,
     Observation,
-    ObservationStatus,
     VerificationPhoto,
 )
-from decimetro.participation.services_consultations import (
-    ConsultationNotOpen,
-    may_submit_observation,
-    observation_submit,
-)
+from decimetro.participation.permissions import managed_dup_key
+from decimetro.participation.services_consultations import ConsultationNotOpen, observation_submit
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Edition, Objective
 from decimetro.public.forms import ObservationForm
 from decimetro.territory.models import Comune
 
-DUP_CREDIT = (
-    "Fonte: Città metropolitana di Milano, Piano strategico metropolitano; "
-    "DUP dei Comuni come registrati in Decimetro dai Comuni stessi"
-)
+DUP_CREDIT = str(DUP)
 
 
 def consultation_list(request: HttpRequest) -> HttpResponse:
@@ -55,7 +44,7 @@ def consultation_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "public/participation/consultation_list.html",
-        {"nav": "partecipazione", "groups": groups, "can_manage": is_ente_staff(request.user)},
+        {"nav": "partecipazione", "groups": groups, "can_manage": can(request.user, "consultation.manage")},
     )
 
 
@@ -68,7 +57,7 @@ def _consultation_page(
     error: str = "",
 ) -> HttpResponse:
     state = consultation.state_on(timezone.localdate())
-    entitled = may_submit_observation(request.user, consultation)
+    entitled = can(request.user, "observation.submit", consultation)
     own: list[Observation] = []
     organisation = organisation_of(request.user)
     if organisation is not None:
@@ -85,7 +74,7 @@ def _consultation_page(
             if form is not None
             else (ObservationForm() if entitled and state == "open" else None),
             "own_observations": own,
-            "can_manage": is_ente_staff(request.user),
+            "can_manage": can(request.user, "consultation.manage"),
             "error": error,
         },
         status=status,
@@ -100,12 +89,7 @@ def consultation_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def observation_attachment(request: HttpRequest, pk: int) -> FileResponse:
     """The attachment: public once the observation is published; before, only its organisation and Ente."""
     obs = get_object_or_404(Observation.objects.select_related("organisation"), pk=pk)
-    visible = (
-        obs.status == ObservationStatus.PUBLISHED
-        or is_ente_staff(request.user)
-        or organisation_of(request.user) == obs.organisation
-    )
-    if not obs.attachment or not visible:
+    if not obs.attachment or not can(request.user, "observation.view_attachment", obs):
         raise Http404
     return _file_response(obs.attachment, obs.attachment_name, as_attachment=True)
 
@@ -127,9 +111,7 @@ def _file_response(field: Any, name: str, *, as_attachment: bool) -> FileRespons
 def verification_photo(request: HttpRequest, pk: int) -> FileResponse:
     photo = get_object_or_404(VerificationPhoto.objects.select_related("report__organisation"), pk=pk)
     report = photo.report
-    if report.hidden and not (
-        is_ente_staff(request.user) or organisation_of(request.user) == report.organisation
-    ):
+    if report.hidden and not can(request.user, "verification.view_hidden", report):
         raise Http404
     return _file_response(photo.image, photo.original_name, as_attachment=False)
 
@@ -169,16 +151,8 @@ def dup_territory(request: HttpRequest) -> HttpResponse:
 
 
 def _manage_url(user: Any) -> str | None:
-    organisation = organisation_of(user)
-    if (
-        organisation is not None
-        and organisation.kind in (OrganisationKind.COMUNE, OrganisationKind.ENTE)
-        and is_member_writer_of(user, organisation)
-    ):
-        return reverse("backoffice:dup_manage", args=[dup_sel.dup_key(organisation)])
-    if is_ente_staff(user):
-        return reverse("backoffice:dup_manage", args=["ente"])
-    return None
+    key = managed_dup_key(user)
+    return reverse("backoffice:dup_manage", args=[key]) if key else None
 
 
 def _public_owner(key: str) -> tuple[Organisation | None, str, Comune | None]:
@@ -213,7 +187,7 @@ def dup_detail(request: HttpRequest, key: str) -> HttpResponse:
             "matrix": matrix,
             "covered_count": sum(1 for o in matrix if getattr(o, "covering", None)),
             "dup_objectives": dup_objectives,
-            "can_edit": organisation is not None and can_write_for_organisation(request.user, organisation),
+            "can_edit": organisation is not None and can(request.user, "dup.write", organisation),
             "credit": DUP_CREDIT,
         },
     )
@@ -232,8 +206,7 @@ def _form_errors(form: Any, exc: ValidationError) -> None:
 @require_POST
 def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
     consultation = get_object_or_404(cons_sel.consultation_public_detail(), pk=pk)
-    if not may_submit_observation(request.user, consultation):
-        raise PermissionDenied
+    ensure(request.user, "observation.submit", consultation)
     form = ObservationForm(request.POST, request.FILES)
     if not form.is_valid():
         return _consultation_page(request, consultation, form=form, status=400)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from decimetro.core.permissions import can_edit_plan
+from decimetro.core.permissions import can
 from decimetro.insights.dashboards import home_dashboard, mission_dashboard, objective_dashboard
 from decimetro.monitoring import selectors as monitoring_sel
 from decimetro.plan import selectors as plan_sel
@@ -55,7 +55,7 @@ def mission_detail(request: HttpRequest, code: str) -> HttpResponse:
             "pnrr_freshness": dashboard["freshness"],
             "actors": _actors(),
             "history": plan_sel.plan_history(mission),
-            "can_edit": can_edit_plan(request.user),
+            "can_edit": can(request.user, "plan.edit"),
         },
     )
 
@@ -103,7 +103,7 @@ def objective_detail(request: HttpRequest, code: str) -> HttpResponse:
             "actors": _actors(),
             "keywords": objective.mission.keywords.all(),
             "history": plan_sel.plan_history(objective),
-            "can_edit": can_edit_plan(request.user),
+            "can_edit": can(request.user, "plan.edit"),
             "objective_indicators": monitoring_sel.indicators_for_objective(objective),
         },
     )

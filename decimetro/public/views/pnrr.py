@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from decimetro.insights import figures
-from decimetro.insights.cache import cached_for_data_version
 from decimetro.insights.dashboards import project_payments_chart
 from decimetro.insights.params import filters_from
 from decimetro.pnrr import selectors as pnrr_sel
@@ -26,7 +25,7 @@ from decimetro.pnrr.models import (
     Project,
     Provenance,
 )
-from decimetro.reports.views.pnrr import projects_csv_response
+from decimetro.reports.exports import projects_csv
 from decimetro.territory.models import Comune, Zone
 
 PAGE_SIZE = 25
@@ -64,7 +63,7 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
         sort = pnrr_sel.DEFAULT_PROJECT_SORT
     projects = pnrr_sel.projects_filtered(filters=filters, sort=sort)
     if request.GET.get("format") == "csv":
-        return projects_csv_response(projects)
+        return projects_csv(projects)
     try:
         per_page = int(request.GET.get("per_pagina") or PAGE_SIZE)
     except ValueError:
@@ -187,51 +186,3 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "page_query": _query_without(request, "pagina"),
         },
     )
-
-
-def allocation_rule_from(request: HttpRequest) -> figures.AllocationRule:
-    raw = request.GET.get("ripartizione") or ""
-    if raw in figures.AllocationRule.values:
-        return figures.AllocationRule(raw)
-    return figures.AllocationRule(figures.DEFAULT_ALLOCATION_RULE)
-
-
-def area_pnrr_context(
-    request: HttpRequest, *, comuni: list[Comune], list_query: str, limit: int = 10
-) -> dict[str, Any]:
-    """Context for `web/pnrr/_area_projects.html`: totals per mission and per resident under the chosen
-    allocation rule (`?ripartizione=`), the amount not attributable to any comune, and the largest projects.
-    `comuni` must be a list (already fetched), so this costs three queries whatever the number of projects;
-    in production one (the data version) when this process has already computed the same area and rule for
-    the same data (`pnrr.selectors_map.cached_for_data_version`)."""
-    rule = allocation_rule_from(request)
-    totals, top_projects = cached_for_data_version(
-        "area",
-        (tuple(c.pk for c in comuni), rule.value, limit),
-        lambda: (
-            figures.area_totals(comuni=comuni, rule=rule),
-            pnrr_sel.area_top_projects(comuni=comuni, limit=limit),
-        ),
-    )
-    missions = [
-        {
-            "code": m.code,
-            "name": m.name,
-            "projects": m.projects,
-            "amount": m.amount,
-            "per_resident": (m.amount / totals.population).quantize(figures.CENT)
-            if totals.population
-            else None,
-        }
-        for m in totals.by_mission
-    ]
-    return {
-        "totals": totals,
-        "missions": missions,
-        "top_projects": top_projects,
-        "rule": rule,
-        "rules": figures.AllocationRule.choices,
-        "default_rule": figures.AllocationRule(figures.DEFAULT_ALLOCATION_RULE),
-        "list_url": f"{reverse('public:projects')}?{list_query}",
-        "limit": limit,
-    }

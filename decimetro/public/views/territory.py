@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 
+from decimetro.insights.areas import area_pnrr, area_where
+from decimetro.insights.params import allocation_rule_from
 from decimetro.monitoring import selectors as monitoring_sel
-from decimetro.public.views.map import area_where
-from decimetro.public.views.pnrr import area_pnrr_context
 from decimetro.territory import selectors as terr_sel
+from decimetro.territory.models import Comune
 
 # Numbers are most useful largest first; names and codes A→Z.
 _DESCENDING_FIRST = {"population", "area"}
@@ -25,6 +29,13 @@ def _sorting(sort: str) -> dict[str, dict[str, str]]:
         else:
             columns[key] = {"next": f"-{key}" if key in _DESCENDING_FIRST else key, "aria": ""}
     return columns
+
+
+def _area_pnrr(request: HttpRequest, comuni: list[Comune], list_query: str) -> dict[str, Any]:
+    """The PNRR block of an area page under the rule of `?ripartizione=`, with the link to its projects."""
+    pnrr = area_pnrr(comuni=comuni, rule=allocation_rule_from(request.GET))
+    pnrr["list_url"] = f"{reverse('public:projects')}?{list_query}"
+    return pnrr
 
 
 def comune_list(request: HttpRequest) -> HttpResponse:
@@ -50,7 +61,7 @@ def comune_list(request: HttpRequest) -> HttpResponse:
 
 def comune_detail(request: HttpRequest, codice_istat: str) -> HttpResponse:
     comune = get_object_or_404(terr_sel.comune_detail(), codice_istat=codice_istat)
-    pnrr = area_pnrr_context(request, comuni=[comune], list_query=f"comune={comune.codice_istat}")
+    pnrr = _area_pnrr(request, [comune], f"comune={comune.codice_istat}")
     indicators = monitoring_sel.indicators_for_comune(comune)
     return render(
         request,
@@ -60,7 +71,7 @@ def comune_detail(request: HttpRequest, codice_istat: str) -> HttpResponse:
             "comune": comune,
             "pnrr": pnrr,
             "objective_indicators": indicators,
-            "where": area_where(pnrr, comune.codice_istat),
+            "where": area_where(key=comune.codice_istat, totals=pnrr["totals"]),
         },
     )
 
@@ -68,11 +79,12 @@ def comune_detail(request: HttpRequest, codice_istat: str) -> HttpResponse:
 def zone_detail(request: HttpRequest, slug: str) -> HttpResponse:
     zone = get_object_or_404(terr_sel.zones_with_totals(), slug=slug)
     comuni = list(terr_sel.comuni_list(zone=slug))
-    pnrr = area_pnrr_context(request, comuni=comuni, list_query=f"zona={zone.slug}")
+    pnrr = _area_pnrr(request, comuni, f"zona={zone.slug}")
+    where = area_where(key=zone.slug, totals=pnrr["totals"])
     return render(
         request,
         "public/zone_detail.html",
-        {"nav": "zone", "zone": zone, "comuni": comuni, "pnrr": pnrr, "where": area_where(pnrr, zone.slug)},
+        {"nav": "zone", "zone": zone, "comuni": comuni, "pnrr": pnrr, "where": where},
     )
 
 

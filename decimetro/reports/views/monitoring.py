@@ -1,15 +1,15 @@
-"""Export of an indicator's values as CSV."""
+"""Export of an indicator's values as CSV (contents in `reports.exports`)."""
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
-from decimetro.monitoring import permissions as perms
+from decimetro.core.permissions import can
 from decimetro.monitoring import selectors as sel
-from decimetro.monitoring.status import plain_decimal
+from decimetro.reports import exports
 
 
 def _get_indicator(pk: int) -> Any:
@@ -19,14 +19,8 @@ def _get_indicator(pk: int) -> Any:
     return indicator
 
 
-def indicator_values_csv(request: HttpRequest, pk: int) -> HttpResponse:
+def indicator_values_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
     ind = _get_indicator(pk)
-    if not ind.active and not perms.can_manage_indicators(request.user):
+    if not ind.active and not can(request.user, "indicator.manage"):
         raise Http404
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="indicatore_{ind.pk}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(["indicatore", "data", "valore", "fonte", "nota"])
-    for v in ind.value_list:
-        writer.writerow([ind.code, v.date.isoformat(), plain_decimal(v.value), v.source, v.note])
-    return response
+    return exports.indicator_values_csv(ind)

@@ -1,0 +1,310 @@
+"""Bulk writes for the PNRR import: make a few hundred thousand rows exist with the given values, fast.
+
+Why not the ORM: a national file has up to 200k rows (the universe places, the payments). `bulk_create` on
+SQLite is bound by 999 parameters per statement (≈ 19 projects per INSERT) and `bulk_update` writes one CASE
+per field per row; both build a model instance per row. Here rows are plain tuples in the order of a field
+list, converted column by column the way the ORM would for a save, and written with the driver itself:
+
+- SQLite: `executemany` of one INSERT or UPDATE, in chunks of `CHUNK` rows;
+- PostgreSQL (psycopg 3): `COPY … FROM STDIN` for inserts; updates are COPied into a temporary table, then one
+  `UPDATE … FROM` per chunk.
+
+`upsert` compares what the database holds with what is wanted in memory and writes only the new and the
+changed rows: an import run twice writes nothing the second time. Everything runs in the caller's transaction.
+
+Public API: `upsert`, `insert`, `update`, `new_pks`, `values_list`, `lock`, `Outcome`, `Progress`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from django.db import connection, models
+from django.db.backends.base.operations import BaseDatabaseOperations
+from django.db.models import NOT_PROVIDED
+
+CHUNK = 5000  # rows per executemany / COPY
+Row = tuple[Any, ...]
+Key = tuple[Any, ...]
+Progress = Callable[[str, float], None]
+"""`progress(phase, fraction)`: the phase's name (shown to the user) and the share of it done."""
+Done = Callable[[int], None]
+"""`done(rows)`: how many rows of the call have been written so far."""
+
+
+@dataclass
+class Outcome:
+    """What an upsert did: rows inserted, rows updated, rows found already as wanted."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+def upsert(
+    model: type[models.Model],
+    *,
+    key_fields: list[str],
+    fields: list[str],
+    wanted: dict[Key, Row],
+    existing: models.QuerySet[Any],
+    progress: Progress | None = None,
+    phase: str = "scrittura",
+) -> tuple[Outcome, dict[Key, int]]:
+    """Make the rows `wanted` (key in `key_fields` order → values in `fields` order) exist with those values.
+
+    `existing` is the rows the wanted keys may already be among (e.g. the projects of the file's submeasures):
+    read once, compared in memory as tuples, then only the new and the changed rows are written. Rows of
+    `existing` that are not wanted are left alone. Returns the outcome and the pk of every key already in
+    `existing` (the caller may remove the stale ones)."""
+    nkey = len(key_fields)
+    current: dict[Key, tuple[int, Row]] = {}
+    for row in existing.values_list("pk", *key_fields, *fields).iterator(chunk_size=5000):
+        current[row[1 : 1 + nkey]] = (row[0], row[1 + nkey :])
+    creates: list[Row] = []
+    updates: list[Row] = []
+    outcome = Outcome()
+    for key, new in wanted.items():
+        found = current.get(key)
+        if found is None:
+            creates.append(key + new)
+        elif found[1] != new:
+            updates.append((*new, found[0]))
+        else:
+            outcome.unchanged += 1
+    # By the first key column: the unique index is filled almost in order, much faster.
+    creates.sort(key=itemgetter(0))
+    total = len(creates) + len(updates) or 1
+
+    def report(offset: int) -> Done | None:
+        if progress is None:
+            return None
+        return lambda done: progress(phase, min(1.0, (offset + done) / total))
+
+    insert(model, [*key_fields, *fields], creates, progress=report(0))
+    update(model, fields, updates, progress=report(len(creates)))
+    outcome.inserted, outcome.updated = len(creates), len(updates)
+    return outcome, {k: v[0] for k, v in current.items()}
+
+
+def insert(
+    model: type[models.Model], fields: list[str], rows: list[Row], *, progress: Done | None = None
+) -> None:
+    """INSERT the rows (values in `fields` order; a pk given only as a field, e.g. from `new_pks`).
+
+    Every other concrete column but the auto pk gets its field's default, as `Model(...)` would: written by
+    the database itself when it is the column's database default or NULL (a project stub is written by its key
+    alone)."""
+    if not rows:
+        return
+    meta = model._meta
+    given = set(fields)
+    others = [
+        f
+        for f in meta.concrete_fields
+        if f.attname not in given and f.name not in given and f is not meta.pk and not _db_fills(f)
+    ]
+    defaults = tuple(f.get_db_prep_save(f.get_default(), connection) for f in others)
+    columns = [_column(model, f) for f in fields] + [str(f.column) for f in others]
+    qn = connection.ops.quote_name
+    # Identifiers from the model's own metadata, values as parameters.
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(columns))})"
+    )
+    copy_sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        driver = cursor.cursor  # the driver's cursor: no per-statement debug wrapper
+        for i in range(0, len(rows), CHUNK):
+            chunk = _prepare(model, fields, rows[i : i + CHUNK])
+            if defaults:
+                chunk = [r + defaults for r in chunk]
+            if connection.vendor == "postgresql":  # COPY: one round trip for the chunk (psycopg 3)
+                with driver.copy(copy_sql) as copy:
+                    for r in chunk:
+                        copy.write_row(r)
+            else:
+                driver.executemany(sql, chunk)
+            if progress:
+                progress(i + CHUNK)
+
+
+def update(
+    model: type[models.Model], fields: list[str], rows: list[Row], *, progress: Done | None = None
+) -> None:
+    """UPDATE by pk: each row is (values in `fields` order…, pk). SQLite: one `executemany` per chunk.
+    PostgreSQL: the rows are COPied into a temporary table, then one UPDATE … FROM per chunk."""
+    if not rows:
+        return
+    meta = model._meta
+    qn = connection.ops.quote_name
+    assert meta.pk is not None
+    pk_column = str(meta.pk.column)
+    table = qn(meta.db_table)
+    columns = [_column(model, f) for f in fields]
+    # Identifiers from the model's own metadata, values as parameters.
+    assignments = ", ".join(f"{qn(c)} = %s" for c in columns)
+    sql = f"UPDATE {table} SET {assignments} WHERE {qn(pk_column)} = %s"  # noqa: S608
+    postgres = connection.vendor == "postgresql"
+    temp = qn(f"bulk_update_{meta.db_table}")
+    listed = ", ".join(qn(c) for c in [*columns, pk_column])
+    with connection.cursor() as cursor:
+        driver = cursor.cursor
+        if postgres:
+            driver.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {listed} FROM {table} LIMIT 0")  # noqa: S608
+        for i in range(0, len(rows), CHUNK):
+            chunk = rows[i : i + CHUNK]
+            values = _prepare(model, fields, [r[:-1] for r in chunk])
+            params = [(*v, r[-1]) for v, r in zip(values, chunk, strict=True)]
+            if postgres:
+                with driver.copy(f"COPY {temp} ({listed}) FROM STDIN") as copy:
+                    for r in params:
+                        copy.write_row(r)
+                sets = ", ".join(f"{qn(c)} = u.{qn(c)}" for c in columns)
+                driver.execute(
+                    f"UPDATE {table} AS t SET {sets} FROM {temp} AS u "  # noqa: S608
+                    f"WHERE t.{qn(pk_column)} = u.{qn(pk_column)}"
+                )
+                driver.execute(f"TRUNCATE {temp}")
+            else:
+                driver.executemany(sql, params)
+            if progress:
+                progress(i + CHUNK)
+        if postgres:
+            driver.execute(f"DROP TABLE {temp}")
+
+
+def new_pks(model: type[models.Model], count: int) -> list[int]:
+    """`count` fresh primary keys for rows inserted with explicit pks, so that they need not be read back.
+
+    Only under `lock`, for tables that only the caller's kind of writer fills (the import creates projects and
+    implementing bodies). PostgreSQL: a block taken from the pk's sequence (were a row inserted elsewhere
+    meanwhile, the insert would fail on the unique pk and the transaction write nothing). SQLite: after the
+    largest pk ever given (AUTOINCREMENT keeps it in sqlite_sequence), so a deleted row's pk is not reused."""
+    if count == 0:
+        return []
+    meta = model._meta
+    assert meta.pk is not None
+    table, pk = meta.db_table, str(meta.pk.column)
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [qn(table), pk])
+            sequence = cursor.fetchone()[0]
+            cursor.execute("SELECT nextval(%s)", [sequence])
+            first = cursor.fetchone()[0]
+            cursor.execute("SELECT setval(%s, %s)", [sequence, first + count - 1])
+            return list(range(first, first + count))
+        cursor.execute(f"SELECT max({qn(pk)}) FROM {qn(table)}")  # noqa: S608 - identifiers from the model
+        top = cursor.fetchone()[0] or 0
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            seq = cursor.fetchone()
+            top = max(top, seq[0] if seq else 0)
+    return list(range(top + 1, top + 1 + count))
+
+
+def lock(key: str) -> None:
+    """One writer under `key` at a time, until the end of the transaction.
+
+    PostgreSQL: a transaction-level advisory lock (two imports would otherwise both create the same new
+    projects, and `new_pks` takes blocks of keys). Neither readers nor autovacuum are blocked (a table lock
+    would wait for autovacuum to give up, a second each time). SQLite: nothing to do, the IMMEDIATE
+    transaction already holds the database's write lock."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
+
+
+def values_list(queryset: models.QuerySet[Any], *fields: str) -> list[Row]:
+    """`queryset.values_list(*fields)` read in one go with the driver's cursor: for keys and codes only (text
+    and integers), whose values need no conversion."""
+    sql, params = queryset.values_list(*fields).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# Converting values the way the ORM would ------------------------------------------------------------------
+
+# Values of these field types (str, bool, int or None, as the parsers make them) go to the driver as they are;
+# dates and decimals go through the backend's adapters; anything else through `get_db_prep_save`.
+_PLAIN_TYPES = {
+    "AutoField",
+    "BigAutoField",
+    "CharField",
+    "TextField",
+    "BooleanField",
+    "ForeignKey",
+    "IntegerField",
+    "BigIntegerField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+}
+
+
+def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
+    kind = field.get_internal_type()
+    ops = connection.ops
+    if kind in _PLAIN_TYPES:
+        return None
+    if kind == "DateField":
+        return ops.adapt_datefield_value
+    if kind == "DecimalField":
+        if type(ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value:
+            return None  # the driver takes Decimal as it is
+        digits, places = field.max_digits, field.decimal_places  # type: ignore[attr-defined]
+        return lambda value: ops.adapt_decimalfield_value(value, digits, places)
+    return lambda value: field.get_db_prep_save(value, connection)
+
+
+def _prepare(model: type[models.Model], fields: list[str], rows: list[Row]) -> list[Row]:
+    """Rows (values in `fields` order) converted the way the ORM would for a save. Column by column: a column
+    repeats few dates or codes, each distinct value is converted once."""
+    preps: dict[int, Callable[[Any], Any]] = {}
+    for i, f in enumerate(fields):
+        if (prep := _preparer(_field(model, f))) is not None:
+            preps[i] = prep
+    if not preps or not rows:
+        return rows
+    columns = list(zip(*rows, strict=True))
+    for i, column_prep in preps.items():
+        memory: dict[Any, Any] = {}
+
+        def convert(
+            value: Any, prep: Callable[[Any], Any] = column_prep, memory: dict[Any, Any] = memory
+        ) -> Any:
+            if value is None:
+                return None
+            try:
+                return memory[value]
+            except KeyError:
+                memory[value] = converted = prep(value)
+                return converted
+            except TypeError:  # not hashable
+                return prep(value)
+
+        columns[i] = tuple(map(convert, columns[i]))
+    return list(zip(*columns, strict=True))
+
+
+def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    return str(_field(model, name).column)
+
+
+def _db_fills(field: models.Field[Any, Any]) -> bool:
+    """The database writes by itself the value `Model(...)` would give this column when it is left out of an
+    INSERT: a `db_default` equal to the field's default, or NULL for a nullable field defaulting to None."""
+    if field.db_default is not NOT_PROVIDED:
+        return bool(field.has_default() and field.db_default == field.get_default())
+    return bool(field.null and field.get_default() is None)

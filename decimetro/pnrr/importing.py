@@ -1,0 +1,567 @@
+"""The Italia Domani file kinds, listed once: how each is recognised and parsed, keyed and written.
+
+`KINDS` is the one registry: a `FileKind` per kind, with its parser (from `pnrr.sources`: the header it is
+recognised by, its label, `parse`), the key that makes two of its rows the same row, and its writer. Adding a
+kind means a parser module in `pnrr.sources` and one `FileKind` here.
+
+A writer takes the file's valid rows (already de-duplicated by the kind's key) and makes the database agree
+with them through `pnrr.bulk`, inside the transaction `pnrr.services.pnrr_import_file` opens; it returns the
+outcome and the extra counts shown in the import summary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from operator import itemgetter
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from decimetro.pnrr import bulk, sources
+from decimetro.pnrr.bulk import Outcome, Progress
+from decimetro.pnrr.models import (
+    ImplementingBody,
+    Measure,
+    Milestone,
+    PaymentSnapshot,
+    Place,
+    PnrrComponent,
+    PnrrMission,
+    Project,
+    Provenance,
+    SubMeasure,
+)
+from decimetro.pnrr.sources import (
+    financial_frame,
+    lombardia,
+    milestones,
+    payments,
+    places_universe,
+    places_validated,
+    projects,
+)
+from decimetro.pnrr.sources.common import StructureRef
+from decimetro.pnrr.sources.places import PlaceRow
+from decimetro.territory.models import Comune
+
+BATCH = 1000  # pks per `pk__in` filter of the ORM
+IMPORT_LOCK = "decimetro.pnrr.import"  # `bulk.lock` key: one import at a time
+ProjectKey = tuple[str, str, int]
+_S = TypeVar("_S", PnrrMission, PnrrComponent, Measure, SubMeasure)
+
+
+class Writer(Protocol):
+    def __call__(
+        self, rows: list[Any], *, complete: bool, progress: Progress | None
+    ) -> tuple[Outcome, dict[str, int]]:
+        """Write the rows. `complete` is False when invalid rows were skipped: nothing may then be
+        removed."""
+        ...
+
+
+@dataclass(frozen=True)
+class FileKind:
+    """One kind of Italia Domani file."""
+
+    parser: sources.Parser
+    unique_key: Callable[[Any], Hashable]
+    """Two rows of one file with the same key are the same row: merged when identical, else an error."""
+    writer: Writer
+
+    @property
+    def name(self) -> str:
+        """The kind's code, as in `ImportRun.kind` (e.g. "progetti")."""
+        return self.parser.KIND
+
+    @property
+    def label(self) -> str:
+        return self.parser.LABEL
+
+
+def read_file(path: Path | str) -> sources.SourceFile:
+    """Open `path` and recognise its kind by the header among every kind of `KINDS`. Raises `BadFile`."""
+    return sources.read_file(path, parsers=_PARSERS)
+
+
+# Unique keys ------------------------------------------------------------------------------------------------
+
+
+def _own_key(row: Any) -> Hashable:
+    return row.key
+
+
+def _place_key(row: PlaceRow) -> Hashable:
+    return (
+        row.cup,
+        row.local_code,
+        row.structure.submeasure_code,
+        row.region_code,
+        row.province_code,
+        row.comune_code,
+    )
+
+
+def _payment_key(row: payments.PaymentRow) -> Hashable:
+    return (row.cup, row.local_code, row.structure.submeasure_code, row.extracted_on)
+
+
+def _lombardia_key(row: lombardia.LombardiaRow) -> Hashable:
+    return (*row.key, *row.place.place_key)
+
+
+# The PNRR structure -----------------------------------------------------------------------------------------
+
+
+def _ensure_structure(refs: Iterable[StructureRef], *, authoritative: bool = False) -> dict[str, int]:
+    """Submeasure code → pk, creating missions, components, measures and submeasures met for the first time.
+
+    Project files only fill blanks (their wording is the 2021 plan's); the financial frame (`authoritative`)
+    overwrites names. Returns the pks of every submeasure in `refs`. One level at a time, in bulk: a few
+    statements per level whatever the number of rows (the financial frame creates some 500 rows)."""
+    best: dict[str, StructureRef] = {}
+    for ref in refs:
+        prev = best.get(ref.submeasure_code)
+        if prev is None or (not prev.measure_name and ref.measure_name):
+            best[ref.submeasure_code] = ref
+    ordered = sorted(best.items())
+
+    def level(model: type[_S], items: Iterable[tuple[str, dict[str, Any], dict[str, Any]]]) -> dict[str, _S]:
+        """`items`: (code, the new row's values, the values to sync into a known row), in order. A row met
+        again after its creation is synced like a known one (the first non-blank name fills a blank one)."""
+        known: dict[str, _S] = {obj.code: obj for obj in model.objects.all()}  # type: ignore[attr-defined]
+        new: dict[str, _S] = {}
+        dirty: dict[str, _S] = {}
+        dirty_fields: set[str] = set()
+        for code, create, values in items:
+            obj = known.get(code)
+            if obj is None:
+                known[code] = new[code] = model(code=code, **create)
+                continue
+            for name, value in values.items():
+                if value in ("", None):
+                    continue
+                if getattr(obj, name) != value and (authoritative or getattr(obj, name) in ("", None)):
+                    setattr(obj, name, value)
+                    dirty_fields.add(name)
+                    if code not in new:
+                        dirty[code] = obj
+        model.objects.bulk_create(list(new.values()))
+        if dirty:
+            model.objects.bulk_update(list(dirty.values()), sorted(dirty_fields))
+        return known
+
+    missions = level(
+        PnrrMission,
+        ((r.mission_code, {"name": r.mission_name}, {"name": r.mission_name}) for _c, r in ordered),
+    )
+    components = level(
+        PnrrComponent,
+        (
+            (
+                r.component_code,
+                {"mission": missions[r.mission_code], "name": r.component_name},
+                {"name": r.component_name},
+            )
+            for _c, r in ordered
+        ),
+    )
+    measures = level(
+        Measure,
+        (
+            (
+                r.derived_measure_code,
+                {
+                    "component": components[r.component_code],
+                    "name": r.measure_name,
+                    "measure_id": r.measure_id,
+                },
+                {"name": r.measure_name, "measure_id": r.measure_id},
+            )
+            for _c, r in ordered
+        ),
+    )
+
+    def sub_values(ref: StructureRef) -> dict[str, Any]:
+        return {
+            "name": ref.submeasure_name,
+            "submeasure_id": ref.submeasure_id,
+            "cid_code": ref.cid_code,
+            "administration": ref.administration,
+        }
+
+    subs = level(
+        SubMeasure,
+        (
+            (code, {"measure": measures[r.derived_measure_code], **sub_values(r)}, sub_values(r))
+            for code, r in ordered
+        ),
+    )
+    return {code: subs[code].pk for code in best}
+
+
+def _frame_state() -> dict[str, tuple[Any, ...]]:
+    """Everything the financial frame sets, per submeasure code, to tell inserted / updated / unchanged
+    apart."""
+    return {
+        row[0]: row[1:]
+        for row in SubMeasure.objects.values_list(
+            "code",
+            "name",
+            "submeasure_id",
+            "cid_code",
+            "administration",
+            "level",
+            "loan_or_grant",
+            "amount_total",
+            "amount_existing",
+            "amount_new",
+            "in_frame",
+            "measure__name",
+            "measure__kind",
+            "measure__measure_id",
+            "measure__component__name",
+            "measure__component__mission__name",
+        )
+    }
+
+
+def _write_frame(rows: list[financial_frame.FrameRow], **_: Any) -> tuple[Outcome, dict[str, int]]:
+    before = _frame_state()
+    _ensure_structure((r.structure for r in rows), authoritative=True)
+    measure_kind: dict[str, str] = {r.structure.measure_code: r.kind for r in rows}
+    rekind = []
+    for measure in Measure.objects.filter(code__in=measure_kind):
+        if measure.kind != measure_kind[measure.code]:
+            measure.kind = measure_kind[measure.code]
+            rekind.append(measure)
+    Measure.objects.bulk_update(rekind, ["kind"])
+    fields = ["level", "loan_or_grant", "amount_total", "amount_existing", "amount_new", "in_frame"]
+    wanted = {
+        (r.key,): (r.level, r.loan_or_grant, r.amount_total, r.amount_existing, r.amount_new, True)
+        for r in rows
+    }
+    bulk.upsert(
+        SubMeasure,
+        key_fields=["code"],
+        fields=fields,
+        wanted=wanted,
+        existing=SubMeasure.objects.filter(code__in=[r.key for r in rows]),
+    )
+    after = _frame_state()
+    outcome = Outcome()
+    for r in rows:
+        if r.key not in before:
+            outcome.inserted += 1
+        elif before[r.key] != after[r.key]:
+            outcome.updated += 1
+        else:
+            outcome.unchanged += 1
+    return outcome, {}
+
+
+MILESTONE_FIELDS = [
+    "kind",
+    "name",
+    "description",
+    "scope",
+    "qualitative_indicator",
+    "unit",
+    "baseline",
+    "target_value",
+    "quarter",
+    "year",
+    "verification",
+    "notes",
+]
+
+
+def _write_milestones(rows: list[milestones.MilestoneRow], **_: Any) -> tuple[Outcome, dict[str, int]]:
+    sub_pks = _ensure_structure(r.structure for r in rows)
+    by_code: dict[str, list[milestones.MilestoneRow]] = {}
+    for r in rows:
+        by_code.setdefault(r.code, []).append(r)
+    wanted = {(code,): tuple(getattr(rs[0], f) for f in MILESTONE_FIELDS) for code, rs in by_code.items()}
+    outcome, _existing = bulk.upsert(
+        Milestone,
+        key_fields=["code"],
+        fields=MILESTONE_FIELDS,
+        wanted=wanted,
+        existing=Milestone.objects.filter(code__in=by_code),
+    )
+    # The links milestone ↔ submeasure, compared and written in bulk on the through table.
+    milestone_pks: dict[str, int] = dict(
+        bulk.values_list(Milestone.objects.filter(code__in=by_code), "code", "pk")
+    )
+    through = Milestone.submeasures.through
+    have: dict[int, set[int]] = {pk: set() for pk in milestone_pks.values()}
+    for milestone_id, submeasure_id in bulk.values_list(
+        through.objects.filter(milestone_id__in=have), "milestone_id", "submeasure_id"
+    ):
+        have[milestone_id].add(submeasure_id)
+    add: list[tuple[int, int]] = []
+    relinked = 0
+    for code, rs in by_code.items():
+        pk = milestone_pks[code]
+        want = {sub_pks[r.structure.submeasure_code] for r in rs}
+        if want != have[pk]:
+            relinked += 1
+            add.extend((pk, sub) for sub in sorted(want - have[pk]))
+            if have[pk] - want:
+                through.objects.filter(milestone_id=pk, submeasure_id__in=have[pk] - want).delete()
+    bulk.insert(through, ["milestone_id", "submeasure_id"], add)
+    return outcome, {"milestone_distinti": len(by_code), "collegamenti_aggiornati": relinked}
+
+
+# Projects, places, payments ---------------------------------------------------------------------------------
+
+PROJECT_FIELDS = [
+    *projects.TEXT_COLUMNS,
+    *projects.AMOUNT_COLUMNS,
+    "implementing_body_id",
+    "existing_project",
+    "updated_on",
+    "provenance",
+]
+PLACE_FIELDS = [
+    "region_name",
+    "province_name",
+    "comune_name",
+    "istat_code",
+    "comune_id",
+    "address",
+    "cap",
+    "updated_on",
+]
+PAYMENT_FIELDS = list(payments.AMOUNT_COLUMNS)
+
+
+def _bodies(rows: Iterable[projects.ProjectRow]) -> dict[str, int]:
+    names: dict[str, str] = {}
+    for r in rows:
+        if r.body_fiscal_code and r.body_fiscal_code not in names:
+            names[r.body_fiscal_code] = (r.body_name or r.body_fiscal_code)[:250]
+    existing = {
+        cf: (pk, name)
+        for pk, cf, name in bulk.values_list(ImplementingBody.objects.all(), "pk", "fiscal_code", "name")
+        if cf in names
+    }
+    new = sorted(cf for cf in names if cf not in existing)
+    new_pks = bulk.new_pks(ImplementingBody, len(new))
+    bulk.insert(
+        ImplementingBody,
+        ["id", "fiscal_code", "name"],
+        [(pk, cf, names[cf]) for pk, cf in zip(new_pks, new, strict=True)],
+    )
+    bulk.update(
+        ImplementingBody,
+        ["name"],
+        [(names[cf], pk) for cf, (pk, name) in existing.items() if name != names[cf]],
+    )
+    return {**{cf: pk for cf, (pk, _name) in existing.items()}, **dict(zip(new, new_pks, strict=True))}
+
+
+def _project_key(row: Any, sub_pks: dict[str, int]) -> ProjectKey:
+    return (row.cup, row.local_code, sub_pks[row.structure.submeasure_code])
+
+
+def _write_projects(
+    rows: list[projects.ProjectRow],
+    *,
+    fields: list[str] | None = None,
+    progress: Progress | None = None,
+    **_: Any,
+) -> tuple[Outcome, dict[str, int]]:
+    """Validated projects. `fields` restricts the columns written (the derived Lombardia file has fewer)."""
+    fields = fields or PROJECT_FIELDS
+    sub_pks = _ensure_structure(r.structure for r in rows)
+    body_pks = _bodies(rows)
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    if fields == PROJECT_FIELDS:  # the common case, without a mapping per row
+        texts, amounts = itemgetter(*projects.TEXT_COLUMNS), itemgetter(*projects.AMOUNT_COLUMNS)
+        for r in rows:
+            wanted[(r.cup, r.local_code, sub_pks[r.structure.submeasure_code])] = (
+                *texts(r.texts),
+                *amounts(r.amounts),
+                body_pks.get(r.body_fiscal_code),
+                r.existing_project,
+                r.updated_on,
+                Provenance.VALIDATED,
+            )
+    for r in rows if fields != PROJECT_FIELDS else ():
+        values = {
+            **r.texts,
+            **r.amounts,
+            "implementing_body_id": body_pks.get(r.body_fiscal_code),
+            "existing_project": r.existing_project,
+            "updated_on": r.updated_on,
+            "provenance": Provenance.VALIDATED,
+        }
+        wanted[_project_key(r, sub_pks)] = tuple(values[f] for f in fields)
+    subs = set(sub_pks.values())
+    outcome, _existing = bulk.upsert(
+        Project,
+        key_fields=["cup", "local_code", "submeasure_id"],
+        fields=fields,
+        wanted=wanted,
+        existing=Project.objects.filter(submeasure_id__in=subs),
+        progress=progress,
+        phase="progetti",
+    )
+    return outcome, {}
+
+
+def _ensure_projects(
+    rows: Iterable[Any], provenance: str
+) -> tuple[dict[ProjectKey, int], dict[str, int], dict[str, int]]:
+    """Project pks for the rows' keys, creating stubs (no title) for projects not yet known. A stub made from
+    validated places is `validated`; a universe project named by validated places is promoted."""
+    rows = list(rows)
+    sub_pks = _ensure_structure(r.structure for r in rows)
+    keys = {(r.cup, r.local_code, sub_pks[r.structure.submeasure_code]) for r in rows}
+    current: dict[ProjectKey, tuple[int, str]] = {
+        (cup, local, sub): (pk, prov)
+        for pk, cup, local, sub, prov in bulk.values_list(
+            Project.objects.filter(submeasure_id__in=set(sub_pks.values())),
+            "pk",
+            "cup",
+            "local_code",
+            "submeasure_id",
+            "provenance",
+        )
+    }
+    # By CUP (the unique index's first column): the index is filled almost in order, much faster. Sorting
+    # by CUP alone costs a fifth of sorting by the whole key.
+    missing = sorted((k for k in keys if k not in current), key=itemgetter(0))
+    new_pks = bulk.new_pks(Project, len(missing))
+    # The stub's other columns are the database defaults (db_default) or NULL: only its key is written.
+    bulk.insert(
+        Project,
+        ["id", "cup", "local_code", "submeasure_id", "provenance"],
+        [(pk, *k, provenance) for pk, k in zip(new_pks, missing, strict=True)],
+    )
+    promoted = 0
+    if provenance == Provenance.VALIDATED:
+        promote = [current[k][0] for k in keys if k in current and current[k][1] == Provenance.UNIVERSE]
+        for i in range(0, len(promote), BATCH):
+            promoted += Project.objects.filter(pk__in=promote[i : i + BATCH]).update(provenance=provenance)
+    pks = dict(zip(missing, new_pks, strict=True))
+    for k in keys:
+        if k in current:
+            pks[k] = current[k][0]
+    extra = {"progetti_creati": len(missing)}
+    if promoted:
+        extra["progetti_promossi_a_validati"] = promoted
+    return pks, sub_pks, extra
+
+
+def _write_places(
+    rows: list[PlaceRow],
+    *,
+    complete: bool = True,
+    replace: bool = True,
+    progress: Progress | None = None,
+    **_: Any,
+) -> tuple[Outcome, dict[str, int]]:
+    """Places of one dataset. With `replace` (a complete file), places of the file's projects that the file no
+    longer lists are removed."""
+    if not rows:
+        return Outcome(), {}
+    dataset = rows[0].dataset
+    project_pks, sub_pks, extra = _ensure_projects(rows, provenance=dataset)
+    comuni = dict(Comune.objects.values_list("codice_istat", "pk"))
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+    for r in rows:
+        pk = project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]]
+        wanted[(pk, dataset, r.region_code, r.province_code, r.comune_code)] = (  # PLACE_FIELDS order
+            r.region_name,
+            r.province_name,
+            r.comune_name,
+            r.istat_code,
+            comuni.get(r.istat_code),  # None for a blank code too
+            r.address[:200],
+            r.cap,
+            r.updated_on,
+        )
+    key_fields = ["project_id", "dataset", "region_code", "province_code", "comune_code"]
+    outcome, current = bulk.upsert(
+        Place,
+        key_fields=key_fields,
+        fields=PLACE_FIELDS,
+        wanted=wanted,
+        existing=Place.objects.filter(dataset=dataset),
+        progress=progress,
+        phase="localizzazioni",
+    )
+    if replace and complete:
+        touched = set(project_pks.values())
+        stale = [pk for key, pk in current.items() if key[0] in touched and key not in wanted]
+        for i in range(0, len(stale), BATCH):
+            Place.objects.filter(pk__in=stale[i : i + BATCH]).delete()
+        extra["localizzazioni_rimosse"] = len(stale)
+    return outcome, extra
+
+
+def _write_payments(
+    rows: list[payments.PaymentRow], *, progress: Progress | None = None, **_: Any
+) -> tuple[Outcome, dict[str, int]]:
+    """One snapshot per project per release date: the same release twice changes nothing."""
+    project_pks, sub_pks, extra = _ensure_projects(rows, provenance=Provenance.UNIVERSE)
+    amounts = itemgetter(*PAYMENT_FIELDS)
+    wanted = {
+        (project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]], r.extracted_on): amounts(
+            r.amounts
+        )
+        for r in rows
+    }
+    dates = {r.extracted_on for r in rows}
+    outcome, _existing = bulk.upsert(
+        PaymentSnapshot,
+        key_fields=["project_id", "release_date"],
+        fields=PAYMENT_FIELDS,
+        wanted=wanted,
+        existing=PaymentSnapshot.objects.filter(release_date__in=dates),
+        progress=progress,
+        phase="pagamenti",
+    )
+    return outcome, extra
+
+
+def _write_lombardia(
+    rows: list[lombardia.LombardiaRow], *, complete: bool = True, progress: Progress | None = None, **_: Any
+) -> tuple[Outcome, dict[str, int]]:
+    """The derived Lombardia file: its project columns (only those it has) and its places (never removing the
+    places it does not list: it covers Lombardia only). Counts are of places."""
+    unique = {r.project.key: r.project for r in rows}
+    fields = [
+        *lombardia.TEXT_FIELDS,
+        *lombardia.AMOUNT_FIELDS,
+        "implementing_body_id",
+        "updated_on",
+        "provenance",
+    ]
+    project_outcome, _ = _write_projects(list(unique.values()), fields=fields, progress=progress)
+    outcome, extra = _write_places(
+        [r.place for r in rows], complete=complete, replace=False, progress=progress
+    )
+    extra.update(
+        {"progetti_inseriti": project_outcome.inserted, "progetti_aggiornati": project_outcome.updated}
+    )
+    return outcome, extra
+
+
+# The registry -----------------------------------------------------------------------------------------------
+
+KINDS: dict[str, FileKind] = {
+    kind.name: kind
+    for kind in (
+        FileKind(parser=projects, unique_key=_own_key, writer=_write_projects),
+        FileKind(parser=places_validated, unique_key=_place_key, writer=_write_places),
+        FileKind(parser=places_universe, unique_key=_place_key, writer=_write_places),
+        FileKind(parser=payments, unique_key=_payment_key, writer=_write_payments),
+        FileKind(parser=financial_frame, unique_key=_own_key, writer=_write_frame),
+        FileKind(parser=milestones, unique_key=_own_key, writer=_write_milestones),
+        FileKind(parser=lombardia, unique_key=_lombardia_key, writer=_write_lombardia),
+    )
+}
+"""Every kind of file the import knows, by name; in this order a header is matched against them."""
+_PARSERS = [kind.parser for kind in KINDS.values()]

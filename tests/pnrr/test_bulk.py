@@ -1,0 +1,281 @@
+"""pnrr.bulk, the bulk-write engine of the import: inserts, updates of changed rows only, pk blocks, and
+values (NULL, decimals, dates, booleans) written the way the ORM would. SQLite by default; the same tests run
+on PostgreSQL (COPY paths) when DATABASE_URL points to it."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from django.db import connection, models
+
+from decimetro.pnrr import bulk
+from decimetro.pnrr.models import (
+    ImplementingBody,
+    Measure,
+    Milestone,
+    PaymentSnapshot,
+    PnrrComponent,
+    PnrrMission,
+    Project,
+    Provenance,
+    SubMeasure,
+)
+
+pytestmark = pytest.mark.django_db
+
+PAYMENT_FIELDS = ["fin_totale", "paid_total", "paid_pnrr"]
+
+
+@pytest.fixture
+def measure() -> Measure:
+    mission = PnrrMission.objects.create(code="M1", name="Digitalizzazione")
+    component = PnrrComponent.objects.create(code="M1C1", mission=mission, name="PA")
+    return Measure.objects.create(code="M1C1I1.01", component=component, name="Cloud")
+
+
+@pytest.fixture
+def submeasure(measure: Measure) -> SubMeasure:
+    return SubMeasure.objects.create(code="M1C1I1.01.00", measure=measure)
+
+
+@pytest.fixture
+def projects(submeasure: SubMeasure) -> list[Project]:
+    return [
+        Project.objects.create(cup=f"A0{i}B22000000000", submeasure=submeasure, provenance="validated")
+        for i in range(3)
+    ]
+
+
+def rows_written(model: type[models.Model]) -> int:
+    """Rows inserted, updated or deleted so far by this connection: in `model`'s table on PostgreSQL (this
+    transaction's statistics), in any table on SQLite (`total_changes`)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT coalesce(sum(n_tup_ins + n_tup_upd + n_tup_del), 0) FROM pg_stat_xact_user_tables "
+                "WHERE relname = %s",
+                [model._meta.db_table],
+            )
+            return int(cursor.fetchone()[0])
+    connection.ensure_connection()
+    return int(connection.connection.total_changes)
+
+
+def payments(project_pks: list[int]) -> dict[tuple, tuple]:
+    """Wanted payment snapshots: (project, release) → (fin_totale, paid_total, paid_pnrr)."""
+    return {
+        (project_pks[0], date(2025, 3, 31)): (Decimal("1234567.89"), Decimal("0.00"), None),
+        (project_pks[1], date(2025, 3, 31)): (Decimal("10.50"), None, Decimal("-3.25")),
+        (project_pks[2], date(2025, 3, 31)): (None, None, None),
+    }
+
+
+def stored_payments() -> dict[tuple, tuple]:
+    return {
+        (p, d): rest
+        for p, d, *rest in PaymentSnapshot.objects.values_list("project_id", "release_date", *PAYMENT_FIELDS)
+    }
+
+
+def upsert_payments(wanted: dict[tuple, tuple]) -> tuple[bulk.Outcome, dict]:
+    return bulk.upsert(
+        PaymentSnapshot,
+        key_fields=["project_id", "release_date"],
+        fields=PAYMENT_FIELDS,
+        wanted=wanted,
+        existing=PaymentSnapshot.objects.all(),
+    )
+
+
+def test_upsert_inserts_the_new_rows_with_nulls_decimals_and_dates_as_given(projects):
+    wanted = payments([p.pk for p in projects])
+    before = rows_written(PaymentSnapshot)
+    outcome, existing = upsert_payments(wanted)
+    assert (outcome.inserted, outcome.updated, outcome.unchanged) == (3, 0, 0)
+    assert existing == {}  # no row was there before
+    assert rows_written(PaymentSnapshot) - before == 3
+    assert {k: tuple(v) for k, v in stored_payments().items()} == wanted
+
+
+def test_upsert_updates_only_the_changed_rows_and_leaves_the_others_untouched(projects):
+    pks = [p.pk for p in projects]
+    wanted = payments(pks)
+    upsert_payments(wanted)
+    other = PaymentSnapshot.objects.create(project=projects[0], release_date=date(2024, 12, 31), paid_total=7)
+    changed = dict(wanted)
+    changed[(pks[1], date(2025, 3, 31))] = (
+        None,
+        Decimal("2.00"),
+        Decimal("-3.25"),
+    )  # a value and a NULL swapped
+    del changed[(pks[2], date(2025, 3, 31))]
+    changed[(pks[2], date(2025, 6, 30))] = (Decimal("1.00"), None, None)  # a new release
+    before = rows_written(PaymentSnapshot)
+
+    outcome, existing = upsert_payments(changed)
+
+    assert (outcome.inserted, outcome.updated, outcome.unchanged) == (1, 1, 1)
+    assert rows_written(PaymentSnapshot) - before == 2  # the unchanged row was not written
+    stored = stored_payments()
+    for key, values in changed.items():
+        assert tuple(stored[key]) == values
+    assert tuple(stored[(pks[2], date(2025, 3, 31))]) == (None, None, None)  # not wanted: left alone
+    assert tuple(stored[(pks[0], date(2024, 12, 31))]) == (None, Decimal("7.00"), None)
+    assert existing[(pks[0], date(2024, 12, 31))] == other.pk  # every existing key's pk is returned
+    assert len(existing) == 4
+
+
+def test_upsert_of_what_is_already_there_writes_nothing(projects):
+    wanted = payments([p.pk for p in projects])
+    upsert_payments(wanted)
+    before = rows_written(PaymentSnapshot)
+    outcome, _existing = upsert_payments(wanted)
+    assert (outcome.inserted, outcome.updated, outcome.unchanged) == (0, 0, 3)
+    assert rows_written(PaymentSnapshot) == before
+
+
+def test_upsert_reports_progress_of_its_phase(projects):
+    seen: list[tuple[str, float]] = []
+    bulk.upsert(
+        PaymentSnapshot,
+        key_fields=["project_id", "release_date"],
+        fields=PAYMENT_FIELDS,
+        wanted=payments([p.pk for p in projects]),
+        existing=PaymentSnapshot.objects.all(),
+        progress=lambda phase, fraction: seen.append((phase, fraction)),
+        phase="pagamenti",
+    )
+    assert seen == [("pagamenti", 1.0)]
+
+
+def test_upsert_compares_decimals_of_other_scales_and_small_integers_as_equal(submeasure):
+    """Milestones keep 4 decimals: 1.5 is read back as 1.5000 and is the same value, not a change."""
+    milestone = ("Target", "Nuovi servizi", "", "UE", "", "numero", Decimal("0"), Decimal("1.5"), "Q4", 2026)
+    fields = ["kind", "name", "description", "scope", "qualitative_indicator", "unit"]
+    fields += ["baseline", "target_value", "quarter", "year"]
+
+    def run() -> bulk.Outcome:
+        outcome, _ = bulk.upsert(
+            Milestone,
+            key_fields=["code"],
+            fields=fields,
+            wanted={("M1C1-1",): milestone},
+            existing=Milestone.objects.all(),
+        )
+        return outcome
+
+    assert run().inserted == 1
+    stored = Milestone.objects.get(code="M1C1-1")
+    assert (stored.target_value, stored.year, stored.verification) == (Decimal("1.5"), 2026, "")
+    assert run().unchanged == 1
+
+
+def test_insert_gives_the_left_out_columns_their_defaults(submeasure, measure):
+    bulk.insert(
+        Project,
+        ["cup", "local_code", "submeasure_id", "provenance", "fin_pnrr", "existing_project", "updated_on"],
+        [
+            ("B11B22000000001", "L1", submeasure.pk, Provenance.UNIVERSE, None, None, None),
+            (
+                "B11B22000000002",
+                "",
+                submeasure.pk,
+                Provenance.VALIDATED,
+                Decimal("99.99"),
+                True,
+                date(2023, 2, 28),
+            ),
+        ],
+    )
+    stub, full = Project.objects.order_by("cup")
+    assert (stub.title, stub.synthesis, stub.fin_pnrr, stub.existing_project, stub.updated_on) == (
+        "",
+        "",
+        None,
+        None,
+        None,
+    )  # db_default "" for the texts, NULL for the nullable columns
+    assert (full.fin_pnrr, full.existing_project, full.updated_on, full.fin_totale) == (
+        Decimal("99.99"),
+        True,
+        date(2023, 2, 28),
+        None,
+    )
+    # A default the database does not know (in_frame=False, the blank texts) is written by the insert.
+    bulk.insert(SubMeasure, ["code", "measure_id"], [("M1C1I1.01.01", measure.pk)])
+    added = SubMeasure.objects.get(code="M1C1I1.01.01")
+    assert (added.in_frame, added.name, added.amount_total) == (False, "", None)
+
+
+def test_insert_and_update_work_across_chunks():
+    count = 2 * bulk.CHUNK + 1
+    done: list[int] = []
+    bulk.insert(
+        ImplementingBody,
+        ["fiscal_code", "name"],
+        [(f"{i:011d}", f"Ente {i}") for i in range(count)],
+        progress=done.append,
+    )
+    assert ImplementingBody.objects.count() == count
+    assert done == [bulk.CHUNK, 2 * bulk.CHUNK, 3 * bulk.CHUNK]
+    pks = dict(ImplementingBody.objects.values_list("fiscal_code", "pk"))
+    before = rows_written(ImplementingBody)
+    bulk.update(ImplementingBody, ["name"], [(f"Comune {i}", pks[f"{i:011d}"]) for i in range(0, count, 2)])
+    assert rows_written(ImplementingBody) - before == bulk.CHUNK + 1
+    names = dict(ImplementingBody.objects.values_list("fiscal_code", "name"))
+    assert names[f"{0:011d}"] == "Comune 0"
+    assert names[f"{1:011d}"] == "Ente 1"
+    assert names[f"{count - 1:011d}"] == f"Comune {count - 1}"
+
+
+def test_update_writes_the_given_fields_by_pk_and_nothing_else(projects):
+    first, second, _third = projects
+    Project.objects.filter(pk=second.pk).update(title="Resta", fin_pnrr=Decimal("5.00"))
+    bulk.update(
+        Project,
+        ["title", "fin_pnrr", "updated_on", "implementing_body_id"],
+        [("Nuovo titolo", Decimal("98765432101.23"), date(2024, 1, 31), None, first.pk)],
+    )
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.title, first.fin_pnrr, first.updated_on, first.cup) == (
+        "Nuovo titolo",
+        Decimal("98765432101.23"),
+        date(2024, 1, 31),
+        projects[0].cup,
+    )
+    assert (second.title, second.fin_pnrr, second.updated_on) == ("Resta", Decimal("5.00"), None)
+
+
+def test_new_pks_are_a_fresh_block_that_the_orm_continues_after():
+    assert bulk.new_pks(ImplementingBody, 0) == []
+    gone = ImplementingBody.objects.create(fiscal_code="1", name="Cancellato")
+    gone_pk = gone.pk
+    gone.delete()
+    block = bulk.new_pks(ImplementingBody, 3)
+    assert block == list(range(block[0], block[0] + 3))
+    assert block[0] > gone_pk  # a deleted row's pk is never given again
+    bulk.insert(ImplementingBody, ["id", "fiscal_code", "name"], [(pk, f"F{pk}", "Ente") for pk in block])
+    assert sorted(ImplementingBody.objects.values_list("pk", flat=True)) == block
+    later = ImplementingBody.objects.create(fiscal_code="2", name="Dopo")
+    assert later.pk > block[-1]
+    assert bulk.new_pks(ImplementingBody, 1)[0] > later.pk
+
+
+def test_values_list_reads_keys_like_the_orm(projects):
+    queryset = Project.objects.filter(pk__in=[p.pk for p in projects[:2]]).order_by("pk")
+    assert [tuple(r) for r in bulk.values_list(queryset, "pk", "cup", "submeasure_id")] == list(
+        queryset.values_list("pk", "cup", "submeasure_id")
+    )
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite: the write transaction is the lock")
+def test_lock_holds_an_advisory_lock_until_the_end_of_the_transaction():
+    bulk.lock("decimetro.test")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"
+        )
+        assert cursor.fetchone()[0] == 1
