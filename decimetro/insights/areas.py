@@ -23,7 +23,7 @@ from decimetro.territory.models import Comune
 def area_pnrr(*, comuni: list[Comune], rule: AllocationRule, limit: int = 10) -> dict[str, Any]:
     """The PNRR block of an area: totals per mission and per resident under `rule`, the amount not
     attributable to any comune, and the `limit` largest projects. `comuni` must be a list (already fetched),
-    so this costs three queries whatever the number of projects; in production one (the data version) when
+    so this costs two queries whatever the number of projects; in production one (the data version) when
     this process has already computed the same area and rule for the same data."""
     totals, top_projects = cached_for_data_version(
         "area",

@@ -51,8 +51,8 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Component first: renamed the other way round, going back down fails (Django renders the backward
-        # state of the mission's rename with the component already renamed, and finds no `pnrrcomponent`).
+        # Component first. The other way round cannot be unapplied: undoing the mission's rename, Django looks
+        # its related component up by the new name (`pnrrcomponent`) in a state where it has the old one.
         migrations.RenameModel(old_name="Component", new_name="PnrrComponent"),
         migrations.RenameModel(old_name="Mission", new_name="PnrrMission"),
         migrations.RunPython(rename_forwards, rename_backwards),
