@@ -18,14 +18,13 @@ from decimal import Decimal
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from decimetro.core.tabular import Problem, TableError, parse_decimal
+from decimetro.core.tabular import Problem, TableError, decimal_parser
 
 T = TypeVar("T")
 
 CUP_RE = re.compile(r"^[A-Za-z0-9]{15}$")
 ISTAT_RE = re.compile(r"^\d{6}$")
 SUBMEASURE_RE = re.compile(r"^M\d+C\d+[IR][0-9A-Za-z.]+$")
-CENT = Decimal("0.01")
 
 
 class BadFile(TableError):
@@ -144,9 +143,12 @@ class _AmountMemory(dict[str, Decimal | None]):
         return parsed
 
 
-def _plain_amount(value: str) -> Decimal:
-    """`42576.00`, `-3`, `0.5`: digits, at most two decimals after a `.`, rounded to the cent."""
-    return parse_decimal(value, decimal_comma=False, strict=True, max_places=2, places=2)
+# `42576.00`, `-3`, `0.5`: digits, at most two decimals after a `.`, rounded to the cent.
+_plain_amount = decimal_parser(decimal_comma=False, strict=True, max_places=2, places=2)
+# The same, or written the Italian way: `900000000,00`, ` 80.000.000,00 ` (thousands in groups of three).
+_italian_amount = decimal_parser(thousands_dots=True, strict=True, max_places=2, places=2)
+# A quantity: `12,5` or `12.5`, no thousands separator.
+_quantity = decimal_parser()
 
 
 _AMOUNTS = _AmountMemory()
@@ -194,7 +196,7 @@ def amount_it(raw: dict[str, str], column: str) -> Decimal | None:
     if not value:
         return None
     try:
-        return parse_decimal(value, thousands_dots=True, strict=True, max_places=2, places=2)
+        return _italian_amount(value)
     except ValueError:
         raise FieldError(column, f"importo malformato «{value}»") from None
 
@@ -205,7 +207,7 @@ def number(raw: dict[str, str], column: str) -> Decimal | None:
     if not value:
         return None
     try:
-        return parse_decimal(value)
+        return _quantity(value)
     except ValueError:
         raise FieldError(column, f"numero malformato «{value}»") from None
 
