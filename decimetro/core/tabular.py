@@ -20,12 +20,13 @@ from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import BinaryIO
+from typing import BinaryIO, TypedDict, Unpack
 
 from django.conf import settings
 from django.utils.functional import Promise
@@ -43,7 +44,7 @@ MESSAGES: dict[str, str | Promise] = {
     # size, max (bytes)
     "too_big": _lazy("file troppo grande (%(size)s byte, massimo %(max)s)"),
     # (none)
-    "binary": _lazy("il file non è un file di testo (contiene byte nulli): salvarlo come CSV"),
+    "binary": _lazy("il file non è un file di testo (contiene byte nulli)"),
     # pos (1-based byte offset in the file), byte (e.g. 0xe0)
     "encoding": _lazy("codifica non valida: il file deve essere in UTF-8 (byte %(pos)s)"),
     # (none)
@@ -86,7 +87,7 @@ class Problem:
 
     @property
     def where(self) -> str:
-        """ "riga 4, colonna «valore»", "riga 4" or "" (the whole file)."""
+        """Where the problem is: "riga 4, colonna «valore»", "riga 4", or "" for the whole file."""
         parts = []
         if self.line:
             parts.append(_("riga %(line)s") % {"line": self.line})
@@ -210,6 +211,26 @@ class Table:
 _FIRST_LINE = re.compile(r"[^\r\n]*")
 
 
+def _header_problems(
+    header: list[str],
+    required: Sequence[str],
+    allowed: Sequence[str] | None,
+    messages: Mapping[str, str | Promise] | None,
+) -> list[Problem]:
+    """The required columns missing, the columns not allowed (a blank name is none: "a,b," is fine)."""
+    problems = []
+    missing = [c for c in required if c not in header]
+    if missing:
+        found = ", ".join(header) or "—"
+        params = {"cols": ", ".join(required), "missing": ", ".join(missing), "found": found}
+        problems.append(Problem(1, ", ".join(missing), _message(messages, "missing_columns", **params)))
+    unknown = [h for h in header if h and h not in allowed] if allowed is not None else []
+    if unknown:
+        params = {"unknown": ", ".join(unknown), "allowed": ", ".join(allowed or ())}
+        problems.append(Problem(1, ", ".join(unknown), _message(messages, "unknown_columns", **params)))
+    return problems
+
+
 def read_table(
     data: bytes | BinaryIO,
     *,
@@ -247,27 +268,8 @@ def read_table(
     problems: list[Problem] = []
     try:
         header = [h.strip().lower() for h in next(reader, [])]
-        missing = [c for c in required if c not in header]
-        unknown = (
-            [h for h in header if h and h not in allowed] if allowed is not None else []
-        )  # ("a,b," is fine)
-        if missing or unknown:
-            found = ", ".join(header) or "—"
-            if missing:
-                message = _message(
-                    messages,
-                    "missing_columns",
-                    cols=", ".join(required),
-                    missing=", ".join(missing),
-                    found=found,
-                )
-                problems.append(Problem(1, ", ".join(missing), message))
-            if unknown:
-                message = _message(
-                    messages, "unknown_columns", unknown=", ".join(unknown), allowed=", ".join(allowed or ())
-                )
-                problems.append(Problem(1, ", ".join(unknown), message))
-            raise TableError(name, problems)
+        if header_problems := _header_problems(header, required, allowed, messages):
+            raise TableError(name, header_problems)
         width = len(header)
         for record in reader:
             line = reader.line_num
@@ -292,13 +294,28 @@ def read_table(
 
 # Numbers --------------------------------------------------------------------------------------------------
 
-_PLAIN = re.compile(r"-?\d+(?:\.(\d+))?")
 _GROUPED = re.compile(r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?")
-_QUANTUM = {places: Decimal(1).scaleb(-places) for places in range(9)}
 
 
-def parse_decimal(
-    text: str,
+class NumberFormat(TypedDict, total=False):
+    """How a number is written (every key optional; see `decimal_parser`)."""
+
+    decimal_comma: bool
+    thousands_dots: bool
+    strict: bool
+    max_places: int | None
+    places: int | None
+    ignore: str
+
+
+def parse_decimal(text: str, **number_format: Unpack[NumberFormat]) -> Decimal:
+    """The number `text` holds, as a finite Decimal; ValueError when it holds none. E.g. an amount typed in a
+    form: `parse_decimal("1.500.000,50 €", thousands_dots=True, ignore=" €")`."""
+    return decimal_parser(**number_format)(text)
+
+
+@functools.cache
+def decimal_parser(
     *,
     decimal_comma: bool = True,
     thousands_dots: bool = False,
@@ -306,8 +323,9 @@ def parse_decimal(
     max_places: int | None = None,
     places: int | None = None,
     ignore: str = "",
-) -> Decimal:
-    """A number written by a person or an Italian file, as a finite Decimal; ValueError when it is not one.
+) -> Callable[[str], Decimal]:
+    """The function that reads a number written this way, with the options' work done once (what a loop over
+    hundreds of thousands of PNRR amounts calls). The number is a finite Decimal, else ValueError.
 
     - `ignore`: characters dropped first (after the surrounding spaces), e.g. " €" for a typed amount;
     - `decimal_comma`: a comma is the decimal mark (`12,5`); a dot stays one as well (`12.5`);
@@ -317,30 +335,35 @@ def parse_decimal(
       anything `Decimal` reads once the separators are dealt with (`+5`, `1e3`);
     - `max_places`: more decimals than this is an error; `places`: the result is rounded to this many.
     """
-    value = text.strip()
-    for char in ignore:
-        value = value.replace(char, "")
-    if decimal_comma and ("," in value or (thousands_dots and value.count(".") > 1)):
-        if thousands_dots:
-            if strict and not _GROUPED.fullmatch(value):
+    decimals = (
+        r"" if max_places == 0 else r"(?:\.\d+)?" if max_places is None else rf"(?:\.\d{{1,{max_places}}})?"
+    )
+    plain = re.compile(r"-?\d+" + decimals) if strict else None
+    quantum = Decimal(1).scaleb(-places) if places is not None else None
+
+    def parse(text: str) -> Decimal:
+        value = text.strip()
+        for char in ignore:
+            value = value.replace(char, "")
+        if decimal_comma and ("," in value or (thousands_dots and value.count(".") > 1)):
+            if thousands_dots:
+                if strict and not _GROUPED.fullmatch(value):
+                    raise ValueError(f"«{value}» non è un numero")
+                value = value.replace(".", "")
+            value = value.replace(",", ".")
+        if plain is not None:  # the digits and the decimals are the pattern's: no exponent, no NaN
+            if plain.fullmatch(value) is None:
                 raise ValueError(f"«{value}» non è un numero")
-            value = value.replace(".", "")
-        value = value.replace(",", ".")
-    if strict:  # (the PNRR parsers' path: no exponent to check, the decimals are counted by the pattern)
-        match = _PLAIN.fullmatch(value)
-        if match is None:
-            raise ValueError(f"«{value}» non è un numero")
-        decimals = match.group(1)
-        if max_places is not None and decimals is not None and len(decimals) > max_places:
-            raise ValueError(f"«{value}» ha più di {max_places} decimali")
-        number = Decimal(value)
-    else:
-        try:
             number = Decimal(value)
-        except InvalidOperation:
-            raise ValueError(f"«{value}» non è un numero") from None
-        if not number.is_finite():
-            raise ValueError(f"«{value}» non è un numero")
-        if max_places is not None and number.as_tuple().exponent < -max_places:  # type: ignore[operator]
-            raise ValueError(f"«{value}» ha più di {max_places} decimali")
-    return number if places is None else number.quantize(_QUANTUM.get(places) or Decimal(1).scaleb(-places))
+        else:
+            try:
+                number = Decimal(value)
+            except InvalidOperation:
+                raise ValueError(f"«{value}» non è un numero") from None
+            if not number.is_finite():
+                raise ValueError(f"«{value}» non è un numero")
+            if max_places is not None and number.as_tuple().exponent < -max_places:  # type: ignore[operator]
+                raise ValueError(f"«{value}» ha più di {max_places} decimali")
+        return number if quantum is None else number.quantize(quantum)
+
+    return parse

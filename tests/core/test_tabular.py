@@ -110,10 +110,7 @@ def test_utf8_only_refuses_windows_1252():
     ],
 )
 def test_binary_files_are_refused_naming_the_line(data, line):
-    assert (
-        only_problem(data)
-        == f"riga {line}: il file non è un file di testo (contiene byte nulli): salvarlo come CSV"
-    )
+    assert only_problem(data) == f"riga {line}: il file non è un file di testo (contiene byte nulli)"
 
 
 # Shape and limits ------------------------------------------------------------------------------------------
