@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import Http404
 from django.utils import timezone
 
 from decimetro.monitoring.models import Indicator, IndicatorValue
@@ -142,3 +143,11 @@ def owners_due(*, today: date | None = None) -> dict[int, list[Indicator]]:
         if ind.owner_id is not None:
             groups.setdefault(ind.owner_id, []).append(ind)
     return groups
+
+
+def indicator_detail_or_404(*, pk: int) -> Indicator:
+    """`indicator_detail`, or 404 (public page, export and back office share it)."""
+    indicator = indicator_detail(pk=pk)
+    if indicator is None:
+        raise Http404
+    return indicator

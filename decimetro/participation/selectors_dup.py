@@ -4,6 +4,9 @@ the whole territory, and which comuni cover a plan objective (for the map)."""
 from __future__ import annotations
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _t
 
 from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.participation.models import DupObjective
@@ -101,3 +104,15 @@ def territory_coverage(edition: Edition) -> QuerySet[Objective]:
             to_attr="comune_dups",
         )
     )
+
+
+def dup_owner_or_404(key: str) -> tuple[Organisation | None, str, Comune | None]:
+    """The organisation behind a public DUP page or export (`key`: "ente" or a comune's ISTAT code; None if
+    the comune has no account yet), its label, its comune. 404 for an unknown key."""
+    if key == "ente":
+        organisation = dup_organisation("ente")
+        if organisation is None:
+            raise Http404
+        return organisation, organisation.name, None
+    comune = get_object_or_404(Comune, codice_istat=key)
+    return dup_organisation(key), _t("Comune di %(name)s") % {"name": comune.name}, comune

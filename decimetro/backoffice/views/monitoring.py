@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,13 +31,6 @@ from decimetro.monitoring.services import (
 from decimetro.monitoring.status import GRACE_DAYS
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
-
-
-def _get_indicator(pk: int) -> Any:
-    indicator = sel.indicator_detail(pk=pk)
-    if indicator is None:
-        raise Http404
-    return indicator
 
 
 @require_perm("indicator.manage")
@@ -85,20 +78,20 @@ def indicator_create_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @require_perm("indicator.manage")
 def indicator_edit_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _save_indicator(request, _get_indicator(pk))
+    return _save_indicator(request, sel.indicator_detail_or_404(pk=pk))
 
 
 @require_POST
 @require_perm("indicator.manage")
 def indicator_deactivate_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    ind = indicator_deactivate(by=request.user, indicator=_get_indicator(pk))
+    ind = indicator_deactivate(by=request.user, indicator=sel.indicator_detail_or_404(pk=pk))
     messages.success(request, _("Indicatore %(code)s disattivato.") % {"code": ind.code})
     return redirect("backoffice:indicators_manage")
 
 
 @require_http_methods(["GET", "POST"])
 def indicator_value_record_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    ind = _get_indicator(pk)
+    ind = sel.indicator_detail_or_404(pk=pk)
     ensure(request.user, "indicator.record_value", ind)
     if not ind.active:
         raise PermissionDenied

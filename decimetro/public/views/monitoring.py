@@ -52,13 +52,6 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _get_indicator(pk: int) -> Any:
-    indicator = sel.indicator_detail(pk=pk)
-    if indicator is None:
-        raise Http404
-    return indicator
-
-
 def _indicator_chart(ind: Any) -> dict[str, Any]:
     values = ind.value_list
     dates = sorted({ind.baseline_date, ind.target_date, *(v.date for v in values)})
@@ -82,7 +75,7 @@ def _indicator_chart(ind: Any) -> dict[str, Any]:
 
 
 def indicator_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    ind = _get_indicator(pk)
+    ind = sel.indicator_detail_or_404(pk=pk)
     if not ind.active and not can(request.user, "indicator.manage"):
         raise Http404
     return render(

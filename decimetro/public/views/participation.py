@@ -15,7 +15,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_POST
 
-from decimetro.core.models import Organisation
 from decimetro.core.permissions import can, ensure, organisation_of
 from decimetro.participation import selectors_consultations as cons_sel
 from decimetro.participation import selectors_dup as dup_sel
@@ -30,7 +29,6 @@ from decimetro.participation.services_consultations import ConsultationNotOpen, 
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Edition, Objective
 from decimetro.public.forms import ObservationForm
-from decimetro.territory.models import Comune
 
 DUP_CREDIT = str(DUP)
 
@@ -155,20 +153,9 @@ def _manage_url(user: Any) -> str | None:
     return reverse("backoffice:dup_manage", args=[key]) if key else None
 
 
-def _public_owner(key: str) -> tuple[Organisation | None, str, Comune | None]:
-    """The organisation behind a DUP page (None if the comune has no account yet), its label, its comune."""
-    if key == "ente":
-        organisation = dup_sel.dup_organisation("ente")
-        if organisation is None:
-            raise Http404
-        return organisation, organisation.name, None
-    comune = get_object_or_404(Comune, codice_istat=key)
-    return dup_sel.dup_organisation(key), _t("Comune di %(name)s") % {"name": comune.name}, comune
-
-
 def dup_detail(request: HttpRequest, key: str) -> HttpResponse:
     edition = plan_sel.current_edition_or_404()
-    organisation, label, comune = _public_owner(key)
+    organisation, label, comune = dup_sel.dup_owner_or_404(key)
     matrix = list(dup_sel.organisation_matrix(edition, organisation)) if organisation else []
     if organisation is None:
         matrix = list(plan_sel.objectives_for(edition).order_by("mission__number", "number"))

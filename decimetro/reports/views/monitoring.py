@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 
@@ -12,15 +10,8 @@ from decimetro.monitoring import selectors as sel
 from decimetro.reports import exports
 
 
-def _get_indicator(pk: int) -> Any:
-    indicator = sel.indicator_detail(pk=pk)
-    if indicator is None:
-        raise Http404
-    return indicator
-
-
 def indicator_values_csv(request: HttpRequest, pk: int) -> HttpResponseBase:
-    ind = _get_indicator(pk)
+    ind = sel.indicator_detail_or_404(pk=pk)
     if not ind.active and not can(request.user, "indicator.manage"):
         raise Http404
     return exports.indicator_values_csv(ind)

@@ -4,26 +4,11 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _t
 
-from decimetro.core.models import Organisation
 from decimetro.participation import selectors_dup as dup_sel
 from decimetro.plan import selectors as plan_sel
 from decimetro.reports import exports
 from decimetro.reports.writers import TABLE_FORMATS
-from decimetro.territory.models import Comune
-
-
-def _public_owner(key: str) -> tuple[Organisation | None, str, Comune | None]:
-    """The organisation behind a DUP page (None if the comune has no account yet), its label, its comune."""
-    if key == "ente":
-        organisation = dup_sel.dup_organisation("ente")
-        if organisation is None:
-            raise Http404
-        return organisation, organisation.name, None
-    comune = get_object_or_404(Comune, codice_istat=key)
-    return dup_sel.dup_organisation(key), _t("Comune di %(name)s") % {"name": comune.name}, comune
 
 
 def dup_territory_export(request: HttpRequest, fmt: str) -> HttpResponseBase:
@@ -36,7 +21,7 @@ def dup_detail_export(request: HttpRequest, key: str, fmt: str) -> HttpResponseB
     if fmt not in TABLE_FORMATS:
         raise Http404
     edition = plan_sel.current_edition_or_404()
-    organisation, label, _comune = _public_owner(key)
+    organisation, label, _comune = dup_sel.dup_owner_or_404(key)
     return exports.dup_organisation_table(edition, organisation, key=key, label=label, fmt=fmt)
 
 
