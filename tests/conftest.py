@@ -45,6 +45,9 @@ from tests.factories import (
     ZoneFactory,
 )
 
+# Fixtures of one folder that other folders use too (the links' back-office and browser tests).
+pytest_plugins = ["tests.linking.fixtures"]
+
 ROOT = Path(__file__).resolve().parents[1]
 # The shared open data and the plan's seed live beside the checkout (../shared), as in CI.
 SHARED_DIR = Path(os.environ.get("DECIMETRO_SHARED_DIR", ROOT.parent / "shared"))

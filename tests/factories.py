@@ -224,7 +224,9 @@ class PlaceFactory(factory.django.DjangoModelFactory):
     istat_code = factory.LazyAttribute(lambda p: p.comune.codice_istat if p.comune else "")
     region_code = "3"
     region_name = "LOMBARDIA"
-    province_code = "15"
+    # The ISTAT code is province (3 digits) + comune (3 digits): a factory comune (9nnnnn) never shares both
+    # with another comune, so two places of one project never collide on the place key.
+    province_code = factory.LazyAttribute(lambda p: str(int(p.istat_code[:3])) if p.istat_code else "15")
     province_name = "MILANO"
     comune_code = factory.LazyAttribute(lambda p: str(int(p.istat_code[3:])) if p.istat_code else "0")
     comune_name = factory.LazyAttribute(lambda p: p.comune.name.upper() if p.comune else "")

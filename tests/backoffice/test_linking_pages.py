@@ -2,9 +2,6 @@
 "objectives served" section and the objective page: staff only, CSRF-protected, forged ids → 404, nothing
 changes when refused; confirmed links reach the objective page, suggestions are shown as such."""
 
-# The fixtures of tests/linking/conftest.py are imported below and used as arguments (F811 by design).
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from html import unescape
@@ -15,7 +12,7 @@ from django.test import Client
 from decimetro.core.models import AuditEntry
 from decimetro.linking.models import LinkStatus, MeasureObjective, ProjectObjectiveLink
 from tests._dom import table
-from tests.linking.conftest import Linked, link_state, linked, make_project, measures  # noqa: F401
+from tests.linking.fixtures import Linked, link_state, make_project
 
 QUEUE = "/gestione/collegamenti/"
 CROSSWALK = "/gestione/corrispondenze/"

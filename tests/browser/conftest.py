@@ -9,11 +9,23 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+
+from decimetro.territory.models import Comune
+from tests.factories import (
+    PaymentSnapshotFactory,
+    PlaceFactory,
+    PnrrComponentFactory,
+    PnrrMeasureFactory,
+    PnrrMissionFactory,
+    ProjectFactory,
+    SubMeasureFactory,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE_JS = ROOT / "static" / "vendor" / "axe-core" / "axe.min.js"
@@ -130,3 +142,73 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
             summary = node.get("failureSummary", "").splitlines()[-1:]
             lines.append(f"    {target}: {summary}")
     return "\n".join(lines)
+
+
+# The site of the map's tests -------------------------------------------------------------------------------
+
+
+def _map_submeasure(mission: str):
+    m = PnrrMissionFactory(code=mission, name=f"Missione {mission}")
+    c = PnrrComponentFactory(code=f"{mission}C1", mission=m, name=f"Componente {mission}C1")
+    me = PnrrMeasureFactory(code=f"{mission}C1I1.01", component=c, name=f"Misura {mission}")
+    return SubMeasureFactory(code=f"{mission}C1I1.01.00", measure=me)
+
+
+@pytest.fixture
+def map_site(transactional_db, live_server, plan, territory):
+    """The site of the map's tests (test_map, test_map_tables): the real territory with a project (growing
+    amounts, missions M1/M2 alternating) in every comune."""
+    subs = [_map_submeasure("M1"), _map_submeasure("M2")]
+    for i, comune in enumerate(Comune.objects.order_by("codice_istat")):
+        amount = Decimal(10_000 * (i + 1))
+        project = ProjectFactory(submeasure=subs[i % 2], fin_pnrr=amount, fin_totale=amount)
+        PlaceFactory(project=project, comune=comune)
+        PaymentSnapshotFactory(project=project, paid_total=Decimal(1_000 * (i + 1)))
+    return live_server.url
+
+
+# Assertions shared by the browser tests ---------------------------------------------------------------------
+
+BLOCKING = {"serious", "critical"}
+
+
+def assert_accessible(page) -> None:
+    """No serious or critical axe-core violation on the page."""
+    violations = run_axe(page)
+    if violations:  # shown by pytest on failure (or with -s): the minor/moderate ones are worth a look too
+        print(f"axe-core on {page.url}:\n{format_violations(violations)}")
+    blocking = [v for v in violations if v.get("impact") in BLOCKING]
+    assert not blocking, (
+        "axe-core serious/critical violations on " + page.url + ":\n" + format_violations(blocking)
+    )
+
+
+def assert_offline(requests_log) -> None:
+    assert requests_log.urls, "no request recorded: the request listener is not wired"
+    external = requests_log.external()
+    assert not external, f"requests left 127.0.0.1: {external}"
+
+
+def assert_chart_drawn(page, chart_id: str) -> None:
+    canvas = page.locator(f"canvas#{chart_id}")
+    canvas.wait_for(state="attached")
+    page.wait_for_selector(f'canvas#{chart_id}[data-drawn="1"]')
+    # Something was painted: not every pixel is the white background.
+    painted = page.evaluate(
+        """(id) => {
+            const c = document.getElementById(id);
+            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+            for (let i = 0; i < d.length; i += 4) {
+                if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) return true;
+            }
+            return false;
+        }""",
+        chart_id,
+    )
+    assert painted, f"chart {chart_id} has no visible drawing"
+    # The table alternative is in the page with the same number of rows as the chart's labels.
+    labels = page.evaluate(
+        f"() => JSON.parse(document.getElementById('{chart_id}-data').textContent).labels.length"
+    )
+    assert page.locator(f"table#{chart_id}-table tbody tr").count() == labels
+    assert page.locator(f"table#{chart_id}-table caption").count() == 1

@@ -8,17 +8,12 @@ import pytest
 from django.core import mail
 
 from decimetro.core.models import User
-from tests.browser.conftest import format_violations, run_axe
+from tests.browser.conftest import assert_accessible
 from tests.factories import EnteFactory, MembershipFactory, OrganisationFactory, StaffFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "una-password-molto-lunga-42"
-
-
-def assert_accessible(page) -> None:
-    blocking = [v for v in run_axe(page) if v.get("impact") in {"serious", "critical"}]
-    assert not blocking, f"axe-core on {page.url}:\n{format_violations(blocking)}"
 
 
 def test_invite_accept_and_admin_pages(live_server, page, artifacts_dir):

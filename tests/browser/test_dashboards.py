@@ -12,7 +12,7 @@ import pytest
 from decimetro.linking.models import LinkOrigin, LinkStatus, ProjectObjectiveLink
 from decimetro.plan.models import Objective
 from decimetro.territory.models import Comune
-from tests.browser.conftest import format_violations, run_axe
+from tests.browser.conftest import assert_accessible, assert_chart_drawn
 from tests.factories import (
     ImportRunFactory,
     MilestoneFactory,
@@ -26,8 +26,6 @@ from tests.factories import (
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BLOCKING = {"serious", "critical"}
 
 
 @pytest.fixture
@@ -57,41 +55,6 @@ def site(transactional_db, live_server, plan, territory):
         )
     ImportRunFactory(kind="pagamenti", release_date=datetime.date(2025, 3, 31))
     return live_server.url
-
-
-def assert_accessible(page) -> None:
-    violations = run_axe(page)
-    if violations:
-        print(f"axe-core on {page.url}:\n{format_violations(violations)}")
-    blocking = [v for v in violations if v.get("impact") in BLOCKING]
-    assert not blocking, (
-        "axe-core serious/critical violations on " + page.url + ":\n" + format_violations(blocking)
-    )
-
-
-def assert_chart_drawn(page, chart_id: str) -> None:
-    canvas = page.locator(f"canvas#{chart_id}")
-    canvas.wait_for(state="attached")
-    page.wait_for_selector(f'canvas#{chart_id}[data-drawn="1"]')
-    # Something was painted: not every pixel is the white background.
-    painted = page.evaluate(
-        """(id) => {
-            const c = document.getElementById(id);
-            const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-            for (let i = 0; i < d.length; i += 4) {
-                if (d[i] < 200 || d[i + 1] < 200 || d[i + 2] < 200) return true;
-            }
-            return false;
-        }""",
-        chart_id,
-    )
-    assert painted, f"chart {chart_id} has no visible drawing"
-    # The table alternative is in the page with the same number of rows as the chart's labels.
-    labels = page.evaluate(
-        f"() => JSON.parse(document.getElementById('{chart_id}-data').textContent).labels.length"
-    )
-    assert page.locator(f"table#{chart_id}-table tbody tr").count() == labels
-    assert page.locator(f"table#{chart_id}-table caption").count() == 1
 
 
 def assert_png_download(page, chart_id: str, tmp_path) -> None:

@@ -8,8 +8,7 @@ import pytest
 from django.test import Client
 
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
-from tests.browser.test_dashboards import assert_accessible
-from tests.linking.conftest import linked, measures  # noqa: F401
+from tests.browser.conftest import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +20,7 @@ def login(page, live_server, user) -> None:
     page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
 
 
-def test_queue_row_confirmed_with_htmx(page, live_server, linked, staff_user, artifacts_dir):  # noqa: F811
+def test_queue_row_confirmed_with_htmx(page, live_server, linked, staff_user, artifacts_dir):
     login(page, live_server, staff_user)
     page.goto(f"{live_server.url}/gestione/collegamenti/")
     assert page.locator("#queue tbody tr").count() == 9
@@ -36,7 +35,7 @@ def test_queue_row_confirmed_with_htmx(page, live_server, linked, staff_user, ar
     assert not page.js_errors, page.js_errors
 
 
-def test_queue_bulk_reject_and_crosswalk_page(page, live_server, linked, staff_user, artifacts_dir):  # noqa: F811
+def test_queue_bulk_reject_and_crosswalk_page(page, live_server, linked, staff_user, artifacts_dir):
     login(page, live_server, staff_user)
     page.goto(f"{live_server.url}/gestione/collegamenti/?comune=015182")
     rows = page.locator("#queue tbody tr")

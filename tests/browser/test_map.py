@@ -3,43 +3,14 @@ table, click-through to a comune, axe-core (no serious/critical), offline; scree
 
 from __future__ import annotations
 
-from decimal import Decimal
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from decimetro.territory.models import Comune
-from tests.browser.test_pages_a11y import assert_accessible, assert_offline
-from tests.factories import (
-    PaymentSnapshotFactory,
-    PlaceFactory,
-    PnrrComponentFactory,
-    PnrrMeasureFactory,
-    PnrrMissionFactory,
-    ProjectFactory,
-    SubMeasureFactory,
-)
+from tests.browser.conftest import assert_accessible, assert_offline
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submeasure(mission: str):
-    m = PnrrMissionFactory(code=mission, name=f"Missione {mission}")
-    c = PnrrComponentFactory(code=f"{mission}C1", mission=m, name=f"Componente {mission}C1")
-    me = PnrrMeasureFactory(code=f"{mission}C1I1.01", component=c, name=f"Misura {mission}")
-    return SubMeasureFactory(code=f"{mission}C1I1.01.00", measure=me)
-
-
-@pytest.fixture
-def map_site(transactional_db, live_server, plan, territory):
-    """The real territory with a project (growing amounts, missions M1/M2 alternating) in every comune."""
-    subs = [_submeasure("M1"), _submeasure("M2")]
-    for i, comune in enumerate(Comune.objects.order_by("codice_istat")):
-        amount = Decimal(10_000 * (i + 1))
-        project = ProjectFactory(submeasure=subs[i % 2], fin_pnrr=amount, fin_totale=amount)
-        PlaceFactory(project=project, comune=comune)
-        PaymentSnapshotFactory(project=project, paid_total=Decimal(1_000 * (i + 1)))
-    return live_server.url
 
 
 def _state(page) -> dict[str, list[str]]:

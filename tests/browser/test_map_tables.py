@@ -8,8 +8,6 @@ import re
 
 import pytest
 
-from tests.browser.test_map import map_site  # noqa: F401 (fixture)
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
@@ -23,7 +21,7 @@ def _server_rows(client, query: dict[str, str]) -> list[str]:
     )
 
 
-def test_tables_follow_the_filters_and_keep_their_order(map_site, page, client):  # noqa: F811
+def test_tables_follow_the_filters_and_keep_their_order(map_site, page, client):
     page.goto(map_site + "/territorio/mappa/?metrica=funding")
     page.wait_for_selector('#map[data-loaded="1"]')
     rows = page.locator("#map-values tbody tr")

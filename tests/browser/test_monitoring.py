@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.test_dashboards import assert_accessible, assert_chart_drawn
+from tests.browser.conftest import assert_accessible, assert_chart_drawn
 from tests.factories import IndicatorFactory, IndicatorValueFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

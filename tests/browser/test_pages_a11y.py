@@ -8,33 +8,15 @@ import pytest
 
 from decimetro.plan.models import Objective
 from decimetro.territory.models import Comune
-from tests.browser.conftest import format_violations, run_axe
+from tests.browser.conftest import assert_accessible, assert_offline, run_axe
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-BLOCKING = {"serious", "critical"}
 
 
 @pytest.fixture
 def site(transactional_db, live_server, plan, territory):
     """The live server with the real plan and territory loaded through the services."""
     return live_server.url
-
-
-def assert_accessible(page) -> None:
-    violations = run_axe(page)
-    if violations:  # shown by pytest on failure (or with -s): the minor/moderate ones are worth a look too
-        print(f"axe-core on {page.url}:\n{format_violations(violations)}")
-    blocking = [v for v in violations if v.get("impact") in BLOCKING]
-    assert not blocking, (
-        "axe-core serious/critical violations on " + page.url + ":\n" + format_violations(blocking)
-    )
-
-
-def assert_offline(requests_log) -> None:
-    assert requests_log.urls, "no request recorded: the request listener is not wired"
-    external = requests_log.external()
-    assert not external, f"requests left 127.0.0.1: {external}"
 
 
 def assert_fonts_loaded(page, requests_log) -> None:

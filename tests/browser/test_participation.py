@@ -8,7 +8,7 @@ from django.test import Client
 
 from decimetro.participation.models import Observation
 from decimetro.plan.models import Objective
-from tests.browser.test_pages_a11y import assert_accessible, assert_offline
+from tests.browser.conftest import assert_accessible, assert_offline
 from tests.factories import ComuneOrganisationFactory
 from tests.participation.fixtures import ConsultationFactory, DupObjectiveFactory
 

@@ -20,23 +20,12 @@ from tests.factories import (
     ObjectiveFactory,
     PaymentSnapshotFactory,
     PlaceFactory,
-    PnrrComponentFactory,
-    PnrrMeasureFactory,
-    PnrrMissionFactory,
     ProjectFactory,
-    SubMeasureFactory,
     ZoneFactory,
 )
 
 D = Decimal
 RULES = list(figures.AllocationRule)
-
-
-def _submeasure(component: str, measure: str):
-    m = PnrrMissionFactory(code=component[:2], name=f"Missione {component[:2]}")
-    c = PnrrComponentFactory(code=component, mission=m, name=f"Componente {component}")
-    me = PnrrMeasureFactory(code=measure, component=c, name=f"Misura {measure}")
-    return SubMeasureFactory(code=f"{measure}.00", measure=me)
 
 
 def _by_key(data: sm.MapData) -> dict[str, sm.AreaValue]:
@@ -198,9 +187,9 @@ def test_filter_by_zone_gives_values_only_to_its_comuni(map_projects):
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_query_count_is_constant_in_comuni_and_projects(db, n):
+def test_query_count_is_constant_in_comuni_and_projects(db, n, pnrr_submeasure):
     zone = ZoneFactory()
-    submeasure = _submeasure("M1C1", "M1C1I1.01")
+    submeasure = pnrr_submeasure("M1", "M1C1", "M1C1I1.01")
     for _ in range(n):
         comune = ComuneFactory(zone=zone)
         for _ in range(n):

@@ -14,7 +14,7 @@ from decimetro.linking.models import ProjectObjectiveLink
 from decimetro.linking.services import crosswalk_load
 from decimetro.plan.models import Objective
 from decimetro.pnrr.services import BUNDLED_FILES, pnrr_import_file
-from tests.linking.conftest import make_project
+from tests.linking.fixtures import make_project
 
 
 def test_linking_suggest_territory_only_unless_all(plan, measures, comune_a):

@@ -21,7 +21,7 @@ from decimetro.linking.services import (
 from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Measure, Project
 from decimetro.pnrr.services import BUNDLED_FILES, pnrr_import_file
-from tests.linking.conftest import link_state
+from tests.linking.fixtures import link_state
 
 
 @pytest.fixture

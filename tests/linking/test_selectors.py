@@ -15,7 +15,7 @@ from decimetro.linking import services as link_svc
 from decimetro.linking.models import LinkAction, LinkStatus
 from decimetro.plan.models import Objective
 from tests.factories import PlaceFactory
-from tests.linking.conftest import make_project
+from tests.linking.fixtures import make_project
 
 
 def test_queue_sorted_by_score_and_only_suggestions(linked, staff_user):

@@ -17,7 +17,7 @@ from decimetro.linking.models import (
     ProjectObjectiveLink,
 )
 from decimetro.plan.models import Objective
-from tests.linking.conftest import link_state
+from tests.linking.fixtures import link_state
 
 
 def test_suggestions_top3_crosswalk_first(linked):

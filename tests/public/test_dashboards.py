@@ -27,11 +27,7 @@ from tests.factories import (
     ObjectiveFactory,
     PaymentSnapshotFactory,
     PlaceFactory,
-    PnrrComponentFactory,
-    PnrrMeasureFactory,
-    PnrrMissionFactory,
     ProjectFactory,
-    SubMeasureFactory,
     ZoneFactory,
 )
 
@@ -46,15 +42,8 @@ def _link(project, objective, status=LinkStatus.CONFIRMED):
     )
 
 
-def _submeasure(component: str, measure: str):
-    m = PnrrMissionFactory(code=component[:2], name=f"Missione {component[:2]}")
-    c = PnrrComponentFactory(code=component, mission=m, name=f"Componente {component}")
-    me = PnrrMeasureFactory(code=measure, component=c, name=f"Misura {measure}")
-    return SubMeasureFactory(code=f"{measure}.00", measure=me)
-
-
 @pytest.fixture
-def dashboard_projects(db):
+def dashboard_projects(db, pnrr_submeasure):
     """A plan mission M1 (components M1C1, M1C2; objectives M1.1, M1.2, M1.3), two zones with a comune each,
     and four projects:
     - p1 (M1C1) 120 000 in Alfa; payments 20 000 on EARLY, 60 000 on LATE; confirmed for M1.1;
@@ -71,8 +60,8 @@ def dashboard_projects(db):
     nord, sud = ZoneFactory(slug="nord", name="Nord"), ZoneFactory(slug="sud", name="Sud")
     alfa = ComuneFactory(codice_istat="015901", name="Alfa", zone=nord)
     beta = ComuneFactory(codice_istat="015902", name="Beta", zone=sud)
-    s1 = _submeasure("M1C1", "M1C1I1.02")
-    s2 = _submeasure("M1C2", "M1C2I2.01")
+    s1 = pnrr_submeasure("M1", "M1C1", "M1C1I1.02")
+    s2 = pnrr_submeasure("M1", "M1C2", "M1C2I2.01")
     p1 = ProjectFactory(submeasure=s1, title="Progetto uno", fin_totale=D("120000"), fin_pnrr=D("100000"))
     p2 = ProjectFactory(submeasure=s1, title="Progetto due", fin_totale=D("200000"), fin_pnrr=D("150000"))
     p3 = ProjectFactory(submeasure=s2, title="Progetto tre", fin_totale=D("90000"), fin_pnrr=D("90000"))

@@ -1,5 +1,6 @@
-"""Fixtures of the linking tests: the real plan, a few PNRR projects made with the factories (real measure
-codes and texts from the bundled extract), the crosswalk rows for their measures and the suggestions."""
+"""Fixtures of the links: the real plan, a few PNRR projects made with the factories (real measure codes and
+texts from the bundled extract), the crosswalk rows for their measures and the suggestions. tests/conftest.py
+registers them for every folder: the back-office and browser tests of the links use them too."""
 
 from __future__ import annotations
 
