@@ -85,7 +85,7 @@ WITH o AS (
             "FROM o JOIN s ON s.project_id = o.project_id WHERE o.comune_id IS NOT NULL"
         )
         for pid, cid, share in cursor.fetchall():
-            parts[pid][cid] = share
+            parts[pid][cid] = float(share)  # a Decimal on PostgreSQL, a float on SQLite
         cursor.execute(f"{with_} SELECT project_id, {not_attributed_sql(rule, '1.0')} FROM s")  # noqa: S608
         for pid, value in cursor.fetchall():
             not_attributed[pid] = value
