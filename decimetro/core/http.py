@@ -1,4 +1,5 @@
-"""The request of a logged-in user, the one view guard, and the login wall of a whole URLconf.
+"""The request of a logged-in user, the one view guard, the login wall of a whole URLconf, and the small
+request helpers (pagination, query strings, service errors on forms) every interface app uses.
 
 - `AuthenticatedHttpRequest`: what a view behind login receives (`.user` is our User, not AnonymousUser),
   for the type checker only: Django still builds a plain HttpRequest.
@@ -17,6 +18,9 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
 from django.urls import URLPattern
@@ -52,3 +56,30 @@ def login_required_urls(patterns: list[URLPattern]) -> list[URLPattern]:
     for pattern in patterns:
         pattern.callback = login_required(pattern.callback)
     return patterns
+
+
+# Small request helpers every interface app uses ------------------------------------------------------------
+
+PAGE_SIZE = 25
+
+
+def page_of(request: HttpRequest, qs: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
+    """The page `?pagina=` of a queryset (out-of-range or invalid numbers give the nearest page)."""
+    return Paginator(qs, per_page).get_page(request.GET.get("pagina"))
+
+
+def query_without(request: HttpRequest, *names: str) -> str:
+    """The current query string without `names` (for pagination and sort links)."""
+    params = request.GET.copy()
+    for name in names:
+        params.pop(name, None)
+    return params.urlencode()
+
+
+def add_service_errors(form: Any, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form (field errors on their fields when the form has them)."""
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)

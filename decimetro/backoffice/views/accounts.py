@@ -31,19 +31,12 @@ from decimetro.backoffice.forms.accounts import (
 from decimetro.core import permissions as perms
 from decimetro.core import selectors as sel
 from decimetro.core import services as svc
-from decimetro.core.http import AuthenticatedHttpRequest, require_perm
+from decimetro.core.http import AuthenticatedHttpRequest, query_without, require_perm
 from decimetro.core.models import Invitation, Membership, Organisation, OrganisationKind, User
 from decimetro.core.signals import remember_organisation
 
 USERS_PER_PAGE = 50
 AUDIT_PER_PAGE = 50
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
 
 
 def _apply_errors(form: Any, exc: ValidationError) -> None:
@@ -116,7 +109,7 @@ def _users_context(request: HttpRequest, invite_form: InvitationForm | None = No
     return {
         "filters": filters,
         "page": page,
-        "page_query": _query_without(request, "pagina"),
+        "page_query": query_without(request, "pagina"),
         "invite_form": invite_form or InvitationForm(),
         "role_form": RoleForm(),
         "invitations": sel.invitations_pending(),
@@ -236,7 +229,7 @@ def organisations(request: AuthenticatedHttpRequest) -> HttpResponse:
         "backoffice/accounts/organisations.html",
         {
             "page": page,
-            "page_query": _query_without(request, "pagina"),
+            "page_query": query_without(request, "pagina"),
             "kind": kind,
             "search": search,
             "kinds": OrganisationKind.choices,
@@ -382,5 +375,5 @@ def audit_log(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(
         request,
         "backoffice/accounts/audit_log.html",
-        {"form": form, "page": page, "page_query": _query_without(request, "pagina")},
+        {"form": form, "page": page, "page_query": query_without(request, "pagina")},
     )

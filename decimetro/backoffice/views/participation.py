@@ -23,7 +23,7 @@ from decimetro.backoffice.forms.participation import (
     ModerationForm,
     VerificationForm,
 )
-from decimetro.core.http import AuthenticatedHttpRequest, require_perm
+from decimetro.core.http import AuthenticatedHttpRequest, add_service_errors, require_perm
 from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.core.permissions import can, ensure
 from decimetro.participation import selectors_consultations as cons_sel
@@ -58,15 +58,6 @@ from decimetro.participation.services_verification import (
 )
 from decimetro.plan import selectors as plan_sel
 from decimetro.pnrr.models import Project
-
-
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (field errors on their fields when the form has them)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
 
 
 @require_perm("consultation.manage")
@@ -113,7 +104,7 @@ def _consultation_save(
             return consultation_create(**kwargs)
         return consultation_update(consultation=consultation, **kwargs)
     except ValidationError as exc:
-        _form_errors(form, exc)
+        add_service_errors(form, exc)
         return None
 
 
@@ -273,7 +264,7 @@ def verification_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
                 photos=request.FILES.getlist("photos"),
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _t("Verifica registrata."))
             return redirect(f"{reverse('public:project', args=[project.pk])}#verifiche")
@@ -303,7 +294,7 @@ def verification_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpRespons
                 remove_photo_ids=remove,
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _t("Verifica aggiornata."))
             return redirect(f"{reverse('public:project', args=[report.project_id])}#verifiche")
@@ -413,7 +404,7 @@ def dup_manage(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
         try:
             dup_objective_create(by=request.user, organisation=organisation, **_dup_objective_fields(data))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _t("Obiettivo del DUP %(code)s aggiunto.") % {"code": data["code"]})
             return redirect("backoffice:dup_manage", key=key)
@@ -447,7 +438,7 @@ def dup_edit(request: AuthenticatedHttpRequest, key: str, pk: int) -> HttpRespon
         try:
             dup_objective_update(by=request.user, dup_objective=dup_objective, **_dup_objective_fields(data))
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _t("Obiettivo del DUP %(code)s aggiornato.") % {"code": data["code"]})
             return redirect("backoffice:dup_manage", key=key)

@@ -2,34 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
-from decimetro.core.http import AuthenticatedHttpRequest, require_perm
+from decimetro.core.http import AuthenticatedHttpRequest, page_of, query_without, require_perm
 from decimetro.insights.params import quality_filters_from
 from decimetro.pnrr import quality as pnrr_quality
 from decimetro.pnrr import selectors as pnrr_sel
 from decimetro.territory.models import Comune
-
-PAGE_SIZE = 25
-
-
-def _page(request: HttpRequest, qs: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(qs, per_page).get_page(request.GET.get("pagina"))
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    """The current query string without `names` (for pagination and sort links)."""
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
 
 QUALITY_LABELS = {
     "progetti": _("Progetti"),
@@ -50,8 +31,8 @@ def import_log(request: AuthenticatedHttpRequest) -> HttpResponse:
         request,
         "backoffice/pnrr/import_log.html",
         {
-            "page": _page(request, pnrr_sel.import_runs(), 50),
-            "page_query": _query_without(request, "pagina"),
+            "page": page_of(request, pnrr_sel.import_runs(), 50),
+            "page_query": query_without(request, "pagina"),
             "quality": [(str(QUALITY_LABELS.get(k, k)), v) for k, v in quality.items()],
             "latest_release": pnrr_sel.latest_payment_release(),
         },
@@ -71,6 +52,6 @@ def data_quality(request: AuthenticatedHttpRequest) -> HttpResponse:
             "filters": values,
             "labels": labels,
             "comuni": Comune.objects.only("codice_istat", "name").order_by("name", "codice_istat"),
-            "csv_query": _query_without(request, "pagina"),
+            "csv_query": query_without(request, "pagina"),
         },
     )

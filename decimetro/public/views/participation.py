@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _t
 from django.views.decorators.http import require_POST
 
+from decimetro.core.http import add_service_errors
 from decimetro.core.permissions import can, ensure, organisation_of
 from decimetro.participation import selectors_consultations as cons_sel
 from decimetro.participation import selectors_dup as dup_sel
@@ -180,15 +181,6 @@ def dup_detail(request: HttpRequest, key: str) -> HttpResponse:
     )
 
 
-def _form_errors(form: Any, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form (field errors on their fields when the form has them)."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
-
-
 @login_required
 @require_POST
 def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
@@ -209,7 +201,7 @@ def observation_create(request: HttpRequest, pk: int) -> HttpResponse:
     except ConsultationNotOpen as exc:
         return _consultation_page(request, consultation, status=403, error=str(exc))
     except ValidationError as exc:
-        _form_errors(form, exc)
+        add_service_errors(form, exc)
         return _consultation_page(request, consultation, form=form, status=400)
     messages.success(request, _t("Osservazione inviata: sarà pubblicata dopo la moderazione dell'Ente."))
     return redirect("public:consultation", pk=consultation.pk)
