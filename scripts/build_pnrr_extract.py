@@ -4,9 +4,13 @@
 Reads the national files in ../shared/data (see SOURCES.md there) and writes, under decimetro/pnrr/data/,
 gzip CSV files with the SAME headers and the same cell text as the sources, so that the same parsers read
 them:
-- the validated projects with at least one place in a CMM comune (ISTAT code 015xxx),
+- the projects with at least one place in a CMM comune (ISTAT code 015xxx) in the validated places file OR in
+  the universe places file (ReGiS universe, not validated),
+- their rows of the validated projects file (the universe-only projects have none: no title),
 - all the validated places of those projects (also those outside CMM: needed to split amounts),
-- the payments of those projects,
+- all the universe places of the projects that have no validated row (their places in the app),
+- the payments of those projects, and the measure-level payments (the rows with no CUP: Ecobonus and
+  Transizione 4.0, national figures shown on their measure's page),
 - the PNRR structure: financial frame and milestones/targets (whole files).
 The gzip files are written with mtime 0, so rebuilding from the same sources gives byte-identical files.
 
@@ -27,12 +31,14 @@ CMM_PREFIX = "015"
 
 PROJECTS = "pnrr/progetti_validati_2023-02.csv.gz"
 PLACES = "pnrr/localizzazioni_validate_2023-02.csv.gz"
+UNIVERSE = "pnrr/localizzazioni_universo_regis_2023-03.csv.gz"
 PAYMENTS = "pnrr/pagamenti_di_progetto_2025-03.csv.gz"
 FRAME = "pnrr_struttura/quadro_finanziario_programmazione_2025.csv"
 MILESTONES = "pnrr_struttura/milestone_target_programmazione_2025.csv"
 
 OUT_PROJECTS = "progetti_validati_cmm_2023-02.csv.gz"
 OUT_PLACES = "localizzazioni_validate_cmm_2023-02.csv.gz"
+OUT_UNIVERSE = "localizzazioni_universo_cmm_2023-03.csv.gz"
 OUT_PAYMENTS = "pagamenti_di_progetto_cmm_2025-03.csv.gz"
 OUT_FRAME = "quadro_finanziario_programmazione_2025.csv.gz"
 OUT_MILESTONES = "milestone_target_programmazione_2025.csv.gz"
@@ -66,25 +72,47 @@ def write(path: Path, header: list[str], rows: list[list[str]]) -> None:
 
 def build(shared: Path, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
-    header, rows = read(shared / PLACES)
-    col = {name: i for i, name in enumerate(header)}
-    all_places = list(rows)
 
     def key(r: list[str], c: dict[str, int], cup: str, clp: str, sub: str) -> tuple[str, str, str]:
         return (r[c[cup]].strip().upper(), r[c[clp]].strip(), r[c[sub]].strip())
 
     place_key = ("CUP", "Codice Locale Progetto", "Codice Univoco Submisura")
+    universe_key = ("CUP", "Codice Locale Progetto", "Codice Univoco submisura")
+    header, rows = read(shared / PLACES)
+    col = {name: i for i, name in enumerate(header)}
+    all_places = list(rows)
     keys = {key(r, col, *place_key) for r in all_places if r[col["COD_ISTAT_COMUNE"]].startswith(CMM_PREFIX)}
+    universe_header, rows = read(shared / UNIVERSE)
+    ucol = {name: i for i, name in enumerate(universe_header)}
+    universe = list(rows)
+    keys |= {
+        key(r, ucol, *universe_key) for r in universe if r[ucol["COD_ISTAT_COMUNE"]].startswith(CMM_PREFIX)
+    }
     write(out / OUT_PLACES, header, [r for r in all_places if key(r, col, *place_key) in keys])
 
     header, rows = read(shared / PROJECTS)
     col = {name: i for i, name in enumerate(header)}
-    write(out / OUT_PROJECTS, header, [r for r in rows if key(r, col, *place_key) in keys])
+    validated = [r for r in rows if key(r, col, *place_key) in keys]
+    write(out / OUT_PROJECTS, header, validated)
+    universe_only = keys - {key(r, col, *place_key) for r in validated}
+    write(
+        out / OUT_UNIVERSE,
+        universe_header,
+        [r for r in universe if key(r, ucol, *universe_key) in universe_only],
+    )
 
     header, rows = read(shared / PAYMENTS)
     col = {name: i for i, name in enumerate(header)}
     pay_key = ("cup", "codice_locale_progetto", "codice_univoco_submisura")
-    write(out / OUT_PAYMENTS, header, [r for r in rows if key(r, col, *pay_key) in keys])
+    write(
+        out / OUT_PAYMENTS,
+        header,
+        [
+            r
+            for r in rows
+            if key(r, col, *pay_key) in keys or not (r[col["cup"]] or r[col["codice_locale_progetto"]])
+        ],
+    )
 
     for source, target in ((FRAME, OUT_FRAME), (MILESTONES, OUT_MILESTONES)):
         header, rows = read(shared / source)

@@ -244,6 +244,18 @@ class PaymentSnapshotFactory(factory.django.DjangoModelFactory):
     paid_pnrr = Decimal("50000.00")
 
 
+class MeasurePaymentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = pnrr.MeasurePayment
+
+    submeasure = factory.SubFactory(SubMeasureFactory)
+    release_date = datetime.date(2025, 3, 31)
+    fin_totale = Decimal("13950000000.00")
+    fin_pnrr = Decimal("13950000000.00")
+    paid_total = Decimal("13950000000.00")
+    paid_pnrr = Decimal("13950000000.00")
+
+
 class ImportRunFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = pnrr.ImportRun

@@ -7,6 +7,7 @@ from decimetro.api.plan import router as plan_router
 from decimetro.api.pnrr import measures_router as pnrr_measures_router
 from decimetro.api.pnrr import projects_router as pnrr_projects_router
 from decimetro.api.pnrr import territory_router as pnrr_territory_router
+from decimetro.api.summary import router as summary_router
 from decimetro.api.territory import router as territory_router
 from decimetro.api.territory_map import router as territory_map_router
 from decimetro.core.credits import CC_BY_4
@@ -32,6 +33,8 @@ api.add_router("/pnrr", pnrr_measures_router, tags=["PNRR"])
 api.add_router("/territory", pnrr_territory_router, tags=["Territorio"])
 # The Web GIS values (one metric per comune and zone): decimetro/api/territory_map.py.
 api.add_router("/territory", territory_map_router, tags=["Territorio"])
+# The territory's headline figures with their definitions and dataset dates: decimetro/api/summary.py.
+api.add_router("/territory", summary_router, tags=["Territorio"])
 api.add_router("/linking", linking_router, tags=["Collegamenti"])
 api.add_router("/monitoring", monitoring_router, tags=["Monitoraggio"])
 api.add_router("/participation", participation_router, tags=["Partecipazione"])

@@ -71,6 +71,7 @@ def area_standing_context(
         unit="€",
         source=PNRR_SOURCE,
         as_of=data.payments_as_of,
+        dates=data.date_groups,
         how_to_read=_(
             "Ogni barra è la parte dell'importo PNRR dei progetti localizzati qui, per missione (%(rule)s)."
         )

@@ -106,6 +106,7 @@ def chart(
     how_to_read: str = "",
     label_header: str = "",
     height: int = 300,
+    dates: Sequence[Any] = (),
 ) -> dict[str, Any]:
     """Everything `web/_chart.html` needs, as a dict of plain values (see the module docstring).
 
@@ -135,6 +136,9 @@ def chart(
         "unit": unit,
         "source": str(source),
         "as_of": as_of,
+        # The release date of each dataset behind the chart (`insights.freshness.DateGroup`s): when given, the
+        # source line states them in place of the single `as_of` date.
+        "dates": list(dates),
         "how_to_read": str(how_to_read),
         "label_header": label_header,
         "height": height,

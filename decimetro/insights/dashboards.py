@@ -8,8 +8,8 @@ app):
     public.views.plan.objective_detail               the view: the objective, then one call
       → insights.dashboards.objective_dashboard       this module: cache, then the context and its charts
           → insights.cache.cached_for_data_version    the per-process cache (production), keyed on the data
-          → insights.freshness.data_as_of             the PNRR "data as of" date (and the banner's copy)
-          → insights.objectives                       confirmed_projects, suggested_links (linking.models)
+          → insights.freshness.dataset_dates          the release date of each dataset (and the banner's copy)
+          → insights.objectives                       confirmed_projects, objective_links (linking.models)
           → insights.figures                          project_set_data (totals, progress, comuni, zones),
                                                       milestones_of_projects (pnrr.models, pnrr.selectors)
               → insights.allocation                   the allocation rule (Python form)
@@ -40,6 +40,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from decimetro.insights import definitions
 from decimetro.insights import figures as dash
 from decimetro.insights import freshness as fresh
 from decimetro.insights import objectives as link_sel
@@ -58,11 +59,7 @@ def _rule_label() -> str:
 
 
 def how_funded() -> str:
-    return _(
-        "Finanziato non vuol dire pagato: il pagato è quello dell'ultimo rilascio dei pagamenti di ogni "
-        "progetto. I progetti in più luoghi contano per la parte attribuita ai comuni del territorio "
-        "(regola: %(rule)s)."
-    ) % {"rule": _rule_label()}
+    return definitions.how_funded()
 
 
 def how_progress() -> str:
@@ -171,16 +168,35 @@ def area_charts(
     }
 
 
-def _freshness(as_of: date | None) -> fresh.Freshness:
-    return fresh.freshness(as_of)
+def _dates(dates: fresh.DatasetDates) -> dict[str, Any]:
+    """The dates of the datasets behind the dashboard's figures (`dates`: the dates line of every figure
+    block; `milestone_dates`: the milestones') and how old the oldest is (the stale-data banner)."""
+    return {
+        "as_of": dates.latest,
+        "dataset_dates": dates,
+        "dates": dates.groups(definitions.DASHBOARD_DATASETS),
+        "milestone_dates": dates.groups(definitions.MILESTONE_DATASETS),
+        "freshness": dates.freshness(definitions.DASHBOARD_DATASETS),
+    }
 
 
 def _cached(parts: tuple[Any, ...], compute: Any) -> dict[str, Any]:
     """A dashboard from the per-process cache (production) or computed; the freshness (which depends on
     today) is set on every request."""
     ctx: dict[str, Any] = cached_for_data_version("dashboard", (*parts, timezone.localdate()), compute)
-    ctx["freshness"] = _freshness(ctx["as_of"])
+    ctx["freshness"] = ctx["dataset_dates"].freshness(definitions.DASHBOARD_DATASETS)
+    ctx["figures"] = definitions.FIGURES  # the labels and definitions of the totals (not cached: lazy texts)
+    _date_charts(ctx)
     return ctx
+
+
+def _date_charts(ctx: dict[str, Any]) -> None:
+    """The charts dated with the dashboard's single "data as of" date (funding and payments of its
+    projects) state the dates of their datasets instead (the dashboard's `dates`). The progress charts keep
+    their own date: the last payments release they plot."""
+    for value in ctx.values():
+        if isinstance(value, dict) and "spec" in value and value["as_of"] == ctx["as_of"]:
+            value["dates"] = ctx["dates"]
 
 
 # Objective --------------------------------------------------------------------------------------------------
@@ -192,7 +208,8 @@ def objective_dashboard(objective: Objective) -> dict[str, Any]:
 
 
 def _objective_dashboard(objective: Objective) -> dict[str, Any]:
-    as_of = fresh.data_as_of()
+    dates = fresh.dataset_dates()
+    as_of = dates.latest
     projects_qs = link_sel.confirmed_projects(objective=objective)
     projects = list(projects_qs)
     data = dash.project_set_data(projects_qs)
@@ -200,13 +217,12 @@ def _objective_dashboard(objective: Objective) -> dict[str, Any]:
     points = data.progress()
     rows = [{"project": p, "amounts": data.amounts[p.pk]} for p in projects]
     return {
-        "as_of": as_of,
-        "freshness": _freshness(as_of),
+        **_dates(dates),
         "rule_label": _rule_label(),
         "how_funded": how_funded(),
         "totals": totals,
         "projects": rows,
-        "suggestions": link_sel.suggested_links(objective=objective),
+        "links": link_sel.objective_links(objective=objective),
         "milestones": dash.milestones_of_projects(projects_qs),
         "progress_chart": progress_chart(
             "objective-progress", points, title=_("Avanzamento dei pagamenti nel tempo")
@@ -283,7 +299,8 @@ def _projects_dashboard(
     prefix: str,
     per_component_progress: bool,
 ) -> dict[str, Any]:
-    as_of = fresh.data_as_of()
+    dates = fresh.dataset_dates()
+    as_of = dates.latest
     data = dash.project_set_data(projects_qs)
     summary = _components_summary(data, components, data.components)
     if per_component_progress:
@@ -295,8 +312,7 @@ def _projects_dashboard(
             )
     overview = link_sel.objectives_overview(objectives=objectives)
     return {
-        "as_of": as_of,
-        "freshness": _freshness(as_of),
+        **_dates(dates),
         "rule_label": _rule_label(),
         "how_funded": how_funded(),
         "totals": data.totals(),

@@ -40,6 +40,7 @@ from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from decimetro.insights import freshness as fresh
 from decimetro.insights.allocation import (
     DEFAULT_ALLOCATION_RULE,
     FLOAT,
@@ -50,13 +51,14 @@ from decimetro.insights.allocation import (
     share_sql,
 )
 from decimetro.insights.cache import cached_for_data_version
+from decimetro.insights.definitions import DASHBOARD_DATASETS, Dataset
 from decimetro.insights.figures import CENT
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
 from decimetro.plan.models import ACTOR_FIELDS, ACTOR_LABELS
 from decimetro.plan.models import Component as PlanComponent
 from decimetro.pnrr.credits import PNRR as PNRR_CREDIT
 from decimetro.pnrr.models import PaymentSnapshot, Place, Project
-from decimetro.pnrr.selectors import MISSION_PATH, latest_payment_release
+from decimetro.pnrr.selectors import MISSION_PATH
 from decimetro.territory.credits import ISTAT as ISTAT_CREDIT
 from decimetro.territory.models import Comune
 
@@ -177,8 +179,14 @@ class MapData:
     territory: AreaValue
     not_attributed: Decimal
     payments_as_of: Any  # date | None
+    dates: Any = None  # insights.freshness.DatasetDates: the release date of each dataset behind the values
     breaks: list[float] = field(default_factory=list)
     zone_breaks: list[float] = field(default_factory=list)
+
+    @property
+    def date_groups(self) -> list[Any]:
+        """The dates line of the values: the release date of each dataset behind them."""
+        return self.dates.groups(DASHBOARD_DATASETS) if self.dates is not None else []
 
     @property
     def metric_label(self) -> str:
@@ -336,7 +344,7 @@ def map_data(
     rule: AllocationRule | str = DEFAULT_ALLOCATION_RULE,
 ) -> MapData:
     """The values of `metric` for every comune and zone of the territory under `filters` and `rule`, with
-    quantile breaks. Three queries (comuni, the aggregate, latest payment release), whatever the number of
+    quantile breaks. Three queries (comuni, the aggregate, the dataset dates), whatever the number of
     comuni and projects; with `DECIMETRO_MAP_CACHE_SECONDS` set (production), one query (the data version)
     when this process has already computed the same state for the same data."""
     if metric not in METRICS:
@@ -354,6 +362,7 @@ def map_data(
 
 def _map_values(f: MapFilters, rule: AllocationRule) -> MapData:
     """The values of every comune and zone (no metric chosen, no breaks yet)."""
+    dates = fresh.dataset_dates()
     comuni = (
         Comune.objects.filter(codice_uts=settings.DECIMETRO_TERRITORY_UTS)
         .select_related("zone")
@@ -428,7 +437,8 @@ def _map_values(f: MapFilters, rule: AllocationRule) -> MapData:
         zones=zone_list,
         territory=territory,
         not_attributed=_money(not_attributed),
-        payments_as_of=latest_payment_release(),
+        payments_as_of=dates.release(Dataset.PAYMENTS),
+        dates=dates,
     )
 
 

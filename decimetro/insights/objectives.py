@@ -1,5 +1,7 @@
-"""Dashboard reads that go through the project ↔ objective links: only CONFIRMED links feed totals, charts,
-rankings and gaps; SUGGESTED links are listed apart ("suggeriti, da confermare") and never counted.
+"""Dashboard reads that go through the project ↔ objective links: only CONFIRMED links (confirmed one by one
+by the staff, or by an approved rule) feed totals, charts, rankings and gaps, and every figure says how many
+of each; SUGGESTED links are never summed and public pages show only how many there are (never which
+projects: they are not reviewed).
 
 Fixed number of queries whatever the number of projects, links, objectives or comuni.
 """
@@ -18,8 +20,6 @@ from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Project
 from decimetro.pnrr.selectors import project_order, projects_for_list
 
-SUGGESTIONS_SHOWN = 20
-
 
 def confirmed_projects(*, objective: Objective) -> QuerySet[Project]:
     """The projects confirmed for this objective, largest PNRR amount first."""
@@ -29,29 +29,78 @@ def confirmed_projects(*, objective: Objective) -> QuerySet[Project]:
     return projects_for_list().filter(pk__in=ids).order_by(*project_order("-amount"))
 
 
+@dataclass(frozen=True)
+class RuleUse:
+    """An approved rule (crosswalk row) as it feeds an objective: its measure, its reason, how many of the
+    objective's confirmed links it made."""
+
+    pk: int
+    measure_code: str
+    measure_name: str
+    reason: str
+    origin: str
+    links: int
+
+
 @dataclass
-class Suggestions:
-    links: list[ProjectObjectiveLink]
-    total: int
+class ObjectiveLinks:
+    """How an objective's confirmed links were made, and how many suggestions wait for review (a count only:
+    which projects are suggested is not public)."""
+
+    confirmed: int = 0  # confirmed links (= confirmed projects), one by one and by rule
+    by_rule: int = 0  # of which confirmed by an approved rule
+    suggested: int = 0  # suggestions in review, never summed
+    rules: list[RuleUse] = field(default_factory=list)
+    rule_of: dict[int, RuleUse] = field(default_factory=dict)  # project pk → the rule that linked it
+
+    @property
+    def one_by_one(self) -> int:
+        return self.confirmed - self.by_rule
 
 
-def suggested_links(*, objective: Objective, limit: int = SUGGESTIONS_SHOWN) -> Suggestions:
-    """The suggested (not yet decided) links of this objective, best score first (at most `limit`), and how
-    many there are. Two queries."""
-    qs = ProjectObjectiveLink.objects.filter(objective=objective, status=LinkStatus.SUGGESTED)
-    links = list(
-        qs.select_related("project__submeasure__measure__component").order_by("-score", "project_id")[:limit]
+def objective_links(*, objective: Objective) -> ObjectiveLinks:
+    """The objective's confirmed links (each with its rule, if a rule made it) and the number of its
+    suggestions. Two queries."""
+    rows = list(
+        ProjectObjectiveLink.objects.filter(objective=objective, status=LinkStatus.CONFIRMED).values_list(
+            "project_id",
+            "rule_id",
+            "rule__measure__code",
+            "rule__measure__name",
+            "rule__note",
+            "rule__origin",
+        )
     )
-    return Suggestions(links=links, total=qs.count())
+    per_rule: dict[int, list[int]] = defaultdict(list)
+    about: dict[int, tuple[str, str, str, str]] = {}
+    for project_id, rule_id, code, name, note, origin in rows:
+        if rule_id is not None:
+            per_rule[rule_id].append(project_id)
+            about[rule_id] = (code, name, note, origin)
+    rules = sorted(
+        (RuleUse(pk, *about[pk], links=len(ps)) for pk, ps in per_rule.items()),
+        key=lambda r: (-r.links, r.measure_code),
+    )
+    by_pk = {r.pk: r for r in rules}
+    suggested = ProjectObjectiveLink.objects.filter(objective=objective, status=LinkStatus.SUGGESTED).count()
+    return ObjectiveLinks(
+        confirmed=len(rows),
+        by_rule=sum(r.links for r in rules),
+        suggested=suggested,
+        rules=rules,
+        rule_of={p: by_pk[rid] for rid, ps in per_rule.items() for p in ps},
+    )
 
 
 @dataclass
 class ObjectiveRow:
-    """An objective with the totals of its confirmed projects."""
+    """An objective with the totals of its confirmed projects and how its links were made."""
 
     objective: Objective
     totals: Totals
-    suggested: int = 0
+    suggested: int = 0  # suggestions in review (a count, never summed)
+    links_confirmed: int = 0  # confirmed links, one by one and by rule
+    links_by_rule: int = 0  # of which by an approved rule
 
     @property
     def has_projects(self) -> bool:
@@ -92,14 +141,21 @@ class ObjectivesOverview:
 
 
 def objectives_overview(*, objectives: Iterable[Objective]) -> ObjectivesOverview:
-    """Per objective: totals of its confirmed projects (territory share, latest payments) and the number of
-    its pending suggestions. `objectives` is fetched once; then five queries in all."""
+    """Per objective: totals of its confirmed projects (territory share, latest payments), how many of its
+    confirmed links a rule made, and the number of its pending suggestions. `objectives` is fetched once;
+    then five queries in all."""
     objective_list = list(objectives)
     ids = [o.pk for o in objective_list]
     links = ProjectObjectiveLink.objects.filter(objective_id__in=ids)
     confirmed: dict[int, set[int]] = defaultdict(set)
-    for oid, pid in links.filter(status=LinkStatus.CONFIRMED).values_list("objective_id", "project_id"):
+    by_rule: dict[int, int] = defaultdict(int)
+    confirmed_rows = links.filter(status=LinkStatus.CONFIRMED).values_list(
+        "objective_id", "project_id", "rule_id"
+    )
+    for oid, pid, rule_id in confirmed_rows:
         confirmed[oid].add(pid)
+        if rule_id is not None:
+            by_rule[oid] += 1
     suggested = dict(
         links.order_by()
         .values_list("objective_id")
@@ -111,7 +167,11 @@ def objectives_overview(*, objectives: Iterable[Objective]) -> ObjectivesOvervie
     )
     rows = [
         ObjectiveRow(
-            objective=o, totals=data.totals(confirmed.get(o.pk, set())), suggested=suggested.get(o.pk, 0)
+            objective=o,
+            totals=data.totals(confirmed.get(o.pk, set())),
+            suggested=suggested.get(o.pk, 0),
+            links_confirmed=len(confirmed.get(o.pk, ())),
+            links_by_rule=by_rule[o.pk],
         )
         for o in objective_list
     ]

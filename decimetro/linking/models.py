@@ -12,8 +12,9 @@ from decimetro.pnrr.models import Measure, Project
 
 class LinkOrigin(models.TextChoices):
     MODEL = "model", _("suggerito dal modello")
-    CROSSWALK = "crosswalk", _("regola dalla misura")
+    CROSSWALK = "crosswalk", _("suggerito dalla corrispondenza della misura")
     STAFF = "staff", _("scelto dal personale")
+    RULE = "rule", _("confermato per regola")
 
 
 class LinkStatus(models.TextChoices):
@@ -37,6 +38,14 @@ class ProjectObjectiveLink(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    rule = models.ForeignKey(
+        "MeasureObjective",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="links",
+        help_text=_("la regola approvata che ha confermato il collegamento (vuoto se deciso dal personale)"),
+    )
 
     class Meta:
         ordering = ["project_id", "-score"]
@@ -51,12 +60,33 @@ class ProjectObjectiveLink(models.Model):
         return f"{self.project_id} → {self.objective_id} ({self.status})"
 
 
+class RuleState(models.TextChoices):
+    PROPOSED = "proposed", _("proposta")
+    APPROVED = "approved", _("approvata")
+    REVOKED = "revoked", _("revocata")
+
+
+class RuleOrigin(models.TextChoices):
+    SETUP = "setup", _("in configurazione iniziale")
+    STAFF = "staff", _("aggiunta dal personale")
+
+
 class MeasureObjective(models.Model):
-    """The staff-editable crosswalk: a PNRR measure serves these objectives (seeds suggestions)."""
+    """The staff-editable crosswalk: a PNRR measure serves this objective, for the reason in `note`.
+    Proposed and approved rows seed suggestions; an approved row is a rule: every project of the measure is
+    linked to the objective (confirmed, origin "rule"); a revoked row does neither (see linking.services)."""
 
     measure = models.ForeignKey(Measure, on_delete=models.CASCADE, related_name="objective_crosswalk")
     objective = models.ForeignKey(Objective, on_delete=models.CASCADE, related_name="measure_crosswalk")
     note = models.CharField(max_length=300, blank=True)
+    state = models.CharField(
+        max_length=10, choices=RuleState.choices, default=RuleState.PROPOSED, db_index=True
+    )
+    origin = models.CharField(max_length=10, choices=RuleOrigin.choices, default=RuleOrigin.STAFF)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["measure_id", "objective_id"]
@@ -76,6 +106,8 @@ class LinkAction(models.TextChoices):
     REJECTED = "rejected", _("respinto")
     CHOSEN = "chosen", _("scelto un altro obiettivo")
     WITHDRAWN = "withdrawn", _("suggerimento superato")
+    RULE = "rule", _("confermato per regola")
+    RULE_GONE = "rule_gone", _("regola revocata")
 
 
 class LinkEvent(models.Model):

@@ -1,8 +1,24 @@
-"""Writes of the linking app: suggestions, staff decisions, the measure → objective crosswalk.
+"""Writes of the linking app: suggestions, staff decisions, the measure → objective crosswalk and its rules.
 
 Every function checks permission first (only the Ente's staff; `by=None` is the system, for commands), runs
 in one transaction and leaves an audit row. Staff decisions (confirmed / rejected) are never overwritten by
 a new round of suggestions; stale suggestions are replaced.
+
+Rules (an approved crosswalk row, `MeasureObjective.state == approved`) and their precedence:
+
+1. An approved row measure → objective links every project of the measure (in the territory, the projects
+   the suggestions cover) to the objective: CONFIRMED, origin "rule", `link.rule` = the row ("confermato per
+   regola"). Present projects when it is approved (`crosswalk_approve`, `crosswalk_load`), future ones at
+   every suggestion run (`links_suggest_all`, `link_suggest_for_project`, `links_apply_rules`).
+2. A decision of the staff on one project always wins: a link confirmed or rejected one by one (or the
+   project moved to another objective) is never changed by a rule, and a decision on a rule link takes it
+   over (`rule` becomes empty, `decided_by` the person): from then on it is a staff decision.
+3. A rule changes only pending suggestions: a SUGGESTED link of the same project and objective becomes the
+   rule's confirmed link.
+4. Revoking (or removing) a rule deletes the links it made that no one decided since (a `rule_gone` event
+   keeps their history) and recomputes those projects' suggestions: the objective may come back as a
+   suggestion, never as a confirmed link. Staff decisions stay, whatever happens to the rule.
+5. Re-imports and new suggestion runs follow 1-4: staff decisions survive them, rule links are re-derived.
 """
 
 from __future__ import annotations
@@ -28,8 +44,11 @@ from decimetro.linking.models import (
     LinkStatus,
     MeasureObjective,
     ProjectObjectiveLink,
+    RuleOrigin,
+    RuleState,
 )
 from decimetro.linking.ranking import ObjectiveIndex, objective_index
+from decimetro.linking.selectors import QueueFilters, links_to_decide
 from decimetro.plan.models import Objective
 from decimetro.plan.selectors import current_edition
 from decimetro.pnrr.models import Measure, Place, Project
@@ -59,6 +78,7 @@ def _link_state(link: ProjectObjectiveLink) -> dict[str, Any]:
         "origin": link.origin,
         "status": link.status,
         "score": link.score,
+        "rule": link.rule_id,
     }
 
 
@@ -99,10 +119,25 @@ def project_text(project: Project) -> str:
 
 
 def crosswalk_map() -> dict[int, set[str]]:
-    """measure pk → objective codes of the crosswalk (one query)."""
+    """measure pk → objective codes of the crosswalk, revoked rows excluded (one query)."""
     out: dict[int, set[str]] = defaultdict(set)
-    for measure_id, code in MeasureObjective.objects.values_list("measure_id", "objective__code"):
+    rows = MeasureObjective.objects.exclude(state=RuleState.REVOKED).values_list(
+        "measure_id", "objective__code"
+    )
+    for measure_id, code in rows:
         out[measure_id].add(code)
+    return out
+
+
+def rules_map() -> dict[int, dict[int, int]]:
+    """measure pk → {objective pk: crosswalk row pk} of the approved rows on the current edition's
+    objectives (one query)."""
+    out: dict[int, dict[int, int]] = defaultdict(dict)
+    rows = MeasureObjective.objects.filter(
+        state=RuleState.APPROVED, objective__edition=current_edition()
+    ).values_list("measure_id", "objective_id", "pk")
+    for measure_id, objective_id, pk in rows:
+        out[measure_id][objective_id] = pk
     return out
 
 
@@ -115,6 +150,8 @@ class SuggestSummary:
     withdrawn: int = 0
     kept_decisions: int = 0
     without_suggestion: int = 0
+    rule_linked: int = 0
+    rule_withdrawn: int = 0
 
     def counts(self) -> dict[str, int]:
         return dict(self.__dict__)
@@ -130,6 +167,7 @@ class _Context:
     index: ObjectiveIndex
     crosswalk: dict[int, set[str]]
     objective_ids: dict[str, int] = field(default_factory=dict)
+    rules: dict[int, dict[int, int]] = field(default_factory=dict)
 
 
 def _context() -> _Context | None:
@@ -138,7 +176,76 @@ def _context() -> _Context | None:
     if index is None or edition is None:
         return None
     ids = dict(Objective.objects.filter(edition=edition).values_list("code", "pk"))
-    return _Context(index=index, crosswalk=crosswalk_map(), objective_ids=ids)
+    return _Context(index=index, crosswalk=crosswalk_map(), objective_ids=ids, rules=rules_map())
+
+
+def _apply_rules(
+    project: Project,
+    rules: dict[int, int],
+    existing: dict[int, ProjectObjectiveLink],
+    summary: SuggestSummary,
+    *,
+    by: User | None,
+    by_label: str,
+    new_links: list[ProjectObjectiveLink],
+    events: list[LinkEvent],
+) -> None:
+    """The rule part of a project's links (module docstring, 1-4). `rules`: objective pk → approved row pk
+    for the project's measure. `existing` (objective pk → link) is updated in place: withdrawn rule links
+    leave it, converted suggestions stay in it as confirmed."""
+    now = timezone.now()
+    for oid, link in list(existing.items()):
+        if link.rule_id is not None and rules.get(oid) != link.rule_id:
+            link.delete()
+            del existing[oid]
+            summary.rule_withdrawn += 1
+            events.append(
+                _event(
+                    project_id=project.pk,
+                    objective_id=oid,
+                    action=LinkAction.RULE_GONE,
+                    origin=LinkOrigin.RULE,
+                    score=link.score,
+                    by=by,
+                    by_label=by_label,
+                )
+            )
+    for oid, rule_id in rules.items():
+        current = existing.get(oid)
+        if current is None:
+            existing[oid] = ProjectObjectiveLink(
+                project=project,
+                objective_id=oid,
+                origin=LinkOrigin.RULE,
+                status=LinkStatus.CONFIRMED,
+                rule_id=rule_id,
+                decided_at=now,
+            )
+            new_links.append(existing[oid])
+            score = None
+        elif current.status == LinkStatus.SUGGESTED:
+            current.origin, current.status, current.rule_id, current.decided_at = (
+                LinkOrigin.RULE,
+                LinkStatus.CONFIRMED,
+                rule_id,
+                now,
+            )
+            current.save(update_fields=["origin", "status", "rule", "decided_at"])
+            score = current.score
+        else:  # already this rule's link, or a staff decision (which wins)
+            continue
+        summary.rule_linked += 1
+        events.append(
+            _event(
+                project_id=project.pk,
+                objective_id=oid,
+                action=LinkAction.RULE,
+                origin=LinkOrigin.RULE,
+                score=score,
+                by=by,
+                by_label=by_label,
+            )
+        )
 
 
 def _suggest_one(
@@ -161,8 +268,18 @@ def _suggest_one(
         limit=SUGGESTIONS_PER_PROJECT,
     )
     existing = {link.objective_id: link for link in project.objective_links.all()}  # type: ignore[attr-defined]
+    _apply_rules(
+        project,
+        ctx.rules.get(measure.pk, {}),
+        existing,
+        summary,
+        by=by,
+        by_label=by_label,
+        new_links=new_links,
+        events=events,
+    )
     decided = {oid for oid, link in existing.items() if link.status != LinkStatus.SUGGESTED}
-    summary.kept_decisions = len(decided)
+    summary.kept_decisions = sum(1 for oid in decided if existing[oid].rule_id is None)
     wanted: dict[int, tuple[str, float]] = {}
     for code, score in ranked:
         oid = ctx.objective_ids.get(code)
@@ -302,6 +419,52 @@ def links_suggest_all(
     return total
 
 
+def links_apply_rules(
+    *, by: User | None, projects: Iterable[Project] | None = None, by_label: str = "linking_rules"
+) -> SuggestSummary:
+    """Only the rule part of `links_suggest_all` (module docstring, 1-4), for the territory's projects (or
+    the given ones): links the projects of approved measures, withdraws the links of rules no longer
+    approved, leaves suggestions and staff decisions alone. Cheap (no ranking); one transaction; one audit
+    row when something changed. Run at set-up after an import, when the suggestions already exist."""
+    _check(by)
+    with transaction.atomic():
+        edition = current_edition()
+        if edition is None:
+            return SuggestSummary()
+        qs = _projects_for_suggest(projects) if projects is not None else territory_projects()
+        total = _apply_rules_to(qs, by=by, by_label=by_label)
+        if total.rule_linked or total.rule_withdrawn:
+            audit_record(
+                by=by,
+                by_label=_label(by, by_label),
+                action="linking.apply_rules",
+                target=edition,
+                before=None,
+                after={
+                    "projects": total.projects,
+                    "linked": total.rule_linked,
+                    "withdrawn": total.rule_withdrawn,
+                },
+            )
+    return total
+
+
+def _rederive(project_ids: Iterable[int], *, by: User | None, by_label: str) -> SuggestSummary:
+    """Recompute the links of these projects (rules, then suggestions), inside the caller's transaction."""
+    total = SuggestSummary()
+    ids = sorted(set(project_ids))
+    ctx = _context()
+    if ctx is None or not ids:
+        return total
+    new_links: list[ProjectObjectiveLink] = []
+    events: list[LinkEvent] = []
+    for project in _projects_for_suggest(None).filter(pk__in=ids).order_by("pk"):
+        total += _suggest_one(project, ctx, by=by, by_label=by_label, new_links=new_links, events=events)
+    ProjectObjectiveLink.objects.bulk_create(new_links, batch_size=1000)
+    LinkEvent.objects.bulk_create(events, batch_size=1000)
+    return total
+
+
 # Staff decisions --------------------------------------------------------------------------------------------
 
 
@@ -311,7 +474,8 @@ def _decide(link: ProjectObjectiveLink, *, by: User, status: str, action: str) -
     locked.status = status
     locked.decided_by = by
     locked.decided_at = timezone.now()
-    locked.save(update_fields=["status", "decided_by", "decided_at"])
+    locked.rule = None  # a decision on one project takes the link over from its rule (module docstring, 2)
+    locked.save(update_fields=["status", "decided_by", "decided_at", "rule"])
     _event(
         project_id=locked.project_id,
         objective_id=locked.objective_id,
@@ -377,8 +541,8 @@ def _link_staff(*, by: User, project_id: int, objective: Objective) -> ProjectOb
             decided_at=now,
         )
     else:
-        other.status, other.decided_by, other.decided_at = LinkStatus.CONFIRMED, by, now
-        other.save(update_fields=["status", "decided_by", "decided_at"])
+        other.status, other.decided_by, other.decided_at, other.rule = LinkStatus.CONFIRMED, by, now, None
+        other.save(update_fields=["status", "decided_by", "decided_at", "rule"])
     _event(
         project_id=project_id,
         objective_id=objective.pk,
@@ -420,7 +584,8 @@ def links_reject_bulk(*, by: User, link_ids: Iterable[int]) -> int:
 def crosswalk_add(
     *, by: User | None, measure: Measure, objective: Objective, note: str = ""
 ) -> MeasureObjective:
-    """Add (or re-note) a measure → objective correspondence."""
+    """Add (or re-note) a measure → objective correspondence. A new row is *proposed* (it seeds suggestions);
+    it links projects only once approved (`crosswalk_approve`)."""
     _check(by)
     note = note.strip()[:300]
     with transaction.atomic():
@@ -429,7 +594,9 @@ def crosswalk_add(
         )
         before = {"measure": measure.code, "objective": objective.code, "note": entry.note} if entry else None
         if entry is None:
-            entry = MeasureObjective.objects.create(measure=measure, objective=objective, note=note)
+            entry = MeasureObjective.objects.create(
+                measure=measure, objective=objective, note=note, origin=RuleOrigin.STAFF
+            )
         elif entry.note != note:
             entry.note = note
             entry.save(update_fields=["note"])
@@ -446,14 +613,111 @@ def crosswalk_add(
     return entry
 
 
+def _entry_state(entry: MeasureObjective) -> dict[str, Any]:
+    return {
+        "measure": entry.measure.code,
+        "objective": entry.objective.code,
+        "note": entry.note,
+        "state": entry.state,
+        "origin": entry.origin,
+    }
+
+
+def _lock_entry(entry: MeasureObjective) -> MeasureObjective:
+    return (
+        MeasureObjective.objects.select_for_update(of=("self",))
+        .select_related("measure", "objective")
+        .get(pk=entry.pk)
+    )
+
+
+def _measure_projects(measure_ids: Iterable[int]) -> Any:
+    """The territory's projects of these measures: the projects a rule links (the ones suggestions cover)."""
+    return territory_projects().filter(submeasure__measure_id__in=list(measure_ids))
+
+
+def _apply_rules_to(projects: Any, *, by: User | None, by_label: str) -> SuggestSummary:
+    """The rule part of the links of these projects, inside the caller's transaction (no ranking)."""
+    total = SuggestSummary()
+    rules = rules_map()
+    new_links: list[ProjectObjectiveLink] = []
+    events: list[LinkEvent] = []
+    for project in _projects_for_suggest(None).filter(pk__in=projects.values("pk")).order_by("pk"):
+        existing = {link.objective_id: link for link in project.objective_links.all()}
+        measure_rules = rules.get(project.submeasure.measure_id, {})
+        if not measure_rules and not any(link.rule_id for link in existing.values()):
+            continue
+        total.projects += 1
+        _apply_rules(
+            project,
+            measure_rules,
+            existing,
+            total,
+            by=by,
+            by_label=by_label,
+            new_links=new_links,
+            events=events,
+        )
+    ProjectObjectiveLink.objects.bulk_create(new_links, batch_size=1000)
+    LinkEvent.objects.bulk_create(events, batch_size=1000)
+    return total
+
+
+def crosswalk_approve(*, by: User, entry: MeasureObjective) -> int:
+    """Ente staff approve a crosswalk row: it becomes a rule and every project of the measure is linked to
+    the objective (confirmed, origin "rule"), except where a staff decision on that project says otherwise
+    (module docstring). Returns the number of links the rule made now; 0 (and no audit row) when the row
+    was already approved."""
+    ensure(by, "link.review")
+    with transaction.atomic():
+        locked = _lock_entry(entry)
+        if locked.state == RuleState.APPROVED:
+            return 0
+        before = _entry_state(locked)
+        locked.state, locked.decided_by, locked.decided_at = RuleState.APPROVED, by, timezone.now()
+        locked.save(update_fields=["state", "decided_by", "decided_at"])
+        summary = _apply_rules_to(_measure_projects([locked.measure_id]), by=by, by_label="")
+        audit_record(
+            by=by,
+            action="linking.crosswalk_approve",
+            target=locked,
+            before=before,
+            after={**_entry_state(locked), "linked": summary.rule_linked},
+        )
+    return summary.rule_linked
+
+
+def crosswalk_revoke(*, by: User, entry: MeasureObjective) -> int:
+    """Ente staff revoke a crosswalk row (approved or proposed): it links nothing and seeds no suggestion.
+    The links the rule made that no one decided since are deleted (a `rule_gone` event each) and those
+    projects' suggestions recomputed; staff decisions stay. Returns the number of links withdrawn; 0 (and no
+    audit row) when the row was already revoked."""
+    ensure(by, "link.review")
+    with transaction.atomic():
+        locked = _lock_entry(entry)
+        if locked.state == RuleState.REVOKED:
+            return 0
+        before = _entry_state(locked)
+        project_ids = list(locked.links.values_list("project_id", flat=True))
+        locked.state, locked.decided_by, locked.decided_at = RuleState.REVOKED, by, timezone.now()
+        locked.save(update_fields=["state", "decided_by", "decided_at"])
+        summary = _rederive(project_ids, by=by, by_label="")
+        audit_record(
+            by=by,
+            action="linking.crosswalk_revoke",
+            target=locked,
+            before=before,
+            after={**_entry_state(locked), "withdrawn": summary.rule_withdrawn},
+        )
+    return summary.rule_withdrawn
+
+
 def crosswalk_remove(*, by: User | None, entry: MeasureObjective) -> None:
+    """Delete a crosswalk row. If it was a rule, its links nobody decided go first, as when revoked (with
+    their history and the projects' suggestions recomputed)."""
     _check(by)
     with transaction.atomic():
-        locked = (
-            MeasureObjective.objects.select_for_update()
-            .select_related("measure", "objective")
-            .get(pk=entry.pk)
-        )
+        locked = _lock_entry(entry)
         audit_record(
             by=by,
             by_label=_label(by, "crosswalk"),
@@ -462,6 +726,11 @@ def crosswalk_remove(*, by: User | None, entry: MeasureObjective) -> None:
             before={"measure": locked.measure.code, "objective": locked.objective.code, "note": locked.note},
             after=None,
         )
+        project_ids = list(locked.links.values_list("project_id", flat=True))
+        if project_ids:
+            locked.state = RuleState.REVOKED
+            locked.save(update_fields=["state"])
+            _rederive(project_ids, by=by, by_label="crosswalk")
         locked.delete()
 
 
@@ -470,42 +739,81 @@ class CrosswalkRow:
     measure: str
     objective: str
     reason: str
+    line: int = field(default=0, compare=False)  # of the entry in the file, for messages
+
+
+_YAML_STR = "tag:yaml.org,2002:str"
+
+
+def _text(node: Any) -> str | None:
+    if isinstance(node, yaml.ScalarNode) and node.tag == _YAML_STR:
+        return str(node.value)
+    return None
 
 
 def read_crosswalk_file(path: Path = CROSSWALK_FILE) -> list[CrosswalkRow]:
-    """The crosswalk file: a mapping measure code → list of {objective, reason}. Errors name file and
-    entry (or line, for a file that is not text). UTF-8, or Windows-1252 when saved by a Windows editor."""
+    """The crosswalk file: a mapping measure code → list of {objective, reason}. Errors name the file, the
+    line and the entry. A measure listed twice, or the same measure → objective twice, is refused (YAML
+    would silently keep the last one): one rule per pair. UTF-8, or Windows-1252 when saved by a Windows
+    editor."""
     name = path.name
     try:
-        data = yaml.safe_load(decode(path.read_bytes(), name=name).text)
+        root = yaml.compose(decode(path.read_bytes(), name=name).text, Loader=yaml.SafeLoader)
     except TableError as exc:
         raise CrosswalkError(str(exc)) from exc
     except (OSError, yaml.YAMLError) as exc:
         raise CrosswalkError(f"{name}: file illeggibile ({exc})") from exc
-    if not isinstance(data, dict):
+    if not isinstance(root, yaml.MappingNode):
         raise CrosswalkError(f"{name}: atteso un elenco 'codice misura: [obiettivi]'")
     rows: list[CrosswalkRow] = []
-    for measure, entries in data.items():
-        where = f"{name}, misura {measure}"
-        if not isinstance(measure, str) or not isinstance(entries, list) or not entries:
+    measure_lines: dict[str, int] = {}
+    pair_lines: dict[tuple[str, str], int] = {}
+    for key, entries in root.value:
+        line = key.start_mark.line + 1
+        measure = _text(key)
+        where = f"{name}, riga {line}, misura {key.value}"
+        if measure is None or not isinstance(entries, yaml.SequenceNode) or not entries.value:
             raise CrosswalkError(f"{where}: attesa una lista non vuota di obiettivi")
-        for i, entry in enumerate(entries, start=1):
-            if not isinstance(entry, dict) or set(entry) != {"objective", "reason"}:
-                raise CrosswalkError(f"{where}, voce {i}: attese le chiavi 'objective' e 'reason'")
-            objective, reason = entry["objective"], entry["reason"]
-            if not isinstance(objective, str) or not isinstance(reason, str) or not reason.strip():
+        measure = measure.strip().upper()
+        if measure in measure_lines:
+            raise CrosswalkError(
+                f"{where}: misura ripetuta (già alla riga {measure_lines[measure]}); "
+                "elencare i suoi obiettivi una volta sola"
+            )
+        measure_lines[measure] = line
+        for i, entry in enumerate(entries.value, start=1):
+            here = f"{name}, riga {entry.start_mark.line + 1}, misura {measure}, voce {i}"
+            keys = [_text(k) for k, _ in entry.value] if isinstance(entry, yaml.MappingNode) else []
+            if sorted(k or "" for k in keys) != ["objective", "reason"]:
+                raise CrosswalkError(f"{here}: attese le chiavi 'objective' e 'reason'")
+            values = {_text(k): _text(v) for k, v in entry.value}
+            objective, reason = values["objective"], values["reason"]
+            if not objective or not objective.strip() or not reason or not reason.strip():
+                raise CrosswalkError(f"{here}: obiettivo e motivazione devono essere testo non vuoto")
+            objective = objective.strip().upper()
+            pair = (measure, objective)
+            if pair in pair_lines:
                 raise CrosswalkError(
-                    f"{where}, voce {i}: obiettivo e motivazione devono essere testo non vuoto"
+                    f"{here}: la corrispondenza {measure} → {objective} è ripetuta (già alla riga "
+                    f"{pair_lines[pair]}); una sola regola per misura e obiettivo"
                 )
-            rows.append(CrosswalkRow(measure.strip().upper(), objective.strip().upper(), reason.strip()))
+            pair_lines[pair] = entry.start_mark.line + 1
+            rows.append(CrosswalkRow(measure, objective, reason.strip(), line=entry.start_mark.line + 1))
     return rows
 
 
 def crosswalk_load(
-    *, by: User | None = None, path: Path = CROSSWALK_FILE, by_label: str = "crosswalk_load"
+    *,
+    by: User | None = None,
+    path: Path = CROSSWALK_FILE,
+    by_label: str = "crosswalk_load",
+    approve: bool = True,
 ) -> dict[str, int]:
-    """Load the crosswalk file: adds missing rows, updates notes, never removes rows (staff edits stay).
-    Idempotent; all or nothing; unknown measure or objective codes are errors naming file and entry."""
+    """Load the crosswalk file (at set-up: the bundled one). Adds missing rows and updates notes; with
+    `approve` (the default) its rows are approved as rules "in configurazione iniziale" and the projects of
+    their measures linked (module docstring). A row the staff already approved or revoked keeps its state
+    (a revocation survives a reload); rows are never removed. Idempotent; all or nothing: the whole file is
+    checked first, and an unknown measure or objective is an error naming the line."""
     _check(by)
     rows = read_crosswalk_file(path)
     edition = current_edition()
@@ -516,30 +824,50 @@ def crosswalk_load(
         o.code: o for o in Objective.objects.filter(edition=edition, code__in={r.objective for r in rows})
     }
     for row in rows:
+        where = f"{path.name}, riga {row.line}, misura {row.measure}"
         if row.measure not in measures:
-            raise CrosswalkError(f"{path.name}, misura {row.measure}: codice misura sconosciuto")
+            raise CrosswalkError(f"{where}: codice misura sconosciuto")
         if row.objective not in objectives:
-            raise CrosswalkError(f"{path.name}, misura {row.measure}: obiettivo {row.objective} sconosciuto")
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+            raise CrosswalkError(f"{where}: obiettivo {row.objective} sconosciuto")
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "approved": 0, "linked": 0}
     with transaction.atomic():
         existing = {
             (e.measure_id, e.objective_id): e
-            for e in MeasureObjective.objects.filter(measure__in=measures.values())
+            for e in MeasureObjective.objects.select_for_update().filter(measure__in=measures.values())
         }
+        now = timezone.now()
+        approved_measures: set[int] = set()
         for row in rows:
             measure, objective = measures[row.measure], objectives[row.objective]
             entry = existing.get((measure.pk, objective.pk))
             note = row.reason[:300]
             if entry is None:
-                entry = MeasureObjective.objects.create(measure=measure, objective=objective, note=note)
+                entry = MeasureObjective(
+                    measure=measure, objective=objective, note=note, origin=RuleOrigin.SETUP
+                )
                 existing[(measure.pk, objective.pk)] = entry
                 counts["created"] += 1
-            elif entry.note != note:
-                entry.note = note
-                entry.save(update_fields=["note"])
-                counts["updated"] += 1
             else:
-                counts["unchanged"] += 1
+                fresh = approve and entry.state == RuleState.PROPOSED and entry.decided_at is None
+                if entry.note == note and not fresh:
+                    counts["unchanged"] += 1
+                    continue
+                entry.note = note
+                counts["updated"] += 1
+            if approve and entry.decided_at is None:
+                entry.state, entry.origin, entry.decided_by, entry.decided_at = (
+                    RuleState.APPROVED,
+                    RuleOrigin.SETUP,
+                    by,
+                    now,
+                )
+                counts["approved"] += 1
+                approved_measures.add(measure.pk)
+            entry.save()
+        if approved_measures:
+            counts["linked"] = _apply_rules_to(
+                _measure_projects(approved_measures), by=by, by_label=by_label
+            ).rule_linked
         if counts["created"] or counts["updated"]:
             audit_record(
                 by=by,
@@ -550,3 +878,43 @@ def crosswalk_load(
                 after={"file": path.name, **counts},
             )
     return counts
+
+
+# Decisions on everything the queue's filters select ---------------------------------------------------------
+
+
+class QueueChanged(ValueError):
+    """The links matching the filters are not as many as the person confirming was shown: nothing changed."""
+
+    def __init__(self, expected: int, found: int) -> None:
+        super().__init__(f"attesi {expected} collegamenti, trovati {found}")
+        self.expected, self.found = expected, found
+
+
+MATCHING_DECISIONS: dict[str, Callable[..., ProjectObjectiveLink]] = {
+    "confirm": link_confirm,
+    "reject": link_reject,
+}
+
+
+def links_decide_matching(
+    *, by: User, filters: QueueFilters, decision: str, expected: int | None = None
+) -> int:
+    """Confirm or reject every link the queue's filters select (`decision` "confirm" or "reject"), in one
+    transaction, all or nothing. Links already in the decided status are left alone (no event, no audit);
+    every other link goes through `link_confirm` / `link_reject`, so each leaves its LinkEvent and audit row
+    exactly as a decision taken one by one. `expected` is the number the person was shown: when the links
+    matching now are not as many, `QueueChanged` is raised and nothing changes. Returns how many were
+    decided."""
+    ensure(by, "link.review")
+    decide = MATCHING_DECISIONS.get(decision)
+    if decide is None:
+        raise ValueError(f"decisione sconosciuta: {decision}")
+    target = LinkStatus.CONFIRMED if decision == "confirm" else LinkStatus.REJECTED
+    with transaction.atomic():
+        links = list(links_to_decide(filters, target).select_related("objective").order_by("pk"))
+        if expected is not None and len(links) != expected:
+            raise QueueChanged(expected, len(links))
+        for link in links:
+            decide(by=by, link=link)
+    return len(links)

@@ -22,6 +22,7 @@ from decimetro.pnrr.bulk import Outcome, Progress
 from decimetro.pnrr.models import (
     ImplementingBody,
     Measure,
+    MeasurePayment,
     Milestone,
     PaymentSnapshot,
     Place,
@@ -101,7 +102,9 @@ def _place_key(row: PlaceRow) -> Hashable:
     )
 
 
-def _payment_key(row: payments.PaymentRow) -> Hashable:
+def _payment_key(row: payments.PaymentRow | payments.MeasurePaymentRow) -> Hashable:
+    if isinstance(row, payments.MeasurePaymentRow):  # no CUP: never the key of a project's row
+        return ("", "", row.structure.submeasure_code, row.extracted_on)
     return (row.cup, row.local_code, row.structure.submeasure_code, row.extracted_on)
 
 
@@ -502,28 +505,82 @@ def _write_places(
 
 
 def _write_payments(
-    rows: list[payments.PaymentRow], *, progress: Progress | None = None, **_: Any
+    rows: list[payments.PaymentRow | payments.MeasurePaymentRow],
+    *,
+    progress: Progress | None = None,
+    **_: Any,
 ) -> tuple[Outcome, dict[str, int]]:
-    """One snapshot per project per release date: the same release twice changes nothing."""
-    project_pks, sub_pks, extra = _ensure_projects(rows, provenance=Provenance.UNIVERSE)
-    amounts = itemgetter(*PAYMENT_FIELDS)
-    wanted = {
-        (project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]], r.extracted_on): amounts(
-            r.amounts
+    """One snapshot per project per release date: the same release twice changes nothing. Rows with no
+    project (measure-level payments) go to `MeasurePayment`, one per sub-measure per release date; they are
+    counted with the others and, apart, as `pagamenti_a_livello_di_misura`."""
+    project_rows = [r for r in rows if isinstance(r, payments.PaymentRow)]
+    measure_rows = [r for r in rows if isinstance(r, payments.MeasurePaymentRow)]
+    outcome = Outcome()
+    extra: dict[str, int] = {}
+    if project_rows:
+        project_pks, sub_pks, extra = _ensure_projects(project_rows, provenance=Provenance.UNIVERSE)
+        amounts = itemgetter(*PAYMENT_FIELDS)
+        wanted = {
+            (project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]], r.extracted_on): amounts(
+                r.amounts
+            )
+            for r in project_rows
+        }
+        dates = {r.extracted_on for r in project_rows}
+        outcome, _existing = bulk.upsert(
+            PaymentSnapshot,
+            key_fields=["project_id", "release_date"],
+            fields=PAYMENT_FIELDS,
+            wanted=wanted,
+            existing=PaymentSnapshot.objects.filter(release_date__in=dates),
+            progress=progress,
+            phase="pagamenti",
         )
-        for r in rows
-    }
-    dates = {r.extracted_on for r in rows}
+        funded = _fund_universe_projects(set(project_pks.values()))
+        if funded:
+            extra["progetti_universo_finanziati_dai_pagamenti"] = funded
+    if measure_rows:
+        measure_outcome = _write_measure_payments(measure_rows)
+        outcome.inserted += measure_outcome.inserted
+        outcome.updated += measure_outcome.updated
+        outcome.unchanged += measure_outcome.unchanged
+        extra["pagamenti_a_livello_di_misura"] = len(measure_rows)
+    return outcome, extra
+
+
+def _fund_universe_projects(pks: set[int]) -> int:
+    """A project known only from the universe (no validated row) has no funding of its own: it takes the
+    funding (totale, PNRR) of its latest payments snapshot, so that what it was paid is measured against what
+    it was granted. Validated projects keep the funding of the projects file. Returns how many changed."""
+    latest: dict[tuple[int], tuple[Any, Any]] = {}
+    snapshots = PaymentSnapshot.objects.filter(project__provenance=Provenance.UNIVERSE).order_by(
+        "project_id", "release_date"
+    )
+    for pid, fin, pnrr in snapshots.values_list("project_id", "fin_totale", "fin_pnrr").iterator(5000):
+        if pid in pks:
+            latest[(pid,)] = (fin, pnrr)
     outcome, _existing = bulk.upsert(
-        PaymentSnapshot,
-        key_fields=["project_id", "release_date"],
+        Project,
+        key_fields=["id"],
+        fields=["fin_totale", "fin_pnrr"],
+        wanted=latest,
+        existing=Project.objects.filter(provenance=Provenance.UNIVERSE),
+    )
+    return outcome.updated
+
+
+def _write_measure_payments(rows: list[payments.MeasurePaymentRow]) -> Outcome:
+    sub_pks = _ensure_structure(r.structure for r in rows)
+    amounts = itemgetter(*PAYMENT_FIELDS)
+    wanted = {(sub_pks[r.structure.submeasure_code], r.extracted_on): amounts(r.amounts) for r in rows}
+    outcome, _existing = bulk.upsert(
+        MeasurePayment,
+        key_fields=["submeasure_id", "release_date"],
         fields=PAYMENT_FIELDS,
         wanted=wanted,
-        existing=PaymentSnapshot.objects.filter(release_date__in=dates),
-        progress=progress,
-        phase="pagamenti",
+        existing=MeasurePayment.objects.filter(release_date__in={r.extracted_on for r in rows}),
     )
-    return outcome, extra
+    return outcome
 
 
 def _write_lombardia(

@@ -154,7 +154,8 @@ class Project(models.Model):
     """A PNRR project as Italia Domani keys it: CUP + Codice Locale Progetto + Codice Univoco Submisura.
 
     Projects met only in the universe places or in the payments file have `provenance=universe` and no title;
-    a validated projects file fills them in and marks them validated."""
+    their funding (totale, PNRR) is that of their latest payments snapshot, if any. A validated projects file
+    fills them in and marks them validated."""
 
     cup = models.CharField("CUP", max_length=15)  # indexed by the unique key, which starts with it
     local_code = models.CharField(_("codice locale progetto"), max_length=100, blank=True)
@@ -282,12 +283,9 @@ class Place(models.Model):
         return f"{self.province_name} ({self.comune_name or 'intera provincia'})"
 
 
-class PaymentSnapshot(models.Model):
-    """Payments of one project as of one release (`data_di_estrazione`) of the payments file."""
+class PaymentAmounts(models.Model):
+    """The amount columns of a row of the payments file (finanziamento, pagamenti by source)."""
 
-    # Indexed by the unique key, which starts with it.
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments", db_index=False)
-    release_date = models.DateField(_("data di estrazione"))
     fin_totale = money("finanziamento totale")
     fin_pnrr = money("finanziamento PNRR")
     paid_total = money("pagamenti totali")
@@ -307,6 +305,23 @@ class PaymentSnapshot(models.Model):
     paid_altri_fondi = money("pagamenti altri fondi")
 
     class Meta:
+        abstract = True
+
+    @property
+    def paid_share(self) -> float | None:
+        if self.paid_total is None or not self.fin_totale:
+            return None
+        return float(self.paid_total / self.fin_totale)
+
+
+class PaymentSnapshot(PaymentAmounts):
+    """Payments of one project as of one release (`data_di_estrazione`) of the payments file."""
+
+    # Indexed by the unique key, which starts with it.
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="payments", db_index=False)
+    release_date = models.DateField(_("data di estrazione"))
+
+    class Meta:
         ordering = ["project_id", "release_date"]
         constraints = [
             models.UniqueConstraint(fields=["project", "release_date"], name="pnrr_payment_project_release"),
@@ -317,11 +332,31 @@ class PaymentSnapshot(models.Model):
     def __str__(self) -> str:
         return f"{self.project.cup} {self.release_date}"
 
-    @property
-    def paid_share(self) -> float | None:
-        if self.paid_total is None or not self.fin_totale:
-            return None
-        return float(self.paid_total / self.fin_totale)
+
+class MeasurePayment(PaymentAmounts):
+    """Payments made at the level of a measure, with no project (a row of the payments file with no CUP): the
+    tax-credit measures, Ecobonus (M2C3I2.01) and Transizione 4.0 (M1C2I1.01), as of one release. Keyed as
+    the source writes them, by sub-measure; they belong to the measure and to national totals, never to a
+    comune."""
+
+    # Indexed by the unique key, which starts with it.
+    submeasure = models.ForeignKey(
+        SubMeasure, on_delete=models.PROTECT, related_name="measure_payments", db_index=False
+    )
+    release_date = models.DateField(_("data di estrazione"))
+
+    class Meta:
+        ordering = ["submeasure_id", "release_date"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submeasure", "release_date"], name="pnrr_measure_payment_submeasure_release"
+            ),
+        ]
+        verbose_name = _("pagamenti a livello di misura")
+        verbose_name_plural = _("pagamenti a livello di misura")
+
+    def __str__(self) -> str:
+        return f"{self.submeasure.code} {self.release_date}"
 
 
 class ImportRun(models.Model):

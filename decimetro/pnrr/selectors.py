@@ -21,6 +21,7 @@ from decimetro.pnrr.models import (
     ImplementingBody,
     ImportRun,
     Measure,
+    MeasurePayment,
     Milestone,
     PaymentSnapshot,
     Place,
@@ -113,6 +114,45 @@ def milestones_for_measure(*, measure: Measure) -> QuerySet[Milestone]:
     """Its milestones and targets, by due date (a milestone shared by several sub-measures appears once)."""
     ids = Milestone.objects.filter(submeasures__measure=measure).values("pk")
     return Milestone.objects.filter(pk__in=ids).order_by("year", "quarter", "code")
+
+
+def measure_payments(*, measure: Measure) -> list[MeasurePayment]:
+    """The payments made at the level of `measure`, with no project (its rows of the payments file with no
+    CUP), newest release first, then by sub-measure. National figures: never attributed to a comune."""
+    return list(
+        MeasurePayment.objects.filter(submeasure__measure=measure)
+        .select_related("submeasure")
+        .order_by("-release_date", "submeasure__code")
+    )
+
+
+@dataclass(frozen=True)
+class MeasurePaymentTotals:
+    """The measure-level payments of a measure at its latest release (summed over its sub-measures)."""
+
+    release_date: Any
+    fin_totale: Decimal
+    paid_total: Decimal
+    paid_pnrr: Decimal
+
+    @property
+    def paid_share(self) -> float | None:
+        return round(float(self.paid_total / self.fin_totale * 100), 1) if self.fin_totale else None
+
+
+def measure_payment_totals(rows: list[MeasurePayment]) -> MeasurePaymentTotals | None:
+    """The totals of `rows` (from `measure_payments`) at their latest release, or None without rows."""
+    if not rows:
+        return None
+    latest = max(r.release_date for r in rows)
+    current = [r for r in rows if r.release_date == latest]
+    zero = Decimal(0)
+    return MeasurePaymentTotals(
+        release_date=latest,
+        fin_totale=sum((r.fin_totale or zero for r in current), zero),
+        paid_total=sum((r.paid_total or zero for r in current), zero),
+        paid_pnrr=sum((r.paid_pnrr or zero for r in current), zero),
+    )
 
 
 def missions() -> QuerySet[PnrrMission]:

@@ -40,6 +40,7 @@ BUNDLED_FILES = [
     DATA_DIR / "milestone_target_programmazione_2025.csv.gz",
     DATA_DIR / "progetti_validati_cmm_2023-02.csv.gz",
     DATA_DIR / "localizzazioni_validate_cmm_2023-02.csv.gz",
+    DATA_DIR / "localizzazioni_universo_cmm_2023-03.csv.gz",
     DATA_DIR / "pagamenti_di_progetto_cmm_2025-03.csv.gz",
 ]
 

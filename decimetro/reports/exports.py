@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _t
 
 from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.insights import map as sm
+from decimetro.insights.lists import project_progress, projects_with_progress
 from decimetro.monitoring.status import plain_decimal
 from decimetro.participation import selectors_dup as dup_sel
 from decimetro.participation.credits import DUP
@@ -52,6 +53,12 @@ PROJECTS_CSV_HEADER = [
     "comuni_istat",
     "luoghi",
     "data_aggiornamento",
+    # Added at the end (users' scripts read the columns above by position): the latest payments and the plan.
+    "pagato_totale",
+    "data_pagamenti",
+    "pagato_sul_finanziato_pct",
+    "obiettivi_piano",
+    "provenienza_descrizione",
 ]
 
 
@@ -61,6 +68,7 @@ def project_rows(projects: Iterable[Project]) -> Iterator[Row]:
         measure = p.submeasure.measure
         body = p.implementing_body
         places = getattr(p, "list_places", [])
+        progress = project_progress(p)
         yield [
             p.cup,
             p.local_code,
@@ -77,13 +85,19 @@ def project_rows(projects: Iterable[Project]) -> Iterator[Row]:
             " ".join(pl.istat_code for pl in places if pl.istat_code),
             "; ".join(pl.label for pl in places),
             p.updated_on,
+            progress.paid,
+            getattr(p, "latest_release", None),
+            progress.progress_pct,
+            " ".join(progress.objectives),
+            progress.provenance,
         ]
 
 
 def projects_csv(projects: QuerySet[Project]) -> HttpResponse | StreamingHttpResponse:
     """The filtered set as CSV, first line the credit. Streamed in chunks of 2000 projects, each with its
-    places prefetched."""
-    rows = pnrr_sel.with_list_places(projects).iterator(chunk_size=2000)
+    places and confirmed objectives prefetched and its latest payments annotated
+    (`insights.lists.projects_with_progress`)."""
+    rows = projects_with_progress(pnrr_sel.with_list_places(projects)).iterator(chunk_size=2000)
     return csv_response(project_rows(rows), filename="progetti_pnrr.csv", credit=str(PNRR), stream=True)
 
 

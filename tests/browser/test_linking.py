@@ -56,3 +56,22 @@ def test_queue_bulk_reject_and_crosswalk_page(page, live_server, linked, staff_u
     page.locator("#choose-other button[type=submit]").click()
     page.wait_for_url("**/gestione/collegamenti/**")
     assert ProjectObjectiveLink.objects.get(project=linked.tram, objective__code="M3.7").status == "confirmed"
+
+
+def test_queue_keyboard_decision_moves_focus_and_updates_counters(page, live_server, linked, staff_user):
+    """Enter on a row's "Conferma" decides it with htmx; focus goes to the next row's first button and the
+    counters reload (one less in attesa, one more confermato)."""
+    login(page, live_server, staff_user)
+    page.goto(f"{live_server.url}/gestione/collegamenti/?ordine=punteggio")
+    rows = page.locator("#queue tbody tr")
+    first_id, second_id = rows.nth(0).get_attribute("id"), rows.nth(1).get_attribute("id")
+    assert page.locator("#count-suggested").inner_text() == "9"
+    page.locator(f"#{first_id} button[value=conferma]").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_selector(f"#{first_id} .badge.bg-success")
+    page.wait_for_function("document.getElementById('count-suggested').textContent.trim() === '8'")
+    assert page.locator("#count-confirmed").inner_text() == "1"
+    focused = page.evaluate("[document.activeElement.closest('tr')?.id, document.activeElement.value]")
+    assert focused == [second_id, "conferma"]  # Enter again decides the next row
+    assert_accessible(page)
+    assert not page.js_errors, page.js_errors

@@ -9,6 +9,7 @@ PROJECTS = FIXTURES / "progetti_validati.csv.gz"
 PLACES = FIXTURES / "localizzazioni_validate.csv"
 UNIVERSE = FIXTURES / "localizzazioni_universo.csv.gz"
 PAYMENTS = FIXTURES / "pagamenti.csv.gz"
+MEASURE_PAYMENTS = FIXTURES / "pagamenti_livello_misura.csv"  # the two rows with no CUP of the national file
 FRAME = FIXTURES / "quadro_finanziario.csv"
 MILESTONES = FIXTURES / "milestone_target.csv"
 LOMBARDIA = FIXTURES / "lombardia_localizzati.csv.gz"

@@ -6,15 +6,18 @@ from __future__ import annotations
 import csv
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from decimetro.core.models import AuditEntry
+from decimetro.insights import figures
 from decimetro.pnrr.models import (
     ImplementingBody,
     ImportRun,
     Measure,
+    MeasurePayment,
     Milestone,
     PaymentSnapshot,
     Place,
@@ -23,9 +26,11 @@ from decimetro.pnrr.models import (
     SubMeasure,
 )
 from decimetro.pnrr.services import ImportRejected, pnrr_import_file
+from decimetro.territory.models import Comune
 from tests.pnrr.conftest import (
     FRAME,
     LOMBARDIA,
+    MEASURE_PAYMENTS,
     MILESTONES,
     PAYMENTS,
     PLACES,
@@ -37,6 +42,10 @@ from tests.pnrr.conftest import (
 )
 
 pytestmark = pytest.mark.django_db
+
+NATIONAL_PAYMENTS = (
+    Path(__file__).resolve().parents[3] / "shared/data/pnrr/pagamenti_di_progetto_2025-03.csv.gz"
+)
 
 ALL = [FRAME, MILESTONES, PROJECTS, PLACES, PAYMENTS, UNIVERSE]
 
@@ -204,6 +213,117 @@ def test_payments_of_unknown_projects_create_universe_stubs_later_validated():
     project = Project.objects.get(cup=cup, local_code=rows[0][header.index("codice_locale_progetto")])
     assert project.provenance == Provenance.VALIDATED and project.title
     assert project.payments.count() == 1
+
+
+def with_measure_rows(tmp_path, name: str = "pagamenti_nazionali.csv.gz") -> tuple[int, object]:
+    """The payments fixture plus the two measure-level rows (no CUP) of the national file."""
+    header, rows = read_rows(PAYMENTS)
+    _header, measure_rows = read_rows(MEASURE_PAYMENTS)
+    return len(rows), write_rows(tmp_path / name, header, [*rows, *measure_rows])
+
+
+def test_measure_level_payments_are_payments_of_their_measure_and_nothing_is_rejected(tmp_path):
+    n, path = with_measure_rows(tmp_path)
+    summary = pnrr_import_file(path=path)
+    assert (summary.status, summary.rejected, summary.rows_read, summary.inserted) == ("ok", 0, n + 2, n + 2)
+    assert summary.extra["pagamenti_a_livello_di_misura"] == 2
+    run = ImportRun.objects.get()
+    assert (run.status, run.rejected, run.message) == (ImportRun.Status.OK, 0, "")
+    stored = {
+        (mp.submeasure.measure.code, mp.release_date.isoformat()): (mp.fin_pnrr, mp.paid_total, mp.paid_pnrr)
+        for mp in MeasurePayment.objects.select_related("submeasure__measure")
+    }
+    assert stored == {
+        ("M2C3I2.01", "2025-03-31"): (Decimal("13950000000.00"),) * 3,
+        ("M1C2I1.01", "2025-03-31"): (Decimal("13381000000.00"),) * 3,
+    }
+    # No project, no place: the payments file's projects only.
+    assert PaymentSnapshot.objects.count() == n
+    assert not Project.objects.filter(cup="").exists()
+    assert Project.objects.count() == len({(r[2], r[3], r[0]) for r in read_rows(PAYMENTS)[1]})
+    assert (
+        SubMeasure.objects.get(code="M2C3I2.01.00").name
+        == "Rafforzamento dell'Ecobonus per l'efficienza energetica"
+    )
+    again = pnrr_import_file(path=path)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, n + 2)
+    assert MeasurePayment.objects.count() == 2
+
+
+def test_measure_level_payments_of_a_new_release_make_a_new_row_and_a_corrected_one_is_updated(tmp_path):
+    header, rows = read_rows(MEASURE_PAYMENTS)
+    pnrr_import_file(path=MEASURE_PAYMENTS)
+    later = [list(r) for r in rows]
+    for r in later:
+        r[header.index("data_di_estrazione")] = "2025-06-30"
+    pnrr_import_file(path=write_rows(tmp_path / "giugno.csv", header, later))
+    assert MeasurePayment.objects.count() == 4
+    later[0][header.index("pagamenti_totali")] = "14000000000.00"
+    summary = pnrr_import_file(path=write_rows(tmp_path / "giugno_v2.csv", header, later))
+    assert (summary.inserted, summary.updated, summary.unchanged) == (0, 1, 1)
+    ecobonus = MeasurePayment.objects.filter(submeasure__code="M2C3I2.01.00").order_by("release_date")
+    assert [p.paid_total for p in ecobonus] == [Decimal("13950000000.00"), Decimal("14000000000.00")]
+
+
+def test_measure_level_payments_leave_the_territory_figures_unchanged(territory, tmp_path):
+    for path in (PROJECTS, PLACES, PAYMENTS):
+        pnrr_import_file(path=path)
+
+    def territory_figures() -> tuple:
+        located = Project.objects.filter(places__comune__isnull=False).distinct()
+        return (
+            figures.area_totals(comuni=Comune.objects.all(), rule="equal"),
+            figures.project_set_data(located).totals(),
+        )
+
+    before = territory_figures()
+    _n, path = with_measure_rows(tmp_path)
+    pnrr_import_file(path=path)
+    assert MeasurePayment.objects.count() == 2
+    assert territory_figures() == before
+
+
+@pytest.mark.skipif(not NATIONAL_PAYMENTS.exists(), reason="national payments file not available")
+def test_the_national_payments_file_imports_with_no_rejected_row():
+    summary = pnrr_import_file(path=NATIONAL_PAYMENTS)
+    assert (summary.status, summary.rejected) == ("ok", 0)
+    assert summary.extra["pagamenti_a_livello_di_misura"] == 2
+    assert dict(MeasurePayment.objects.values_list("submeasure__measure__code", "paid_total")) == {
+        "M2C3I2.01": Decimal("13950000000.00"),
+        "M1C2I1.01": Decimal("13381000000.00"),
+    }
+    assert PaymentSnapshot.objects.count() == summary.rows_read - 2
+
+
+def test_universe_projects_take_their_funding_from_their_latest_payments_validated_ones_keep_theirs(tmp_path):
+    header, rows = read_rows(PAYMENTS)
+    col = {n: i for i, n in enumerate(header)}
+    first = rows[0]
+    key = {"cup": first[col["cup"]], "local_code": first[col["codice_locale_progetto"]]}
+    summary = pnrr_import_file(path=PAYMENTS)
+    assert summary.extra["progetti_universo_finanziati_dai_pagamenti"] == len(rows)
+    stub = Project.objects.get(**key)
+    assert (stub.provenance, stub.fin_totale, stub.fin_pnrr) == (
+        Provenance.UNIVERSE,
+        Decimal(first[col["finanziamento_totale"]]),
+        Decimal(first[col["finanziamento_pnrr"]]),
+    )
+    later = [list(r) for r in rows]
+    for r in later:
+        r[col["data_di_estrazione"]] = "2025-06-30"
+    later[0][col["finanziamento_totale"]] = "999.00"
+    pnrr_import_file(path=write_rows(tmp_path / "giugno.csv.gz", header, later))
+    assert Project.objects.get(**key).fin_totale == Decimal("999.00")  # the latest release
+    assert "progetti_universo_finanziati_dai_pagamenti" not in pnrr_import_file(path=PAYMENTS).extra
+    assert Project.objects.get(**key).fin_totale == Decimal("999.00")  # an older release changes nothing
+    pnrr_import_file(path=PROJECTS)
+    p_header, p_rows = read_rows(PROJECTS)
+    source = next(r for r in p_rows if r[p_header.index("CUP")] == key["cup"])
+    validated = Project.objects.get(**key)
+    assert validated.provenance == Provenance.VALIDATED
+    assert validated.fin_totale == Decimal(source[p_header.index("Finanziamento Totale")])
+    pnrr_import_file(path=write_rows(tmp_path / "giugno_bis.csv.gz", header, later))
+    assert Project.objects.get(**key).fin_totale == validated.fin_totale  # payments never overwrite it
 
 
 def test_places_link_comuni_of_the_territory_and_keep_national_rows(territory):

@@ -14,7 +14,9 @@ from decimetro.insights import figures
 from decimetro.insights.figures import AllocationRule
 from decimetro.pnrr import selectors
 from decimetro.pnrr.models import (
+    ImportRun,
     Measure,
+    MeasurePayment,
     Place,
     PnrrComponent,
     PnrrMission,
@@ -159,28 +161,55 @@ def test_measures_list_frame_totals_and_milestones():
     assert codes.count("M1C1-10") == 1 and shared.milestone_count == len(codes)
 
 
+def bundled(name: str) -> list[dict[str, str]]:
+    path = next(p for p in BUNDLED_FILES if p.name.startswith(name))
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
 def test_bundled_extract_totals_reconcile_with_the_source_to_the_cent(territory):
-    """Sum of Finanziamento PNRR of the projects located in CMM: the extract CSV vs the database."""
+    """Sum of Finanziamento PNRR of the projects located in CMM: the extract CSVs vs the database. The
+    territory's projects are those with a place in CMM in the validated or the universe places file; a
+    universe-only project's funding is that of its payments row."""
     for path in BUNDLED_FILES:
-        pnrr_import_file(path=path)
-    with gzip.open(BUNDLED_FILES[3], "rt", encoding="utf-8", newline="") as f:
-        cmm_keys = {
-            (r["CUP"], r["Codice Locale Progetto"], r["Codice Univoco Submisura"])
-            for r in csv.DictReader(f)
-            if r["COD_ISTAT_COMUNE"].startswith("015")
-        }
-    with gzip.open(BUNDLED_FILES[2], "rt", encoding="utf-8", newline="") as f:
-        source_total = sum(
-            Decimal(r["Finanziamento PNRR"])
-            for r in csv.DictReader(f)
-            if (r["CUP"], r["Codice Locale Progetto"], r["Codice Univoco Submisura"]) in cmm_keys
+        assert pnrr_import_file(path=path).rejected == 0
+    assert set(ImportRun.objects.values_list("status", flat=True)) == {ImportRun.Status.OK}
+
+    def key(r: dict[str, str], sub: str = "Codice Univoco Submisura") -> tuple[str, str, str]:
+        return (
+            r.get("CUP", r.get("cup")),
+            r.get("Codice Locale Progetto", r.get("codice_locale_progetto")),
+            r[sub],
         )
-    assert len(cmm_keys) == 1925
-    in_cmm = Project.objects.filter(
-        pk__in=Place.objects.filter(istat_code__startswith="015").values("project_id")
+
+    validated_keys = {
+        key(r) for r in bundled("localizzazioni_validate") if r["COD_ISTAT_COMUNE"].startswith("015")
+    }
+    universe_keys = {
+        key(r, "Codice Univoco submisura")
+        for r in bundled("localizzazioni_universo")
+        if r["COD_ISTAT_COMUNE"].startswith("015")
+    }
+    assert (len(validated_keys), len(universe_keys), len(validated_keys & universe_keys)) == (1925, 2366, 0)
+    source_total = sum(
+        Decimal(r["Finanziamento PNRR"]) for r in bundled("progetti_validati") if key(r) in validated_keys
+    ) + sum(
+        Decimal(r["finanziamento_pnrr"])
+        for r in bundled("pagamenti")
+        if key(r, "codice_univoco_submisura") in universe_keys
     )
-    assert in_cmm.count() == 1925
-    assert sum(p for p in in_cmm.values_list("fin_pnrr", flat=True)) == source_total
+    in_cmm = Project.objects.filter(
+        pk__in=Place.objects.filter(selectors.own_places(), istat_code__startswith="015").values("project_id")
+    )
+    assert in_cmm.count() == 4291
+    assert in_cmm.filter(provenance=Provenance.UNIVERSE).count() == 2366
+    assert not in_cmm.filter(provenance=Provenance.UNIVERSE).exclude(title="").exists()
+    assert sum(p or 0 for p in in_cmm.values_list("fin_pnrr", flat=True)) == source_total
     assert in_cmm.aggregate(s=Sum("fin_pnrr"))["s"].quantize(Decimal("0.01")) == source_total
     everything = figures.area_totals(comuni=Comune.objects.all(), rule=AllocationRule.FULL)
-    assert everything.total == source_total and everything.projects == 1925
+    assert everything.total == source_total and everything.projects == 4291
+    # The measure-level payments (no CUP) are in, as payments of their measures and of no project.
+    assert sorted(MeasurePayment.objects.values_list("submeasure__measure__code", flat=True)) == [
+        "M1C2I1.01",
+        "M2C3I2.01",
+    ]

@@ -11,9 +11,11 @@ import pytest
 
 from decimetro.pnrr.importing import read_file
 from decimetro.pnrr.sources import BadFile, RowError
+from decimetro.pnrr.sources.payments import MeasurePaymentRow, PaymentRow
 from tests.pnrr.conftest import (
     FRAME,
     LOMBARDIA,
+    MEASURE_PAYMENTS,
     MILESTONES,
     PAYMENTS,
     PLACES,
@@ -72,6 +74,29 @@ def test_universe_keeps_national_and_region_wide_places():
     region_wide = [r for r in rows if r.region_code == "3" and not r.istat_code]
     assert national and all(r.region_name == "AMBITO NAZIONALE" and r.istat_code == "" for r in national)
     assert region_wide
+
+
+def test_payment_rows_with_no_cup_are_measure_level_payments(tmp_path):
+    header, project_rows = read_rows(PAYMENTS)
+    _header, measure_rows = read_rows(MEASURE_PAYMENTS)
+    path = write_rows(tmp_path / "pagamenti.csv", header, [*project_rows, *measure_rows])
+    rows, errors = parsed(path)
+    assert errors == []
+    assert all(isinstance(r, PaymentRow) for r in rows[: len(project_rows)])
+    measures = rows[len(project_rows) :]
+    assert all(isinstance(r, MeasurePaymentRow) for r in measures)
+    assert [(r.key[0], r.amounts["paid_total"]) for r in measures] == [
+        ("M2C3I2.01.00", Decimal("13950000000.00")),
+        ("M1C2I1.01.00", Decimal("13381000000.00")),
+    ]
+    assert measures[0].release_date == date(2025, 3, 31)
+    assert measures[0].structure.derived_measure_code == "M2C3I2.01"
+
+
+def test_payment_row_with_a_local_code_but_no_cup_is_still_an_error(tmp_path):
+    bad = edited(PAYMENTS, tmp_path / "bad.csv.gz", 0, "cup", "")
+    _rows, errors = parsed(bad)
+    assert [(e.line, e.column, e.message) for e in errors] == [(2, "cup", "CUP mancante")]
 
 
 def test_financial_frame_reads_comma_decimals_and_thousand_separators():

@@ -133,14 +133,18 @@ def test_objective_totals_reconcile_with_the_confirmed_projects(client, dashboar
 
 
 def test_objective_separates_confirmed_and_suggested_projects(client, dashboard_projects):
+    """Issue 12: the public page gives the number of suggestions in review, never which projects they are."""
     p1, p2, _p3, p4 = dashboard_projects["p"]
     doc = _page(client, "/piano/obiettivi/M1.1/")
     confirmed = doc.find("table", id="confirmed-projects")
     assert [int(tr["data-project"]) for tr in confirmed.tbody.find_all("tr")] == [p2.pk, p1.pk]
-    suggested = doc.find(id="suggested-projects")
-    assert [int(li["data-project"]) for li in suggested.find_all("li")] == [p4.pk]
-    assert "suggerito, da confermare" in suggested.get_text()
-    assert "Progetto suggerito" not in confirmed.get_text()
+    suggested = doc.find(id="suggestions-pending")
+    assert "1 suggerimento in revisione" in suggested.get_text()
+    assert not doc.find(attrs={"data-project": str(p4.pk)})
+    assert f"/progetti/{p4.pk}/" not in str(doc)  # the unreviewed project is not listed nor linked
+    assert "Progetto suggerito" not in doc.get_text()
+    summary = " ".join(doc.find(id="links-summary").get_text().split())
+    assert summary == "2 progetti confermati (0 per regola) · 1 suggerimento in revisione"
     # The suggestion is in no figure: the comuni chart has only the confirmed amounts.
     assert _chart_spec(doc, "objective-comuni")["datasets"][0]["data"] == [220000.0, 100000.0]
 
@@ -304,11 +308,91 @@ def test_no_banner_when_data_fresh(client, dashboard_projects):
 
 
 def test_banner_on_other_pages_comes_from_the_cache(client, dashboard_projects):
+    # (The zones list, once a page without figures, now shows the zones' PNRR totals and computes the dates
+    # itself: the indicators list is the page without figures.)
     ImportRun.objects.update(release_date=timezone.localdate() - datetime.timedelta(days=90))
     cache.clear()
-    assert _page(client, "/territorio/zone/").find(id="pnrr-freshness-banner") is None  # nothing known yet
+    other = "/monitoraggio/indicatori/"
+    assert _page(client, other).find(id="pnrr-freshness-banner") is None  # nothing known yet
     assert _page(client, "/").find(id="pnrr-freshness-banner") is not None  # computed, and cached
-    assert _page(client, "/territorio/zone/").find(id="pnrr-freshness-banner") is not None
+    assert _page(client, other).find(id="pnrr-freshness-banner") is not None
+
+
+# Dates per dataset --------------------------------------------------------------------------------------
+
+PROJECTS_RELEASE = datetime.date(2023, 2, 24)
+
+
+@pytest.fixture
+def projects_release(dashboard_projects):
+    """The projects and places files of 24/02/2023 beside the payments of 10 days ago."""
+    ImportRunFactory(kind="progetti", release_date=PROJECTS_RELEASE)
+    ImportRunFactory(kind="localizzazioni_validate", release_date=PROJECTS_RELEASE)
+    ImportRunFactory(kind="milestone_target", release_date=None)
+    return dashboard_projects
+
+
+def _dates(node: Node) -> dict[str, str]:
+    """The dates line of a block: datasets → their text."""
+    return {
+        s["data-datasets"]: " ".join(s.get_text().split())
+        for s in node.find_all(attrs={"data-datasets": True})
+    }
+
+
+@pytest.mark.parametrize(
+    ("url", "prefix"),
+    [("/", "home"), ("/piano/missioni/M1/", "mission"), ("/piano/obiettivi/M1.1/", "objective")],
+)
+def test_every_totals_block_names_the_date_of_each_dataset(client, projects_release, url, prefix):
+    paid_on = (timezone.localdate() - datetime.timedelta(days=10)).strftime("%d/%m/%Y")
+    totals = _page(client, url).find("figure", id=f"{prefix}-totals")
+    assert _dates(totals) == {
+        "projects places": "progetti e luoghi al 24/02/2023",
+        "payments": f"pagamenti al {paid_on}",
+    }
+    assert "Dati al" not in totals.get_text()  # no single date for all the figures
+
+
+def test_the_charts_state_the_date_of_each_dataset(client, projects_release):
+    doc = _page(client, "/piano/obiettivi/M1.1/")
+    for chart_id in ("objective-zone", "objective-comuni"):
+        figure = doc.find("figure", id=f"{chart_id}-figure")
+        source = next(p for p in figure.find_all("p") if "chart-source" in p.get("class", ""))
+        assert _dates(source)["projects places"] == "progetti e luoghi al 24/02/2023", chart_id
+    caption = doc.find("caption", id="objective-zone-table-caption")
+    assert "progetti e luoghi al 24/02/2023" in " ".join(caption.get_text().split())
+
+
+def test_the_totals_define_each_figure_as_the_api_does(client, projects_release):
+    defs = _page(client, "/").find(id="home-definitions")
+    terms = {dt["data-figure"]: " ".join(dt.get_text().split()) for dt in defs.find_all("dt")}
+    assert terms["fin_totale"] == "Finanziato (totale, nel territorio)"
+    assert len(terms) == 8  # every figure of insights.definitions.FIGURES
+
+
+def test_the_banner_names_the_oldest_dataset_of_the_page(client, projects_release):
+    banner = _page(client, "/piano/obiettivi/M1.1/").find(id="pnrr-freshness-banner")
+    days = (timezone.localdate() - PROJECTS_RELEASE).days
+    text = " ".join(banner.get_text().split())
+    assert "progetti e luoghi, sono del 24/02/2023" in text and f"({days} giorni fa)" in text
+
+
+def test_the_banner_of_other_pages_names_the_oldest_dataset_too(client, projects_release):
+    cache.clear()
+    _page(client, "/")  # computes the dates
+    text = _page(client, "/monitoraggio/indicatori/").find(id="pnrr-freshness-banner").get_text()
+    assert "progetti e luoghi" in text and "24/02/2023" in text
+
+
+def test_the_map_and_the_area_pages_name_the_date_of_each_dataset(client, projects_release):
+    alfa = projects_release["alfa"]
+    expected = {"projects places": "progetti e luoghi al 24/02/2023"}
+    assert _dates(_page(client, "/territorio/mappa/").find(id="map-dates")).items() >= expected.items()
+    for url in (f"/territorio/comuni/{alfa.codice_istat}/", f"/territorio/zone/{alfa.zone.slug}/"):
+        standing = _page(client, url).find(id="area-standing")
+        assert _dates(standing).items() >= expected.items(), url
+        assert "payments" in _dates(standing)
 
 
 # Query counts -------------------------------------------------------------------------------------------

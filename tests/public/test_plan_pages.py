@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import html
+from decimal import Decimal
 
 import pytest
 from django.contrib.contenttypes.models import ContentType
 
 from decimetro.plan.models import Component, Mission, Objective
-from tests._dom import page_tables, table
+from tests._dom import page_tables, parse, table
 from tests.factories import (
     ComponentFactory,
+    ComuneFactory,
     EditionFactory,
     KeywordFactory,
     MissionFactory,
     ObjectiveFactory,
+    PaymentSnapshotFactory,
+    PlaceFactory,
+    ProjectFactory,
 )
 
 # Reading the matrices and lists -----------------------------------------------------------------------------
@@ -341,9 +346,106 @@ def test_home_query_count_is_constant(client, db, django_assert_num_queries, n, 
 def test_objective_list_query_count_is_constant(client, db, django_assert_num_queries, n, cold_caches):
     _small_plan(n)
     cold_caches()
-    with django_assert_num_queries(5):
+    # edition, objectives, keywords, missions with their keywords (5); the objectives' confirmed links,
+    # suggestions, confirmed projects (none: their places and payments are not looked up)
+    with django_assert_num_queries(8):
         response = client.get("/piano/obiettivi/")
     assert len(table(response, "objectives")) - 1 == n * n
+
+
+def _confirmed_projects(pnrr_submeasure, objectives) -> None:
+    """One project per objective, in a comune of the territory, with a payment snapshot, confirmed."""
+    from decimetro.linking.models import LinkOrigin, LinkStatus, ProjectObjectiveLink
+
+    submeasure = pnrr_submeasure("M1", "M1C1", "M1C1I1.02")
+    comune = ComuneFactory()
+    for i, objective in enumerate(objectives, start=1):
+        project = ProjectFactory(submeasure=submeasure, fin_totale=Decimal("300000.01") * i)
+        PlaceFactory(project=project, comune=comune)
+        PlaceFactory(project=project, comune=None, istat_code="", region_code="0", comune_code="0")
+        PlaceFactory(project=project, comune=ComuneFactory())
+        PaymentSnapshotFactory(project=project, paid_total=Decimal("100000.00") * i)
+        ProjectObjectiveLink.objects.create(
+            project=project, objective=objective, origin=LinkOrigin.STAFF, status=LinkStatus.CONFIRMED
+        )
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_objective_list_with_projects_query_count_is_constant(
+    client, db, django_assert_num_queries, n, cold_caches, pnrr_submeasure
+):
+    _small_plan(n)
+    _confirmed_projects(pnrr_submeasure, Objective.objects.all())
+    cold_caches()
+    # edition, objectives, keywords, missions with their keywords (5); the objectives' confirmed links,
+    # suggestions; the confirmed projects, their places, their payment snapshots
+    with django_assert_num_queries(10):
+        response = client.get("/piano/obiettivi/")
+    assert len(table(response, "objectives")) - 1 == n * n
+
+
+def _row(doc, code: str) -> dict[str, str]:
+    tr = doc.find("tr", attrs={"data-objective": code})
+    return {
+        td["data-total"]: " ".join(td.get_text().split())
+        for td in tr.find_all("td", attrs={"data-total": True})
+    }
+
+
+def test_objective_list_rows_equal_the_objective_pages_to_the_cent(client, db, pnrr_submeasure):
+    _small_plan(2)
+    objectives = list(Objective.objects.order_by("mission__number", "number"))
+    _confirmed_projects(pnrr_submeasure, objectives[:3])
+    doc = parse(client.get("/piano/obiettivi/").content)
+    for objective in objectives:
+        page = parse(client.get(f"/piano/obiettivi/{objective.code}/").content)
+        figure = page.find("figure", id="objective-totals")
+        totals = {
+            p["data-total"]: " ".join(p.get_text().split()).removesuffix(" €")
+            for p in figure.find_all("p", attrs={"data-total": True})
+        }
+        row = _row(doc, objective.code)
+        assert {k: row[k] for k in ("projects", "funded", "paid", "paid_share")} == {
+            k: totals[k] for k in ("projects", "funded", "paid", "paid_share")
+        }, objective.code
+    # M1.2: 600 000,02 over three places, two of them comuni of the territory: 400 000,01 (to the cent);
+    # paid 200 000 in the same proportion
+    assert _row(doc, "M1.2") == {
+        "projects": "1",
+        "funded": "400.000,01",
+        "paid": "133.333,33",
+        "paid_share": "33,3%",
+    }
+    assert _row(doc, "M2.2")["projects"] == "0" and _row(doc, "M2.2")["paid_share"] == "—"
+
+
+def test_objective_list_shows_the_status_chip_and_states_its_rule(client, db, pnrr_submeasure):
+    from decimetro.pnrr.models import PaymentSnapshot
+
+    _small_plan(2)
+    objectives = list(Objective.objects.order_by("mission__number", "number"))
+    _confirmed_projects(pnrr_submeasure, objectives[:2])
+    PaymentSnapshot.objects.filter(project__objective_links__objective=objectives[1]).update(
+        paid_total=Decimal("300000.01")
+    )
+    doc = parse(client.get("/piano/obiettivi/").content)
+    chips = {
+        tr["data-objective"]: (
+            tr.find("span", class_="chip")["data-status"],
+            tr.find("span", class_="chip-label").get_text(),
+        )
+        for tr in doc.find("table", id="objectives").find_all("tr", attrs={"data-objective": True})
+    }
+    assert chips == {
+        "M1.1": ("started", "in corso"),  # 33,3% paid
+        "M1.2": ("advanced", "avanzato"),  # 50,0%
+        "M2.1": ("none", "senza progetti confermati"),
+        "M2.2": ("none", "senza progetti confermati"),
+    }
+    rule = doc.find(id="objectives-status-rule").get_text()
+    assert "«avanzato» se il pagato è almeno il 50% del finanziato" in rule
+    assert "collegamento confermato" in doc.find(id="objectives-how").get_text()
+    assert "table-responsive" in doc.find("table", id="objectives").parent["class"].split()  # 390 px
 
 
 @pytest.mark.parametrize("n", [1, 3])
@@ -352,7 +454,7 @@ def test_filtered_objective_list_query_count_is_constant(
 ):
     _small_plan(n)
     cold_caches()
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(8):  # as the unfiltered list
         assert (
             client.get(
                 "/piano/obiettivi/?parola_chiave=kw-1&attore=citta_metropolitana&q=obiettivo"

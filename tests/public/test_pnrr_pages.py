@@ -12,10 +12,12 @@ from decimal import Decimal
 import pytest
 
 from decimetro.pnrr.models import Provenance
+from tests._dom import parse
 from tests.factories import (
     ComuneFactory,
     ImplementingBodyFactory,
     ImportRunFactory,
+    MeasurePaymentFactory,
     MilestoneFactory,
     PaymentSnapshotFactory,
     PlaceFactory,
@@ -165,13 +167,84 @@ def test_project_list_paginates_and_links_pages_with_the_filters(client, db, pnr
 
 
 @pytest.mark.parametrize("n", [1, 3])
-def test_project_list_query_count_is_constant(client, db, django_assert_num_queries, n):
-    for _ in range(n):
-        PlaceFactory(project=ProjectFactory())
-    # components with missions, measures, zones, comuni (the filters); count; page; places of the page
-    with django_assert_num_queries(7):
+def test_project_list_query_count_is_constant(client, db, django_assert_num_queries, n, plan_objectives):
+    for i in range(n):
+        project = PlaceFactory(project=ProjectFactory()).project
+        PaymentSnapshotFactory(project=project, release_date=datetime.date(2024, 6, 30))
+        PaymentSnapshotFactory(project=project)
+        _confirm(project, *plan_objectives[: i + 1])
+    # components with missions, measures, zones, comuni (the filters); count; page (with its latest payments,
+    # insights/lists.py); places of the page; confirmed objectives of the page
+    with django_assert_num_queries(8):
         response = client.get(LIST)
     assert len(cups(response)) == n
+
+
+@pytest.fixture
+def plan_objectives(db):
+    from tests.factories import EditionFactory, MissionFactory, ObjectiveFactory
+
+    mission = MissionFactory(edition=EditionFactory(), number=1, code="M1")
+    return [ObjectiveFactory(mission=mission, number=i) for i in (1, 2, 3)]
+
+
+def _confirm(project, *objectives, status="confirmed"):
+    from decimetro.linking.models import LinkOrigin, ProjectObjectiveLink
+
+    for objective in objectives:
+        ProjectObjectiveLink.objects.create(
+            project=project, objective=objective, origin=LinkOrigin.STAFF, status=status
+        )
+
+
+def _list_row(response, cup: str) -> dict[str, str]:
+    doc = parse(html(response))
+    tr = doc.find("tr", attrs={"data-cup": cup})
+    return {
+        td["data-figure"]: " ".join(td.get_text().split())
+        for td in tr.find_all("td", attrs={"data-figure": True})
+    }
+
+
+def test_project_list_shows_paid_progress_objectives_and_provenance_as_the_project_page(
+    client, db, plan_objectives
+):
+    validated = ProjectFactory(cup="B11C22000000001", fin_totale=Decimal("240000.00"))
+    PaymentSnapshotFactory(
+        project=validated, release_date=datetime.date(2024, 6, 30), paid_total=Decimal("1")
+    )
+    PaymentSnapshotFactory(project=validated, fin_totale=Decimal("240000.00"), paid_total=Decimal("1500.00"))
+    _confirm(validated, plan_objectives[2], plan_objectives[0])
+    _confirm(validated, plan_objectives[1], status="suggested")
+    universe = ProjectFactory(cup="B11C22000000002", provenance=Provenance.UNIVERSE, fin_totale=Decimal("9"))
+    response = client.get(LIST)
+    row = _list_row(response, validated.cup)
+    assert row == {
+        "paid": "1.500,00",
+        "progress": "0,6%",
+        "objectives": "M1.1, M1.3",  # confirmed only, by code
+        "provenance": "ReGiS - dati validati",
+    }
+    page = html(client.get(f"/progetti/{validated.pk}/"))
+    assert "Pagato al 31 marzo 2025: 0,6% del finanziamento totale." in page
+    payments = parse(page).find("table", id="payments").find_all("tr")
+    assert " ".join(payments[-1].find_all("td")[1].get_text().split()) == row["paid"]  # the latest release
+    assert _list_row(response, universe.cup) == {
+        "paid": "—",
+        "progress": "—",
+        "objectives": "—",
+        "provenance": "ReGiS - universo (non validato)",
+    }
+    doc = parse(html(response))
+    assert doc.find("table", id="projects").parent["class"] == "table-responsive"
+    assert 'href="/piano/obiettivi/M1.3/"' in html(response)
+    assert "solo i collegamenti confermati" in doc.find(id="projects-how").get_text()
+
+
+def test_measure_and_body_pages_keep_their_project_columns(client, db):
+    project = ProjectFactory()
+    page = parse(html(client.get(f"/pnrr/attuatori/{project.implementing_body.pk}/")))
+    assert len(page.find("table", id="projects").find("thead").find_all("th")) == 6
 
 
 # CSV export ------------------------------------------------------------------------------------------------
@@ -192,6 +265,26 @@ def test_csv_export_has_the_credit_and_the_filtered_set(client, catalogue, url):
     assert data[0]["soggetto_attuatore"] == "ISTITUTO SCOLASTICO BETA"
     assert data[1]["provenienza"] == "universe"
     assert data[1]["comuni_istat"] == "015901 015902"
+    assert data[1]["provenienza_descrizione"] == "ReGiS - universo (non validato)"
+
+
+def test_csv_export_ends_with_paid_progress_objectives_and_provenance(client, db, plan_objectives):
+    project = ProjectFactory(cup="B11C22000000001", fin_totale=Decimal("240000.00"))
+    PaymentSnapshotFactory(project=project, release_date=datetime.date(2024, 6, 30), paid_total=Decimal("1"))
+    PaymentSnapshotFactory(project=project, fin_totale=Decimal("240000.00"), paid_total=Decimal("1500.00"))
+    _confirm(project, plan_objectives[2], plan_objectives[0])
+    _confirm(project, plan_objectives[1], status="rejected")
+    bare = ProjectFactory(cup="B11C22000000002")
+    rows = csv_rows(client.get(LIST, {"format": "csv", "ordina": "cup"}))
+    assert rows[1][-5:] == [
+        "pagato_totale",
+        "data_pagamenti",
+        "pagato_sul_finanziato_pct",
+        "obiettivi_piano",
+        "provenienza_descrizione",
+    ]
+    assert rows[2][-5:] == ["1500.00", "2025-03-31", "0.6", "M1.1 M1.3", "ReGiS - dati validati"]
+    assert rows[3][0] == bare.cup and rows[3][-5:] == ["", "", "", "", "ReGiS - dati validati"]
 
 
 def test_csv_export_is_not_paginated(client, db):
@@ -269,6 +362,31 @@ def test_project_page_without_payments_or_geometry(client, db):
     assert 'id="project-map"' not in page
 
 
+def test_untitled_universe_project_shows_its_measure_cup_opencup_link_and_provenance(client, catalogue):
+    stub = ProjectFactory(
+        cup="E41B22000000777",
+        title="",
+        synthesis="",
+        submeasure=catalogue["p1"].submeasure,
+        provenance=Provenance.UNIVERSE,
+        implementing_body=None,
+    )
+    PlaceFactory(project=stub, comune=catalogue["alfa"], dataset=Provenance.UNIVERSE)
+    opencup = 'href="https://www.opencup.gov.it/portale/web/opencup/home/progetto/-/cup/E41B22000000777"'
+    page = html(client.get(f"/progetti/{stub.pk}/"))
+    assert "<h1>M1C1I1.02 Misura M1C1I1.02</h1>" in page
+    assert 'id="untitled"' in page and "Titolo non pubblicato nei dati validati" in page
+    assert opencup in page and "ReGiS - universo (non validato)" in page
+    assert "<title>CUP E41B22000000777" in page
+    rows = html(client.get(LIST, {"q": "E41B22000000777"}))
+    row = rows[rows.index('<tr data-cup="E41B22000000777">') :]
+    row = row[: row.index("</tr>")]
+    assert f'<a href="/progetti/{stub.pk}/" data-untitled>M1C1I1.02 Misura M1C1I1.02</a>' in row
+    assert "titolo non pubblicato nei dati validati" in row and opencup in row and "non validato" in row
+    titled = html(client.get(f"/progetti/{catalogue['p1'].pk}/"))
+    assert "<h1>Migrazione al cloud di Alfa</h1>" in titled and 'id="untitled"' not in titled
+
+
 def test_project_page_404(client, db):
     assert client.get("/progetti/999999/").status_code == 404
     assert client.get("/progetti/abc/").status_code == 404
@@ -327,6 +445,29 @@ def test_measure_page_shows_milestones_territory_projects_and_totals(client, cat
     assert CREDIT in page
 
 
+def test_measure_page_shows_its_measure_level_payments_apart_from_the_territory(client, catalogue):
+    cloud = catalogue["p1"].submeasure
+    MeasurePaymentFactory(
+        submeasure=cloud, release_date=datetime.date(2024, 12, 31), paid_total=Decimal("5.00")
+    )
+    MeasurePaymentFactory(submeasure=cloud)  # 2025-03-31: 13 950 000 000
+    page = html(client.get("/pnrr/misure/M1C1I1.02/"))
+    assert "Pagamenti a livello di misura (crediti d'imposta, senza progetti)" in page
+    table = page[
+        page.index('id="measure-payments"') : page.index("</table>", page.index('id="measure-payments"'))
+    ]
+    assert table.index("31/03/2025") < table.index("31/12/2024")  # newest first
+    assert "13.950.000.000,00" in table and "M1C1I1.02.00" in table
+    totals = page[page.index('id="measure-totals"') : page.index("</dl>", page.index('id="measure-totals"'))]
+    assert "Pagamenti a livello di misura (tutta Italia, al 31/03/2025)" in totals
+    assert '<dd class="col-sm-6" id="measure-level-paid">13.950.000.000,00 €</dd>' in totals
+    assert "750.000,00 €" in totals  # the territory's projects: unchanged
+    # Never a comune's: the comune page of the measure's projects does not show them.
+    assert "13.950.000.000" not in html(client.get(f"/territorio/comuni/{catalogue['alfa'].codice_istat}/"))
+    other = html(client.get(f"/pnrr/misure/{catalogue['p2'].submeasure.measure.code}/"))
+    assert 'id="measure-payments"' not in other and "Pagamenti a livello di misura" not in other
+
+
 def test_measure_page_404(client, db):
     assert client.get("/pnrr/misure/M9C9I9.99/").status_code == 404
 
@@ -337,8 +478,8 @@ def test_measure_page_query_count_is_constant(client, db, django_assert_num_quer
     for _ in range(n):
         PlaceFactory(project=ProjectFactory(submeasure=sub))
         MilestoneFactory(submeasures=[sub])
-    # measure; sub-measures; milestones; totals; count; page
-    with django_assert_num_queries(6):
+    # measure; sub-measures; measure-level payments; milestones; totals; count; page
+    with django_assert_num_queries(7):
         assert len(ROW_CUP.findall(html(client.get("/pnrr/misure/M1C1I1.02/")))) == n
 
 
@@ -496,3 +637,15 @@ def test_pages_on_the_real_fixture_files(client, territory):
     milano = section(html(client.get("/territorio/comuni/015146/")))
     assert "Importo PNRR attribuito" in milano
     assert html(client.get(f"/pnrr/misure/{project.submeasure.measure.code}/"))
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_csv_export_query_count_is_constant(client, db, django_assert_num_queries, n, plan_objectives):
+    for i in range(n):
+        project = PlaceFactory(project=ProjectFactory()).project
+        PaymentSnapshotFactory(project=project)
+        _confirm(project, *plan_objectives[: i + 1])
+    # the projects (with their latest payments), their places, their confirmed objectives: one chunk
+    with django_assert_num_queries(3):
+        rows = csv_rows(client.get(LIST, {"format": "csv"}))
+    assert len(rows) == 2 + n

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 
 import pytest
 
 from decimetro.territory.models import Comune
 from decimetro.territory.services import territory_load
-from tests.factories import ComuneFactory, ZoneFactory
+from tests._dom import parse
+from tests.factories import (
+    ComuneFactory,
+    PaymentSnapshotFactory,
+    PlaceFactory,
+    ProjectFactory,
+    ZoneFactory,
+)
 
 COMUNI_URL = "/territorio/comuni/"
 ROW = re.compile(r'<th scope="row"><a href="/territorio/comuni/(\d{6})/">')
@@ -292,9 +300,12 @@ def test_map_script_keeps_the_ids_and_hooks_the_browser_tests_rely_on(client):
 
 @pytest.mark.parametrize("n", [1, 3])
 def test_comune_list_query_count_is_constant(client, db, django_assert_num_queries, n):
-    ComuneFactory.create_batch(n)
-    with django_assert_num_queries(2):  # comuni with their zone; zones for the filter
-        response = client.get(COMUNI_URL)
+    for comune in ComuneFactory.create_batch(n):
+        _located_project(comune)
+    # comuni with their zone; zones for the filter; the PNRR figures (insights/lists.py: the territory's
+    # comuni, their projects' places); the map's values for the progress (comuni, aggregate, latest release)
+    with django_assert_num_queries(7):
+        response = client.get(COMUNI_URL, {"ordina": "-pnrr"})
     assert len(row_codes(response)) == n
 
 
@@ -313,9 +324,12 @@ def test_zone_page_query_count_is_constant(client, db, django_assert_num_queries
 @pytest.mark.parametrize("n", [1, 3])
 def test_zone_list_and_map_query_counts_are_constant(client, db, django_assert_num_queries, n):
     for _ in range(n):
-        ComuneFactory.create_batch(2, zone=ZoneFactory())
-    with django_assert_num_queries(1):
-        assert client.get("/territorio/zone/").status_code == 200
+        for comune in ComuneFactory.create_batch(2, zone=ZoneFactory()):
+            _located_project(comune)
+    # the zones with their totals; the PNRR figures (the territory's comuni, their projects' places); the
+    # map's values for the progress (comuni, aggregate, latest release)
+    with django_assert_num_queries(6):
+        assert client.get("/territorio/zone/", {"ordina": "-progress"}).status_code == 200
     # the choropleth: comuni, the values aggregate, latest payment release; the form's choices (5 lists)
     with django_assert_num_queries(8):
         assert client.get("/territorio/mappa/").status_code == 200
@@ -327,3 +341,121 @@ def test_comune_page_query_count(client, django_assert_num_queries, db):
     # "where it stands" (public/views/map.area_where): comuni, the values aggregate, latest payment release
     with django_assert_num_queries(7):
         assert client.get(f"{COMUNI_URL}{comune.codice_istat}/").status_code == 200
+
+
+# Lists with the PNRR figures --------------------------------------------------------------------------------
+
+
+def _located_project(comune, amount: str = "100000.00") -> None:
+    project = ProjectFactory(fin_pnrr=Decimal(amount))
+    PlaceFactory(project=project, comune=comune)
+    PaymentSnapshotFactory(project=project, paid_total=Decimal("30000.00"))
+
+
+@pytest.fixture
+def odd_amounts(map_projects):
+    """The map scenario plus 100 000,01 over Alfa, Beta and Gamma (thirds that are not whole cents)."""
+    p6 = ProjectFactory(submeasure=map_projects["p1"].submeasure, fin_pnrr=Decimal("100000.01"))
+    for key in ("alfa", "beta", "gamma"):
+        PlaceFactory(project=p6, comune=map_projects[key])
+    PaymentSnapshotFactory(project=p6, paid_total=Decimal("12345.67"), fin_totale=Decimal("100000.01"))
+    return map_projects
+
+
+def _figures(doc, tr) -> dict[str, str]:
+    return {
+        td["data-figure"]: " ".join(td.get_text().split())
+        for td in tr.find_all("td", attrs={"data-figure": True})
+    }
+
+
+def _page_figures(client, url: str) -> dict[str, str]:
+    """The area page's PNRR total and per resident (its PNRR block) and payment progress (where it stands)."""
+    doc = parse(client.get(url).content)
+    values = [" ".join(dd.get_text().split()) for dd in doc.find("dl", id="pnrr-totals").find_all("dd")]
+    progress = " ".join(doc.find("dd", attrs={"data-standing": "payment_progress"}).get_text().split())
+    return {
+        "pnrr": values[1].split(" €")[0],
+        "per_resident": values[2].split(" €")[0].split(" (")[0],
+        "progress": progress.split(" (")[0],
+    }
+
+
+def test_comune_list_rows_equal_the_comune_pages_to_the_cent(client, odd_amounts):
+    doc = parse(client.get(COMUNI_URL).content)
+    rows = {
+        tr.find("th").find("a")["href"].split("/")[-2]: tr
+        for tr in doc.find("table", id="comuni").find_all("tr")[1:]
+    }
+    assert set(rows) == {"015901", "015902", "015903"}
+    for code, tr in rows.items():
+        assert _figures(doc, tr) == _page_figures(client, f"{COMUNI_URL}{code}/"), code
+    # Alfa: p1 100 000 + p2 30 000 + p6 33 333,336… = 163 333,34 (M1, rounded once); 16,33 per resident;
+    # paid 40 000 + 4 115,22… of 120 000 + 33 333,34
+    assert _figures(doc, rows["015901"]) == {
+        "pnrr": "163.333,34",
+        "per_resident": "16,33",
+        "progress": "28,8%",
+    }
+    assert _figures(doc, rows["015903"])["per_resident"] == "—"  # Gamma: no population
+
+
+def test_zone_list_rows_equal_the_zone_pages_to_the_cent(client, odd_amounts):
+    doc = parse(client.get("/territorio/zone/").content)
+    rows = {
+        tr.find("th").find("a")["href"].split("/")[-2]: tr
+        for tr in doc.find("table", id="zones").find_all("tr")[1:]
+    }
+    assert set(rows) == {"nord", "sud"}
+    for slug, tr in rows.items():
+        assert _figures(doc, tr) == _page_figures(client, f"/territorio/zone/{slug}/"), slug
+    # Nord (Alfa, Beta): M1 100 000 + 60 000 + 66 666,67 (two thirds of 100 000,01) + M2 30 000
+    assert _figures(doc, rows["nord"])["pnrr"] == "256.666,67"
+
+
+@pytest.mark.parametrize(
+    ("ordina", "expected"),
+    [
+        ("-pnrr", ["015901", "015902", "015903"]),  # 163 333,34; 93 333,34; 58 333,34
+        ("pnrr", ["015903", "015902", "015901"]),
+        ("-per_resident", ["015901", "015902", "015903"]),  # 16,33; 3,11; Gamma has no population: last
+        ("per_resident", ["015902", "015901", "015903"]),
+        ("-progress", ["015901", "015902", "015903"]),  # 28,8%; Beta and Gamma 12,3% (only p6 paid): by name
+    ],
+)
+def test_comune_list_sorts_by_the_pnrr_figures(client, odd_amounts, ordina, expected):
+    assert row_codes(client.get(COMUNI_URL, {"ordina": ordina})) == expected
+
+
+def test_comune_list_figure_headers_sort_largest_first_and_mark_aria_sort(client, odd_amounts):
+    page = html(client.get(COMUNI_URL, {"ordina": "-pnrr", "zona": "nord"}))
+    assert 'aria-sort="descending"><a href="?ordina=pnrr&amp;zona=nord" data-sort="pnrr">' in page
+    assert '<a href="?ordina=-per_resident&amp;zona=nord" data-sort="per_resident">' in page
+    assert '<a href="?ordina=-progress&amp;zona=nord" data-sort="progress">' in page
+    assert row_codes(client.get(COMUNI_URL, {"ordina": "-pnrr", "zona": "nord"})) == ["015901", "015902"]
+
+
+def test_zone_list_sorts_by_its_columns_and_figures(client, odd_amounts):
+    def slugs(ordina: str) -> list[str]:
+        page = html(client.get("/territorio/zone/", {"ordina": ordina}))
+        return re.findall(r'<tr><th scope="row"><a href="/territorio/zone/([a-z-]+)/">', page)
+
+    assert slugs("-pnrr") == ["nord", "sud"]
+    assert slugs("pnrr") == ["sud", "nord"]
+    assert slugs("-per_resident") == ["nord", "sud"]  # Sud (Gamma) has no population: last both ways
+    assert slugs("per_resident") == ["nord", "sud"]
+    assert slugs("name") == ["nord", "sud"] and slugs("-name") == ["sud", "nord"]
+    page = html(client.get("/territorio/zone/", {"ordina": "-pnrr"}))
+    assert 'aria-sort="descending"><a href="?ordina=pnrr" data-sort="pnrr">' in page
+    assert '<a href="?ordina=-comuni" data-sort="comuni">' in page
+
+
+def test_area_lists_are_wrapped_for_small_screens_and_explain_their_figures(client, odd_amounts):
+    for url, table_id, how in (
+        (COMUNI_URL, "comuni", "comuni-how"),
+        ("/territorio/zone/", "zones", "zones-how"),
+    ):
+        doc = parse(client.get(url).content)
+        assert "table-responsive" in doc.find("table", id=table_id).parent["class"].split()
+        text = doc.find(id=how).get_text()
+        assert "ripartizione uguale tra i luoghi" in text and "Avanzamento: pagamenti totali" in text

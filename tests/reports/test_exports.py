@@ -21,6 +21,7 @@ from tests.factories import (
     ComuneOrganisationFactory,
     IndicatorFactory,
     IndicatorValueFactory,
+    PaymentSnapshotFactory,
     PlaceFactory,
     ProjectFactory,
     ZoneFactory,
@@ -57,7 +58,10 @@ def csv_download(response, filename: str) -> list[list[str]]:
 
 @pytest.mark.parametrize("url", ["/progetti/export.csv", "/progetti/?format=csv"])
 def test_projects_csv_neutralises_a_formula_title_and_keeps_a_negative_amount(client, url):
-    ProjectFactory(title="=1+1", fin_pnrr=Decimal("-100.00"), fin_totale=None, updated_on=date(2025, 3, 31))
+    project = ProjectFactory(
+        title="=1+1", fin_pnrr=Decimal("-100.00"), fin_totale=None, updated_on=date(2025, 3, 31)
+    )
+    PaymentSnapshotFactory(project=project, fin_totale=Decimal("100.00"), paid_total=Decimal("-50.00"))
     response = client.get(url)
     assert isinstance(response, StreamingHttpResponse)
     rows = csv_download(response, "progetti_pnrr.csv")
@@ -78,12 +82,20 @@ def test_projects_csv_neutralises_a_formula_title_and_keeps_a_negative_amount(cl
         "comuni_istat",
         "luoghi",
         "data_aggiornamento",
+        # added at the end (issue 12), the columns above keep their positions
+        "pagato_totale",
+        "data_pagamenti",
+        "pagato_sul_finanziato_pct",
+        "obiettivi_piano",
+        "provenienza_descrizione",
     ]
     project = dict(zip(rows[1], rows[2], strict=True))
     assert project["titolo"] == "'=1+1"
     assert project["finanziamento_pnrr"] == "-100.00"
     assert project["finanziamento_totale"] == ""
     assert project["data_aggiornamento"] == "2025-03-31"
+    assert project["pagato_totale"] == "-50.00"  # a correction: a number, not neutralised text
+    assert project["pagato_sul_finanziato_pct"] == "-50.0"
 
 
 # Data-quality problems (staff) ----------------------------------------------------------------------------

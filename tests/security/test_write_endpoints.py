@@ -106,8 +106,12 @@ REGISTRY: dict[str, str] = {
     "backoffice:link_queue": STAFF_WRITE,  # GET: the queue; POST: bulk confirm/reject
     "backoffice:link_recompute": STAFF_WRITE,
     "backoffice:link_decide": STAFF_WRITE,
+    "backoffice:link_queue_matching": STAFF_WRITE,  # GET: the confirmation step; POST: decide all N matching
+    "backoffice:link_queue_counters": STAFF_READ,  # the queue's counters partial (htmx)
     "backoffice:crosswalk": STAFF_WRITE,  # GET: the list; POST: add an entry
     "backoffice:crosswalk_remove": STAFF_WRITE,
+    "backoffice:crosswalk_approve": STAFF_WRITE,
+    "backoffice:crosswalk_revoke": STAFF_WRITE,
     # Monitoring (views_monitoring.py)
     "public:indicators": PUBLIC_READ,
     "public:indicator": PUBLIC_READ,
@@ -177,6 +181,7 @@ REGISTRY: dict[str, str] = {
     "GET /api/v1/territory/comuni.geojson": API_READ,
     "GET /api/v1/territory/comuni/<codice_istat>": API_READ,
     "GET /api/v1/territory/map": API_READ,
+    "GET /api/v1/territory/summary": API_READ,
     "GET /api/v1/projects": API_READ,
     "GET /api/v1/projects/<cup>": API_READ,
     "GET /api/v1/pnrr/measures": API_READ,
@@ -461,6 +466,13 @@ WRITES: list[Write] = [
         REFUSED_STAFF,
     ),
     Write(
+        "backoffice:link_queue_matching",
+        lambda w: reverse("backoffice:link_queue_matching"),
+        lambda w: {"misura": w["measure"].code, "stato": "suggeriti", "azione": "conferma", "attesi": 1},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
         "backoffice:link_recompute",
         lambda w: reverse("backoffice:link_recompute"),
         lambda w: {},
@@ -478,6 +490,20 @@ WRITES: list[Write] = [
     Write(
         "backoffice:crosswalk_remove",
         lambda w: reverse("backoffice:crosswalk_remove", args=[w["crosswalk"].pk]),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "backoffice:crosswalk_approve",
+        lambda w: reverse("backoffice:crosswalk_approve", args=[w["crosswalk"].pk]),
+        lambda w: {},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "backoffice:crosswalk_revoke",
+        lambda w: reverse("backoffice:crosswalk_revoke", args=[w["crosswalk"].pk]),
         lambda w: {},
         "ente_admin",
         REFUSED_STAFF,
@@ -845,6 +871,7 @@ BACK_OFFICE_READS: dict[str, Callable[[dict[str, Any]], str]] = {
     "backoffice:users": lambda w: reverse("backoffice:users"),
     "backoffice:organisations": lambda w: reverse("backoffice:organisations"),
     "backoffice:audit_log": lambda w: reverse("backoffice:audit_log"),
+    "backoffice:link_queue_counters": lambda w: reverse("backoffice:link_queue_counters"),
 }
 
 
@@ -992,6 +1019,7 @@ def test_django_admin_refuses_non_staff(site):
 CSRF_CASES = [
     "backoffice:objective_edit",  # plan
     "backoffice:crosswalk",  # linking
+    "backoffice:crosswalk_approve",
     "backoffice:indicator_create",  # monitoring
     "backoffice:indicator_value_record",
     "backoffice:consultation_create",  # participation

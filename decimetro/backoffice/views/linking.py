@@ -1,7 +1,8 @@
-"""Back-office pages of the project ↔ objective links: the review queue, one link's decision page, the
-measure → objective crosswalk editor. Staff only (anonymous → login, others → 403). Thin: reads in
-`linking.selectors`, writes in `linking.services`. Every page works without JavaScript; with htmx the queue's
-per-row buttons replace just their row."""
+"""Back-office pages of the project ↔ objective links: the review queue (filters, decisions by row, by
+selection, on all N matching links, by measure), one link's decision page, the measure → objective crosswalk
+editor. Staff only (anonymous → login, others → 403). Thin: reads in `linking.selectors`, writes in
+`linking.services`. Every page works without JavaScript; with htmx the queue's per-row buttons replace just
+their row and the counters reload."""
 
 from __future__ import annotations
 
@@ -14,12 +15,12 @@ from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.linking import selectors as link_sel
 from decimetro.linking import services as link_svc
-from decimetro.linking.models import LinkStatus, MeasureObjective, ProjectObjectiveLink
+from decimetro.linking.models import LinkOrigin, LinkStatus, MeasureObjective, ProjectObjectiveLink, RuleState
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Measure
@@ -30,6 +31,13 @@ STATUSES = {
     "suggeriti": LinkStatus.SUGGESTED,
     "confermati": LinkStatus.CONFIRMED,
     "respinti": LinkStatus.REJECTED,
+    "tutti": "",
+}
+BANDS = {"alto": "≥ 0,8", "medio": "da 0,5 a 0,8", "basso": "< 0,5"}
+# "azione" of a decision on every matching link → (service decision, the status it gives).
+MATCHING_ACTIONS = {
+    "conferma": ("confirm", LinkStatus.CONFIRMED),
+    "respingi": ("reject", LinkStatus.REJECTED),
 }
 
 
@@ -41,13 +49,67 @@ def _objectives() -> list[Objective]:
 
 
 def _filters(params: Any) -> tuple[link_sel.QueueFilters, dict[str, str]]:
-    mission = (params.get("missione") or "").strip().upper()[:4]
-    comune = (params.get("comune") or "").strip()[:6]
+    """The queue's filters from a query string (or a POST carrying them); the query keeps only the filters
+    set, in a fixed order, so that a URL can be shared and the forms carry it on."""
+
+    def code(name: str, size: int) -> str:
+        return (params.get(name) or "").strip().upper()[:size]
+
+    origin = params.get("origine") or ""
+    band = params.get("punteggio") or ""
     status_key = params.get("stato") or "suggeriti"
     if status_key not in STATUSES:
         status_key = "suggeriti"
-    query = {k: v for k, v in {"missione": mission, "comune": comune, "stato": status_key}.items() if v}
-    return link_sel.QueueFilters(mission=mission, comune=comune, status=STATUSES[status_key]), query
+    filters = link_sel.QueueFilters(
+        mission=code("missione", 4),
+        objective=code("obiettivo", 10),
+        measure=code("misura", 16),
+        component=code("componente", 6),
+        comune=(params.get("comune") or "").strip()[:6],
+        origin=origin if origin in LinkOrigin.values else "",
+        band=band if band in link_sel.SCORE_BANDS else "",
+        status=STATUSES[status_key],
+    )
+    query = {
+        "missione": filters.mission,
+        "obiettivo": filters.objective,
+        "misura": filters.measure,
+        "componente": filters.component,
+        "comune": filters.comune,
+        "origine": filters.origin,
+        "punteggio": filters.band,
+        "stato": status_key,
+    }
+    return filters, {k: v for k, v in query.items() if v}
+
+
+def _order(params: Any) -> str:
+    order = params.get("ordine") or ""
+    return order if order in link_sel.QUEUE_ORDERS else "importo"
+
+
+def _filter_labels(filters: link_sel.QueueFilters, status_key: str) -> list[tuple[str, str]]:
+    """The filters set, as the confirmation page names them."""
+    labels = [
+        (_("Stato"), dict(_statuses()).get(status_key, "")),
+        (_("Missione dell'obiettivo"), filters.mission),
+        (_("Obiettivo"), filters.objective),
+        (_("Misura PNRR"), filters.measure),
+        (_("Componente PNRR"), filters.component),
+        (_("Comune (codice ISTAT)"), filters.comune),
+        (_("Origine"), str(dict(LinkOrigin.choices).get(filters.origin, ""))),
+        (_("Punteggio"), BANDS.get(filters.band, "")),
+    ]
+    return [(label, value) for label, value in labels if value]
+
+
+def _statuses() -> list[tuple[str, str]]:
+    return [
+        ("suggeriti", _("Suggeriti")),
+        ("confermati", _("Confermati")),
+        ("respinti", _("Respinti")),
+        ("tutti", _("Tutti")),
+    ]
 
 
 def _queue_url(query: dict[str, str]) -> str:
@@ -98,9 +160,28 @@ def _apply(
     raise Http404("azione sconosciuta")
 
 
+def _queue_context(
+    filters: link_sel.QueueFilters, query: dict[str, str], matching: int | None = None
+) -> dict[str, Any]:
+    """The counters of the queue (by status, and the links the filters select now: `matching` when the
+    caller has counted them) and the "all N results" actions they offer: the one partial the page and the
+    htmx refresh both render."""
+    status_key = query.get("stato", "suggeriti")
+    return {
+        "counts": link_sel.queue_counts(),
+        "matching": link_sel.queue_matching(filters).count() if matching is None else matching,
+        "querystring": urlencode(query),
+        "can_confirm_all": status_key != "confermati",
+        "can_reject_all": status_key != "respinti",
+    }
+
+
 @require_http_methods(["GET", "POST"])
 @require_perm("link.review")
 def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The queue: filters in the query string (shareable), the biggest projects first (or the best score),
+    per-row decisions, decisions on the selected rows (POST here) or on all N matching links
+    (`links_matching`), and, for a measure, its suggestions grouped by objective."""
     if request.method == "POST":
         query = _filters(request.POST)[1]
         bulk = request.POST.get("azione_multipla", "")
@@ -126,8 +207,14 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
         return redirect(_queue_url(query))
 
     filters, query = _filters(request.GET)
-    page = Paginator(link_sel.review_queue(filters), PAGE_SIZE).get_page(request.GET.get("pagina"))
+    order = _order(request.GET)
+    page = Paginator(link_sel.review_queue(filters, order=order), PAGE_SIZE).get_page(
+        request.GET.get("pagina")
+    )
     edition = plan_sel.current_edition()
+    status_key = query.get("stato", "suggeriti")
+    groups = link_sel.pending_groups(filters, limit=None if filters.measure else 10)
+    proposed = (request.GET.get("regola") or "").strip().upper()[:10] if filters.measure else ""
     return render(
         request,
         "backoffice/linking/queue.html",
@@ -136,16 +223,85 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
             "links": list(page.object_list),
             "filters": filters,
             "query": query,
-            "status_key": query.get("stato", "suggeriti"),
-            "statuses": [
-                ("suggeriti", _("Suggeriti")),
-                ("confermati", _("Confermati")),
-                ("respinti", _("Respinti")),
-            ],
+            "order": order,
+            "status_key": status_key,
+            "statuses": _statuses(),
             "missions": plan_sel.missions_for(edition) if edition else [],
+            "objectives": plan_sel.objectives_for(edition) if edition else [],
+            "measures": link_sel.queue_measures(),
+            "components": link_sel.queue_components(),
             "comuni": Comune.objects.order_by("name").only("codice_istat", "name"),
-            "counts": link_sel.queue_counts(),
+            "origins": LinkOrigin.choices,
+            "bands": BANDS,
+            "groups": groups,
+            "proposed_rule": proposed,
+            **_queue_context(filters, query, matching=page.paginator.count),
         },
+    )
+
+
+@require_GET
+@require_perm("link.review")
+def queue_counters(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The counters partial of the queue (for the filters in the query string): htmx reloads it after each
+    decision taken on a row (the row's answer carries the `queue-changed` event)."""
+    filters, query = _filters(request.GET)
+    return render(request, "backoffice/linking/_counters.html", _queue_context(filters, query))
+
+
+@require_http_methods(["GET", "POST"])
+@require_perm("link.review")
+def links_matching(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Confirm or reject every link the filters select. GET: the confirmation step, with N and the filters;
+    POST (with the N that was shown, `attesi`): the decision, then back to the queue. If the matching links
+    changed in between, the page asks again with the new N and nothing changes."""
+    params = request.POST if request.method == "POST" else request.GET
+    filters, query = _filters(params)
+    action = params.get("azione", "")
+    if action not in MATCHING_ACTIONS:
+        if request.method == "GET":
+            return redirect(_queue_url(query))
+        return HttpResponseBadRequest(_("Azione non valida."))
+    decision, target = MATCHING_ACTIONS[action]
+    to_decide = link_sel.links_to_decide(filters, target)
+    changed = False
+    if request.method == "POST":
+        try:
+            expected = int(request.POST.get("attesi", ""))
+        except ValueError:
+            return HttpResponseBadRequest(_("Numero di collegamenti mancante."))
+        try:
+            n = link_svc.links_decide_matching(
+                by=request.user, filters=filters, decision=decision, expected=expected
+            )
+        except link_svc.QueueChanged:
+            changed = True
+        else:
+            if decision == "confirm":
+                messages.success(request, _("%(n)d collegamenti confermati.") % {"n": n})
+            else:
+                messages.success(request, _("%(n)d collegamenti respinti.") % {"n": n})
+            back = dict(query)
+            if decision == "confirm" and filters.measure and filters.objective:
+                # A whole measure confirmed for an objective: the queue offers to make it a rule.
+                back = {"misura": filters.measure, "stato": query.get("stato", "suggeriti")}
+                back["regola"] = filters.objective
+            return redirect(_queue_url(back))
+    n = to_decide.count()
+    return render(
+        request,
+        "backoffice/linking/confirm_matching.html",
+        {
+            "n": n,
+            "action": action,
+            "decision": decision,
+            "query": query,
+            "querystring": urlencode(query),
+            "labels": _filter_labels(filters, query.get("stato", "suggeriti")),
+            "sample": link_sel.review_queue(filters).exclude(status=target)[:10] if n else [],
+            "changed": changed,
+        },
+        status=409 if changed else 200,
     )
 
 
@@ -153,7 +309,8 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_perm("link.review")
 def link_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One link: confirm, reject or choose another objective. With htmx (HX-Request) the answer is the queue's
-    row; otherwise a redirect to the queue (or this page again for a GET)."""
+    row, with the `queue-changed` event that makes the counters reload; otherwise a redirect to the queue
+    (or this page again for a GET)."""
     link = _link_or_404(pk)
     if request.method == "POST":
         action = request.POST.get("azione", "")
@@ -162,11 +319,13 @@ def link_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         query = _filters(request.POST)[1]
         if request.headers.get("HX-Request"):
             link = link_sel.review_queue(link_sel.QueueFilters(status="")).get(pk=link.pk)
-            return render(
+            response = render(
                 request,
                 "backoffice/linking/_queue_row.html",
                 {"link": link, "message": message, "decided": True},
             )
+            response["HX-Trigger"] = "queue-changed"
+            return response
         messages.success(request, message)
         return redirect(_queue_url(query))
     return render(
@@ -220,12 +379,18 @@ def crosswalk(request: AuthenticatedHttpRequest) -> HttpResponse:
             )
             return redirect("backoffice:crosswalk")
     q = (request.GET.get("q") or "").strip()[:50]
+    state = request.GET.get("stato") or ""
+    state = state if state in RuleState.values else ""
     return render(
         request,
         "backoffice/linking/crosswalk.html",
         {
-            "rows": link_sel.crosswalk_rows(q=q),
+            "rows": link_sel.crosswalk_rules(q=q, state=state),
             "q": q,
+            "state": state,
+            "states": RuleState.choices,
+            "state_counts": link_sel.crosswalk_state_counts(),
+            "measure_projects": link_sel.territory_projects_by_measure(),
             "measures": Measure.objects.order_by("code").only("code", "name"),
             "objectives": _objectives(),
             "errors": errors,
@@ -246,3 +411,43 @@ def crosswalk_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         % {"measure": entry.measure.code, "objective": entry.objective.code},
     )
     return redirect("backoffice:crosswalk")
+
+
+def _back_to_crosswalk(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Back to the crosswalk page with its search and state filter (from the form's hidden fields)."""
+    query = {k: (request.POST.get(k) or "").strip()[:50] for k in ("q", "stato")}
+    query = {k: v for k, v in query.items() if v}
+    url = reverse("backoffice:crosswalk")
+    return redirect(f"{url}?{urlencode(query)}" if query else url)
+
+
+@require_POST
+@require_perm("link.review")
+def crosswalk_approve(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Approve a crosswalk row: it becomes a rule and links every project of its measure (plain POST; a
+    redirect back to the page with a message)."""
+    entry = get_object_or_404(MeasureObjective.objects.select_related("measure", "objective"), pk=pk)
+    linked = link_svc.crosswalk_approve(by=request.user, entry=entry)
+    messages.success(
+        request,
+        _("Regola %(measure)s → %(objective)s approvata: %(n)d progetti collegati per regola.")
+        % {"measure": entry.measure.code, "objective": entry.objective.code, "n": linked},
+    )
+    return _back_to_crosswalk(request)
+
+
+@require_POST
+@require_perm("link.review")
+def crosswalk_revoke(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Revoke a crosswalk row: the links it made that no one decided are withdrawn."""
+    entry = get_object_or_404(MeasureObjective.objects.select_related("measure", "objective"), pk=pk)
+    withdrawn = link_svc.crosswalk_revoke(by=request.user, entry=entry)
+    messages.success(
+        request,
+        _(
+            "Regola %(measure)s → %(objective)s revocata: %(n)d collegamenti per regola ritirati "
+            "(le decisioni prese progetto per progetto restano)."
+        )
+        % {"measure": entry.measure.code, "objective": entry.objective.code, "n": withdrawn},
+    )
+    return _back_to_crosswalk(request)

@@ -1,4 +1,9 @@
-"""Italia Domani "Pagamenti di progetto": one row per project, amounts paid so far at `data_di_estrazione`."""
+"""Italia Domani "Pagamenti di progetto": one row per project, amounts paid so far at `data_di_estrazione`.
+
+A row with neither CUP nor local code is not a project: it is the payments of a whole measure that has no
+projects (the tax credits Ecobonus, M2C3I2.01, and Transizione 4.0, M1C2I1.01). It becomes a
+`MeasurePaymentRow`, keyed by its sub-measure. A CUP missing while the local code is there is still an
+error."""
 
 from __future__ import annotations
 
@@ -75,16 +80,35 @@ class PaymentRow:
         return self.extracted_on
 
 
+@dataclass(slots=True)
+class MeasurePaymentRow:
+    """Payments of a measure as a whole (a row with no CUP and no local code)."""
+
+    structure: c.StructureRef
+    amounts: dict[str, Decimal | None]
+    extracted_on: date
+
+    @property
+    def key(self) -> tuple[str, date]:
+        return (self.structure.submeasure_code, self.extracted_on)
+
+    @property
+    def release_date(self) -> date:
+        return self.extracted_on
+
+
 _STRUCTURE = c.StructureColumns(
     submeasure_code="codice_univoco_submisura", submeasure_name="descrizione_submisura"
 )
 _AMOUNTS = c.AmountColumns(AMOUNT_COLUMNS)
 
 
-def build(raw: dict[str, str]) -> PaymentRow:
+def build(raw: dict[str, str]) -> PaymentRow | MeasurePaymentRow:
     extracted = c.iso_date(raw, "data_di_estrazione")
     if extracted is None:
         raise c.FieldError("data_di_estrazione", "data di estrazione mancante")
+    if not raw["cup"].strip() and not raw["codice_locale_progetto"].strip():
+        return MeasurePaymentRow(_STRUCTURE(raw), _AMOUNTS(raw), extracted)
     return PaymentRow(
         c.cup(raw, "cup"),
         raw["codice_locale_progetto"].strip(),
@@ -94,5 +118,5 @@ def build(raw: dict[str, str]) -> PaymentRow:
     )
 
 
-def parse(stream: Iterable[str], name: str = "file") -> Iterator[PaymentRow | c.RowError]:
+def parse(stream: Iterable[str], name: str = "file") -> Iterator[PaymentRow | MeasurePaymentRow | c.RowError]:
     return c.parse_rows(stream, columns=COLUMNS, build=build, name=name)

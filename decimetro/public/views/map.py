@@ -187,6 +187,7 @@ def compare(request: HttpRequest) -> HttpResponse:
             unit="€",
             source=PNRR_SOURCE,
             as_of=sides[0]["data"].payments_as_of,
+            dates=sides[0]["data"].date_groups,
             how_to_read=_t("Euro PNRR attribuiti per residente in ciascuna missione (%(rule)s).")
             % {"rule": str(rule.label)},
             label_header=_t("Missione"),

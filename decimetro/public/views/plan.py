@@ -6,7 +6,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from decimetro.core.permissions import can
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
 from decimetro.insights.dashboards import home_dashboard, mission_dashboard, objective_dashboard
+from decimetro.insights.lists import objective_status_rule, objectives_with_progress
 from decimetro.monitoring import selectors as monitoring_sel
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import ACTOR_FIELDS, ACTOR_LABELS
@@ -74,7 +76,9 @@ def objective_list(request: HttpRequest) -> HttpResponse:
         "public/objective_list.html",
         {
             "edition": edition,
-            "objectives": objectives,
+            "objectives": objectives_with_progress(objectives),
+            "status_rule": objective_status_rule(),
+            "rule_label": AllocationRule(DEFAULT_ALLOCATION_RULE).label,
             "actors": _actors(),
             "keywords": plan_sel.keywords_for(edition),
             "missions": plan_sel.missions_for(edition),

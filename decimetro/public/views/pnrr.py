@@ -5,16 +5,16 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.paginator import Page, Paginator
-from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from decimetro.core.http import page_of, query_without
 from decimetro.insights import figures
 from decimetro.insights.dashboards import project_payments_chart
+from decimetro.insights.lists import projects_with_progress, with_progress
 from decimetro.insights.params import filters_from
 from decimetro.pnrr import selectors as pnrr_sel
 from decimetro.pnrr.models import (
@@ -44,18 +44,6 @@ SORT_LABELS = {
 }
 
 
-def _page(request: HttpRequest, qs: QuerySet[Any], per_page: int = PAGE_SIZE) -> Page:
-    return Paginator(qs, per_page).get_page(request.GET.get("pagina"))
-
-
-def _query_without(request: HttpRequest, *names: str) -> str:
-    """The current query string without `names` (for pagination and sort links)."""
-    params = request.GET.copy()
-    for name in names:
-        params.pop(name, None)
-    return params.urlencode()
-
-
 def project_list(request: HttpRequest) -> HttpResponseBase:
     filters, values = filters_from(request.GET)
     sort = request.GET.get("ordina") or pnrr_sel.DEFAULT_PROJECT_SORT
@@ -70,7 +58,8 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
         per_page = PAGE_SIZE
     if per_page not in PAGE_SIZES:
         per_page = PAGE_SIZE
-    page = _page(request, pnrr_sel.with_list_places(projects), per_page)
+    page = page_of(request, projects_with_progress(pnrr_sel.with_list_places(projects)), per_page)
+    page.object_list = list(with_progress(page.object_list))
     components = list(PnrrComponent.objects.select_related("mission").order_by("code"))
     missions = list({c.mission.code: c.mission for c in components}.values())
     return render(
@@ -90,8 +79,8 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
             "zones": Zone.objects.order_by("kind", "name"),
             "comuni": Comune.objects.only("codice_istat", "name").order_by("name", "codice_istat"),
             "provenances": Provenance.choices,
-            "page_query": _query_without(request, "pagina", "format"),
-            "csv_query": _query_without(request, "pagina", "format", "per_pagina"),
+            "page_query": query_without(request, "pagina", "format"),
+            "csv_query": query_without(request, "pagina", "format", "per_pagina"),
         },
     )
 
@@ -158,16 +147,19 @@ def measure_list(request: HttpRequest) -> HttpResponse:
 def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
     measure = get_object_or_404(pnrr_sel.measure_detail_queryset(), code=code.upper())
     projects = pnrr_sel.projects_of_measure_in_territory(measure=measure)
+    measure_payments = pnrr_sel.measure_payments(measure=measure)
     return render(
         request,
         "public/pnrr/measure_detail.html",
         {
             "nav": "misure",
             "measure": measure,
+            "measure_payments": measure_payments,
+            "measure_payment_totals": pnrr_sel.measure_payment_totals(measure_payments),
             "milestones": pnrr_sel.milestones_for_measure(measure=measure),
             "totals": figures.projects_totals(projects),
-            "page": _page(request, projects),
-            "page_query": _query_without(request, "pagina"),
+            "page": page_of(request, projects),
+            "page_query": query_without(request, "pagina"),
         },
     )
 
@@ -182,7 +174,7 @@ def body_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "nav": "progetti",
             "body": body,
             "totals": figures.projects_totals(projects),
-            "page": _page(request, pnrr_sel.with_list_places(projects)),
-            "page_query": _query_without(request, "pagina"),
+            "page": page_of(request, pnrr_sel.with_list_places(projects)),
+            "page_query": query_without(request, "pagina"),
         },
     )

@@ -8,27 +8,14 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
+from decimetro.insights import lists
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
 from decimetro.insights.areas import area_pnrr, area_where
+from decimetro.insights.map import PAYMENT_RULE
 from decimetro.insights.params import allocation_rule_from
 from decimetro.monitoring import selectors as monitoring_sel
 from decimetro.territory import selectors as terr_sel
 from decimetro.territory.models import Comune
-
-# Numbers are most useful largest first; names and codes A→Z.
-_DESCENDING_FIRST = {"population", "area"}
-
-
-def _sorting(sort: str) -> dict[str, dict[str, str]]:
-    """For each sortable column: the `ordina` value its header links to, and its aria-sort state."""
-    columns = {}
-    for key in terr_sel.COMUNE_SORTS:
-        if sort == key:
-            columns[key] = {"next": f"-{key}", "aria": "ascending"}
-        elif sort == f"-{key}":
-            columns[key] = {"next": key, "aria": "descending"}
-        else:
-            columns[key] = {"next": f"-{key}" if key in _DESCENDING_FIRST else key, "aria": ""}
-    return columns
 
 
 def _area_pnrr(request: HttpRequest, comuni: list[Comune], list_query: str) -> dict[str, Any]:
@@ -42,19 +29,20 @@ def comune_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:100]
     zone = (request.GET.get("zona") or "").strip()
     sort = request.GET.get("ordina") or terr_sel.DEFAULT_SORT
-    if not terr_sel.comune_sort_is_valid(sort):
+    if not lists.comune_sort_is_valid(sort):
         sort = terr_sel.DEFAULT_SORT
-    comuni = terr_sel.comuni_list(q=q, zone=zone, sort=sort)
     return render(
         request,
         "public/comune_list.html",
         {
             "nav": "comuni",
-            "comuni": comuni,
+            "comuni": lists.comuni_with_figures(q=q, zone=zone, sort=sort),
             "zones": terr_sel.zones_with_totals(),
             "sort": sort,
-            "sorting": _sorting(sort),
+            "sorting": lists.sorting(sort, lists.COMUNE_SORTS),
             "filters": {"q": q, "zona": zone},
+            "rule_label": AllocationRule(DEFAULT_ALLOCATION_RULE).label,
+            "payment_rule": PAYMENT_RULE,
         },
     )
 
@@ -89,4 +77,18 @@ def zone_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def zone_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "public/zone_list.html", {"nav": "zone", "zones": terr_sel.zones_with_totals()})
+    sort = request.GET.get("ordina") or ""
+    if not lists.zone_sort_is_valid(sort):
+        sort = ""
+    return render(
+        request,
+        "public/zone_list.html",
+        {
+            "nav": "zone",
+            "zones": lists.zones_with_figures(sort=sort),
+            "sort": sort,
+            "sorting": lists.sorting(sort, lists.ZONE_SORTS),
+            "rule_label": AllocationRule(DEFAULT_ALLOCATION_RULE).label,
+            "payment_rule": PAYMENT_RULE,
+        },
+    )

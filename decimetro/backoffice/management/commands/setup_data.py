@@ -17,7 +17,9 @@ class Command(BaseCommand):
         call_command("pnrr_import", bundled=True, skip_imported=True, stdout=self.stdout)
         # The PNRR component classifier (linking), trained on the bundled extract when no model is installed.
         call_command("linking_train", bundled=True, if_missing=True, stdout=self.stdout)
-        # The measure → objective crosswalk (only if empty: staff edits stay), then suggestions if none exist.
+        # The measure → objective crosswalk, approved as rules "in configurazione iniziale" (only while no
+        # rule was ever approved or revoked: staff decisions stay) and its projects linked; then the
+        # suggestions if none exist, else only the approved rules (a re-import's projects get their links).
         call_command("linking_crosswalk_load", if_missing=True, stdout=self.stdout)
         call_command("linking_suggest", if_missing=True, stdout=self.stdout)
         # The organisations of the actors: the Ente and one per comune of the territory (idempotent).
