@@ -289,8 +289,9 @@ def list_measures(request: HttpRequest) -> list[dict[str, Any]]:
         "parti uguali "
         "tra i luoghi), `full` (importo pieno a ogni luogo), `population` (per residenti). "
         "`not_attributed` è "
-        "la parte degli importi di questi progetti che non va ad alcun comune (luoghi nazionali, regionali, "
-        "provinciali). " + ATTRIBUTION
+        "la parte degli importi di questi progetti che non va ad alcun comune del territorio (luoghi "
+        "nazionali, regionali, provinciali o comuni di altri territori; non le quote degli altri comuni del "
+        "territorio). " + ATTRIBUTION
     ),
 )
 def comune_with_totals(

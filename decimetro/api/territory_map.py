@@ -48,6 +48,8 @@ class TotalsOut(Schema):
     projects: int
     funding: float
     funding_per_resident: float | None
+    paid: float
+    funded: float
     payment_progress: float | None
     projects_per_1000: float | None
     not_attributed: float

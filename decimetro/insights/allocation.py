@@ -23,7 +23,14 @@ A project's places are those of its own provenance (`Place.dataset == Project.pr
 place is `(comune id or None, ISTAT comune code or "", residents or None)`; the callers say what counts as a
 comune place. The area totals and the map take every place with an ISTAT comune code (a comune outside the
 loaded territory has no population: POPULATION falls back); the dashboards take only the comuni of the
-database (a place elsewhere counts as not a comune: its share is not attributed).
+territory (a place elsewhere counts as not a comune). Under EQUAL (the default) the two give the same shares.
+
+"Not attributed" (`Split.outside`, `outside_sql`) is one figure everywhere: the part of a project that goes
+to no comune of the territory (national, regional, provincial places and comuni of other territories),
+counted for the projects located in the area — on a comune's page, not the shares of the other comuni of the
+territory. The home page and the API state it on the total funding, the map and the area pages on the PNRR
+share (their label says "PNRR"). `Split.not_attributed` (non-comune places only) is what the rule sets
+aside before splitting by population.
 """
 
 from __future__ import annotations
@@ -98,6 +105,14 @@ class Split:
             return ZERO
         return amount * self.non_comune / self.n
 
+    def outside(self, amount: Decimal, territory: Container[int | None]) -> Decimal:
+        """The part of `amount` that goes to no comune of `territory` (the comune ids of the territory): the
+        non-comune places' shares and those of comuni of other territories ("non attribuito a comuni del
+        territorio"; none under FULL). The same whatever area of the territory the project is counted in."""
+        if self.rule == AllocationRule.FULL:
+            return ZERO
+        return amount - self.share(amount, territory)
+
     def share(self, amount: Decimal, area: Container[int | None]) -> Decimal:
         """The part of `amount` that goes to the places whose comune id is in `area`."""
         mine = [residents for comune, _istat, residents in self.places if comune in area]
@@ -105,12 +120,7 @@ class Split:
 
     def fraction(self, area: Container[int | None]) -> Decimal:
         """The fraction of the project (0..1) that goes to `area`, by which the dashboards weigh its amounts
-        and payments: `share(1, area)`, except that under EQUAL it is written `(1 / n) * places`, as the
-        dashboards have always computed it. The two differ only in the 28th digit, but a total that falls
-        exactly on a half cent would round the other way: kept so that no published figure moves."""
-        if self.rule == AllocationRule.EQUAL:
-            places = sum(1 for comune, _istat, _residents in self.places if comune in area)
-            return min(ONE / self.n * places, ONE)
+        and payments: `share(1, area)` — `k / n` under EQUAL, the same arithmetic as the area totals."""
         return min(self.share(ONE, area), ONE)
 
     def parts(self, amount: Decimal) -> dict[int, Decimal]:
@@ -165,6 +175,15 @@ def share_sql(rule: AllocationRule) -> str:
         f"CASE WHEN s.missing = 0 AND s.popsum > 0 THEN CAST(s.n - s.nonc AS {FLOAT}) / s.n "
         f"* CAST(o.pop AS {FLOAT}) / s.popsum ELSE {equal} END"
     )
+
+
+def outside_sql(rule: AllocationRule, amount: str = "amount", inside: str = "inside") -> str:
+    """The part of a project's `amount` that goes to no comune of the territory, `inside` being the sum of
+    `share_sql(rule)` over its places in a comune of the territory (`split(...).outside(amount, territory)`
+    in Python)."""
+    if rule == AllocationRule.FULL:
+        return "0.0"
+    return f"({amount} - {amount} * {inside})"
 
 
 def not_attributed_sql(rule: AllocationRule, amount: str = "amount") -> str:

@@ -19,19 +19,18 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from django.db.models import F, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from decimetro.insights import map as sm
-from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule, PlaceKey, split
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule, split
 from decimetro.insights.cache import cached_for_data_version
-from decimetro.insights.figures import CENT, AreaTotals, Part, Totals
+from decimetro.insights.figures import CENT, AreaTotals, Part, Totals, located_places
 from decimetro.insights.objectives import objectives_overview
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
 from decimetro.plan.models import Objective
-from decimetro.pnrr.models import PaymentSnapshot, Place, Project
-from decimetro.pnrr.selectors import MISSION_PATH, own_places
+from decimetro.pnrr.models import PaymentSnapshot, Project
 from decimetro.territory import selectors as terr_sel
 from decimetro.territory.models import Comune, Zone
 
@@ -152,30 +151,7 @@ def _area_totals_bulk(
         for c in comuni:
             keys_of[c.pk].append(key)
     members = {key: {c.pk for c in comuni} for key, comuni in areas.items()}
-    rows = (
-        Place.objects.filter(
-            own_places(),
-            project__places__comune__in=terr_sel.comuni_of_territory(),
-            project__places__dataset=F("project__provenance"),
-        )
-        .values_list(
-            "pk",
-            "project_id",
-            "comune_id",
-            "istat_code",
-            "comune__population_resident",
-            f"project__{amount_field}",
-            f"project__{MISSION_PATH}__code",
-            f"project__{MISSION_PATH}__name",
-        )
-        .order_by()
-        .distinct()
-    )
-    places: dict[int, list[PlaceKey]] = defaultdict(list)
-    info: dict[int, tuple[Decimal, str, str]] = {}
-    for _pk, project_id, comune_id, istat_code, population, amount, m_code, m_name in rows:
-        places[project_id].append((comune_id, istat_code, population))
-        info[project_id] = (amount or Decimal("0"), m_code, m_name)
+    places, info, territory = located_places(terr_sel.comuni_of_territory(), amount_field)
     missions: dict[str, dict[str, Part]] = defaultdict(dict)
     result: dict[str, AreaTotals] = {}
     for key, comuni in areas.items():
@@ -197,13 +173,14 @@ def _area_totals_bulk(
             mission = missions[key].setdefault(m_code, Part(key=m_code, name=m_name))
             mission.projects += 1
             mission.amount += s.share(amount, members[key])
-            not_attributed[key] += s.not_attributed(amount)
+            not_attributed[key] += s.outside(amount, territory)
     for key, totals in result.items():
         parts = sorted(missions[key].values(), key=lambda m: m.key)
+        exact = sum((m.amount for m in parts), Decimal("0"))  # rounded once, after summing
         for m in parts:
             m.amount = m.amount.quantize(CENT, ROUND_HALF_EVEN)
         totals.by_mission = parts
-        totals.total = sum((m.amount for m in parts), Decimal("0.00"))
+        totals.total = exact.quantize(CENT, ROUND_HALF_EVEN)
         totals.not_attributed = not_attributed[key].quantize(CENT, ROUND_HALF_EVEN)
     return result
 

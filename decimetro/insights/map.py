@@ -10,14 +10,15 @@ Metrics (`METRICS`):
 - `funding_per_resident`: the same divided by the resident population (31/12/2022);
 - `projects`: projects with at least one place in the comune (a multi-place project counts once in each of
   its comuni, whatever the rule);
-- `payment_progress`: paid / funded, both from the *latest* payment snapshot of each project (`paid_total` /
-  `fin_totale` of that snapshot), allocated with the same rule; projects without a snapshot are left out of
-  both sums;
+- `payment_progress`: paid / funded over the same projects (`insights.definitions`, "progress_pct"): paid is
+  `paid_total` of each project's *latest* payment snapshot (0 for a project without payments), funded its
+  `fin_totale`, both allocated with the same rule — the dashboards' and the API's definition;
 - `projects_per_1000`: projects per 1,000 residents.
 
 Multi-place projects follow the allocation rule (`insights.allocation`, its SQL form; default: equal split
-among the project's places); the shares of places that are not a comune are *not attributed* and are
-counted in `MapData.not_attributed`.
+among the project's places); the shares of places that are not a comune of the territory (national,
+regional, provincial places, comuni of other territories) are *not attributed* and are counted in
+`MapData.not_attributed`, as in the area totals.
 
 Filters (`MapFilters`, empty = any): PNRR mission, component, measure; strategic objective of the plan
 (projects with a CONFIRMED `ProjectObjectiveLink` to it); zona omogenea (only its comuni get a value); actor
@@ -31,6 +32,7 @@ there can be fewer classes.
 from __future__ import annotations
 
 import statistics
+from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -47,12 +49,12 @@ from decimetro.insights.allocation import (
     PROJECT_STATS_SQL,
     RULE_NOTES,
     AllocationRule,
-    not_attributed_sql,
+    outside_sql,
     share_sql,
 )
 from decimetro.insights.cache import cached_for_data_version
 from decimetro.insights.definitions import DASHBOARD_DATASETS, Dataset
-from decimetro.insights.figures import CENT
+from decimetro.insights.figures import CENT, ZERO
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
 from decimetro.plan.models import ACTOR_FIELDS, ACTOR_LABELS
 from decimetro.plan.models import Component as PlanComponent
@@ -85,9 +87,9 @@ ACTOR_RULE = _(
     "quell'attore."
 )
 PAYMENT_RULE = _(
-    "Avanzamento: pagamenti totali diviso finanziamento totale, dall'ultima rilevazione dei pagamenti di "
-    "ogni progetto (progetti senza rilevazione esclusi), ripartiti con la stessa regola. Finanziato non vuol "
-    "dire pagato."
+    "Avanzamento: pagamenti totali dell'ultima rilevazione di ogni progetto diviso il suo finanziamento "
+    "totale, sugli stessi progetti (un progetto senza pagamenti conta zero pagato), ripartiti con la stessa "
+    "regola: la cifra «Pagato sul finanziato» delle altre pagine. Finanziato non vuol dire pagato."
 )
 
 
@@ -147,7 +149,9 @@ class AreaValue:
         """Paid / funded in percent (None without payment data)."""
         if not self.funded:
             return None
-        return round(float(self.paid / self.funded) * 100, 2)
+        # One decimal, computed once: the "Pagato sul finanziato" of the dashboards (`Totals.paid_share`);
+        # rounding to two decimals first would round 25,148 to 25,15 and then to 25,2.
+        return round(float(self.paid / self.funded * 100), 1)
 
     @property
     def projects_per_1000(self) -> float | None:
@@ -296,43 +300,52 @@ def _aggregate_sql(f: MapFilters, rule: AllocationRule) -> tuple[str, list[Any]]
         where += f" AND pl.project_id IN ({sql})"
         params.extend(sub_params)
     in_territory = "c2.codice_uts = %s" + (f" AND c2.zone_id {in_zone}" if f.zone else "")
-    params += [settings.DECIMETRO_TERRITORY_UTS] + ([f.zone] if f.zone else [])
+    params += (
+        [settings.DECIMETRO_TERRITORY_UTS] + ([f.zone] if f.zone else []) + [settings.DECIMETRO_TERRITORY_UTS]
+    )
     statement = f"""
 WITH located AS (
-  SELECT pl.project_id, pl.dataset, MAX(CAST(p.fin_pnrr AS {FLOAT})) AS amount FROM {place} pl
+  SELECT pl.project_id, pl.dataset, MAX(CAST(p.fin_pnrr AS {FLOAT})) AS amount,
+         MAX(CAST(COALESCE(p.fin_totale, 0) AS {FLOAT})) AS fin FROM {place} pl
   JOIN {project} p ON p.id = pl.project_id AND pl.dataset = p.provenance
   JOIN {comune} c ON c.id = pl.comune_id
   WHERE pl.comune_id IS NOT NULL AND c.codice_uts = %s{where}
   GROUP BY pl.project_id, pl.dataset
 ), own AS (
   SELECT pl.project_id, pl.comune_id, pl.istat_code, c2.population_resident AS pop,
-         CASE WHEN {in_territory} THEN 1 ELSE 0 END AS here, c2.zone_id
+         CASE WHEN {in_territory} THEN 1 ELSE 0 END AS here,
+         CASE WHEN c2.codice_uts = %s THEN 1 ELSE 0 END AS terr, c2.zone_id
   FROM {place} pl
   JOIN located l ON l.project_id = pl.project_id AND l.dataset = pl.dataset
   LEFT JOIN {comune} c2 ON c2.id = pl.comune_id
 ), stats AS (
   SELECT o.project_id, {PROJECT_STATS_SQL},
-         MAX(l.amount) AS amount
+         MAX(l.amount) AS amount, MAX(l.fin) AS fin
   FROM own o JOIN located l ON l.project_id = o.project_id
   GROUP BY o.project_id
 ), pay AS MATERIALIZED (
-  SELECT ps.project_id, CAST(ps.paid_total AS {FLOAT}) AS paid, CAST(ps.fin_totale AS {FLOAT}) AS funded
+  SELECT ps.project_id, CAST(ps.paid_total AS {FLOAT}) AS paid
   FROM {payment} ps
   JOIN (SELECT project_id, MAX(release_date) AS d FROM {payment}
         WHERE project_id IN (SELECT project_id FROM located) GROUP BY project_id) m
     ON m.project_id = ps.project_id AND m.d = ps.release_date
-  WHERE ps.paid_total IS NOT NULL AND ps.fin_totale > 0
 ), shares AS (
-  SELECT o.comune_id, o.zone_id, o.project_id, s.amount, {share_sql(rule)} AS share, pay.paid, pay.funded
+  SELECT o.comune_id, o.zone_id, o.project_id, s.amount, {share_sql(rule)} AS share,
+         COALESCE(pay.paid, 0.0) AS paid, s.fin AS funded
   FROM own o JOIN stats s ON s.project_id = o.project_id LEFT JOIN pay ON pay.project_id = o.project_id
   WHERE o.here = 1
+), terr AS (
+  SELECT o.project_id, MAX(s.amount) AS amount,
+         SUM(CASE WHEN o.terr = 1 THEN {share_sql(rule)} ELSE 0.0 END) AS inside
+  FROM own o JOIN stats s ON s.project_id = o.project_id
+  GROUP BY o.project_id
 )
 SELECT 'c', comune_id, COUNT(DISTINCT project_id), SUM(amount * share), SUM(paid * share), SUM(funded * share)
 FROM shares GROUP BY comune_id
 UNION ALL
 SELECT 'z', zone_id, COUNT(DISTINCT project_id), NULL, NULL, NULL FROM shares GROUP BY zone_id
 UNION ALL
-SELECT 't', NULL, COUNT(*), SUM({not_attributed_sql(rule)}), NULL, NULL FROM stats
+SELECT 't', NULL, COUNT(*), SUM({outside_sql(rule)}), NULL, NULL FROM terr
 """  # noqa: S608 (table names from the models' meta; every value is a parameter)
     return statement, params
 
@@ -399,6 +412,9 @@ def _map_values(f: MapFilters, rule: AllocationRule) -> MapData:
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
         rows = cursor.fetchall()
+    # A total is rounded once, after summing (as the dashboards and the area totals do), not summed from
+    # rounded parts: the zones and the territory add up their comuni's unrounded sums.
+    raw: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     for kind, key, n, amount, paid, funded in rows:
         if kind == "c" and key in areas:
             area = areas[key]
@@ -408,15 +424,15 @@ def _map_values(f: MapFilters, rule: AllocationRule) -> MapData:
                 _money(paid),
                 _money(funded),
             )
-            if area.zone_slug in zones:
-                zone = zones[area.zone_slug]
-                zone.amount += area.amount
-                zone.paid += area.paid
-                zone.funded += area.funded
+            exact = [Decimal(str(v or 0)) for v in (amount, paid, funded)]
+            for slug in ("", area.zone_slug) if area.zone_slug in zones else ("",):
+                raw[slug] = [a + b for a, b in zip(raw[slug], exact, strict=True)]
         elif kind == "z" and zone_ids.get(key) in zones:
             zones[zone_ids[key]].projects = n
         elif kind == "t":
             located, not_attributed = n, amount
+    for slug, zone in zones.items():
+        zone.amount, zone.paid, zone.funded = (_money(v) for v in raw[slug])
 
     comune_list = list(areas.values())
     zone_list = sorted(zones.values(), key=lambda z: z.name)
@@ -425,9 +441,9 @@ def _map_values(f: MapFilters, rule: AllocationRule) -> MapData:
         name=str(_("Città metropolitana (comuni selezionati)")) if f.zone else str(_("Città metropolitana")),
         population=sum((c.population or 0) for c in comune_list if c.in_filter) or None,
         projects=located,
-        amount=sum((c.amount for c in comune_list), Decimal("0.00")),
-        paid=sum((c.paid for c in comune_list), Decimal("0.00")),
-        funded=sum((c.funded for c in comune_list), Decimal("0.00")),
+        amount=_money(raw[""][0]),
+        paid=_money(raw[""][1]),
+        funded=_money(raw[""][2]),
     )
     return MapData(
         metric=DEFAULT_METRIC,
@@ -515,6 +531,8 @@ def map_payload(data: MapData) -> dict[str, Any]:
             "projects": t.projects,
             "funding": float(t.amount),
             "funding_per_resident": float(t.per_resident) if t.per_resident is not None else None,
+            "paid": float(t.paid),
+            "funded": float(t.funded),
             "payment_progress": t.payment_progress,
             "projects_per_1000": t.projects_per_1000,
             "not_attributed": float(data.not_attributed),

@@ -5,3 +5,10 @@ class LinkingConfig(AppConfig):
     name = "decimetro.linking"
     label = "linking"
     verbose_name = "Collegamenti progetti-obiettivi"
+
+    def ready(self) -> None:
+        # Links and crosswalk rules follow the map when a new plan edition is published.
+        from decimetro.linking.services import linking_remap_objectives
+        from decimetro.plan.signals import edition_published
+
+        edition_published.connect(linking_remap_objectives, dispatch_uid="linking_remap_objectives")

@@ -918,3 +918,52 @@ def links_decide_matching(
         for link in links:
             decide(by=by, link=link)
     return len(links)
+
+
+# Plan editions ----------------------------------------------------------------------------------------------
+
+_LINK_STRENGTH = {LinkStatus.CONFIRMED: 3, LinkStatus.SUGGESTED: 2, LinkStatus.REJECTED: 1}
+_RULE_STRENGTH = {RuleState.APPROVED: 3, RuleState.PROPOSED: 2, RuleState.REVOKED: 1}
+
+
+def linking_remap_objectives(sender: Any = None, *, mapping: dict[int, int], **kwargs: Any) -> dict[str, int]:
+    """Receiver of `plan.signals.edition_published` (inside its transaction): crosswalk rules and links
+    move from each old objective to its new one. When two old objectives map to one new objective, a project
+    (or a measure) may end up with two rows for it: they merge, keeping the strongest — for links confirmed
+    over suggested over rejected (a rejection of one old objective says nothing about the other), for rules
+    approved over proposed over revoked; the links of a dropped rule are handed to the kept one."""
+    rules = links = 0
+    for old, new in mapping.items():
+        taken = MeasureObjective.objects.filter(objective_id=new).values("measure_id")
+        rules += (
+            MeasureObjective.objects.filter(objective_id=old)
+            .exclude(measure_id__in=taken)
+            .update(objective_id=new)
+        )
+        for rule in MeasureObjective.objects.filter(objective_id=old).order_by("pk"):
+            other = MeasureObjective.objects.get(measure_id=rule.measure_id, objective_id=new)
+            if _RULE_STRENGTH[RuleState(rule.state)] > _RULE_STRENGTH[RuleState(other.state)]:
+                ProjectObjectiveLink.objects.filter(rule=other).update(rule=rule)
+                other.delete()
+                MeasureObjective.objects.filter(pk=rule.pk).update(objective_id=new)
+            else:
+                ProjectObjectiveLink.objects.filter(rule=rule).update(rule=other)
+                rule.delete()
+            rules += 1
+        linked = ProjectObjectiveLink.objects.filter(objective_id=new).values("project_id")
+        links += (
+            ProjectObjectiveLink.objects.filter(objective_id=old)
+            .exclude(project_id__in=linked)
+            .update(objective_id=new)
+        )
+        for link in ProjectObjectiveLink.objects.filter(objective_id=old).order_by("pk"):
+            other_link = ProjectObjectiveLink.objects.get(project_id=link.project_id, objective_id=new)
+            mine = (_LINK_STRENGTH[LinkStatus(link.status)], link.score or 0)
+            theirs = (_LINK_STRENGTH[LinkStatus(other_link.status)], other_link.score or 0)
+            if mine > theirs:
+                other_link.delete()
+                ProjectObjectiveLink.objects.filter(pk=link.pk).update(objective_id=new)
+            else:
+                link.delete()
+            links += 1
+    return {"collegamenti": links, "regole": rules}

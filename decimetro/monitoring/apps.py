@@ -9,3 +9,9 @@ class MonitoringConfig(AppConfig):
     def ready(self) -> None:
         # Registers the app's permissions (django-rules) before any request or test asks for them.
         from decimetro.monitoring import permissions  # noqa: F401
+
+        # Indicators follow the map when a new plan edition is published.
+        from decimetro.monitoring.services import monitoring_remap_objectives
+        from decimetro.plan.signals import edition_published
+
+        edition_published.connect(monitoring_remap_objectives, dispatch_uid="monitoring_remap_objectives")

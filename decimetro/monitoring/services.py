@@ -447,3 +447,14 @@ def indicator_reminders_send(*, today: date | None = None, base_url: str = "") -
         result.emails += 1
         result.indicators += len(todo)
     return result
+
+
+def monitoring_remap_objectives(
+    sender: Any = None, *, mapping: dict[int, int], **kwargs: Any
+) -> dict[str, int]:
+    """Receiver of `plan.signals.edition_published` (in its transaction): indicators follow their objective
+    to the new edition."""
+    moved = 0
+    for old, new in mapping.items():
+        moved += Indicator.objects.filter(objective_id=old).update(objective_id=new)
+    return {"indicatori": moved}

@@ -325,3 +325,14 @@ def observation_answer(*, by: Any, observation: Observation, answer: str) -> Obs
             by=by, action="observation.answer", target=obs, before=before, after={"answer": obs.answer}
         )
     return obs
+
+
+def consultation_remap_objectives(
+    sender: Any = None, *, mapping: dict[int, int], **kwargs: Any
+) -> dict[str, int]:
+    """Receiver of `plan.signals.edition_published` (inside its transaction): consultations on an objective
+    follow it to the new edition (closed ones too: their page links the objective that replaced it)."""
+    moved = 0
+    for old, new in mapping.items():
+        moved += Consultation.objects.filter(objective_id=old).update(objective_id=new)
+    return {"consultazioni": moved}

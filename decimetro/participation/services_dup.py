@@ -301,3 +301,15 @@ def dup_import_csv(*, by: Any, organisation: Organisation, data: bytes) -> DupIm
                 by=by, action="dup.import" if before else "dup.create", target=d, before=before, after=after
             )
     return DupImportResult(created=created, updated=updated)
+
+
+def dup_remap_objectives(sender: Any = None, *, mapping: dict[int, int], **kwargs: Any) -> dict[str, int]:
+    """Receiver of `plan.signals.edition_published` (in its transaction): DUP objectives refer to the
+    plan by the map; one referring to two old objectives mapped to one new keeps one reference."""
+    through = DupObjective.plan_objectives.through
+    moved = 0
+    for old, new in mapping.items():
+        already = through.objects.filter(objective_id=new).values("dupobjective_id")
+        through.objects.filter(objective_id=old, dupobjective_id__in=already).delete()
+        moved += through.objects.filter(objective_id=old).update(objective_id=new)
+    return {"riferimenti DUP": moved}

@@ -11,8 +11,15 @@ ACTOR_LABELS = {
 }
 
 
+class EditionStatus(models.TextChoices):
+    DRAFT = "draft", _("bozza")
+    PUBLISHED = "published", _("pubblicata")
+
+
 class Edition(models.Model):
-    """One edition of the strategic plan (e.g. PSTTM 2022-2024). Its content is versioned by edition."""
+    """One edition of the strategic plan (e.g. PSTTM 2022-2024). Its content is versioned by edition.
+    A new edition is loaded as a draft (staff only), compared with the current one and published
+    (`plan.services.edition_publish`): the published edition with `is_current` is the one the site shows."""
 
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=300)
@@ -21,6 +28,9 @@ class Edition(models.Model):
     year_start = models.PositiveSmallIntegerField()
     year_end = models.PositiveSmallIntegerField()
     is_current = models.BooleanField(default=False)
+    status = models.CharField(
+        max_length=10, choices=EditionStatus.choices, default=EditionStatus.PUBLISHED, db_index=True
+    )
     source = models.TextField(blank=True)
 
     class Meta:

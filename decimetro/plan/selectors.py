@@ -17,6 +17,7 @@ from decimetro.plan.models import (
     ACTOR_LABELS,
     Component,
     Edition,
+    EditionStatus,
     Keyword,
     Mission,
     Objective,
@@ -24,7 +25,82 @@ from decimetro.plan.models import (
 
 
 def current_edition() -> Edition | None:
-    return Edition.objects.filter(is_current=True).first() or Edition.objects.first()
+    published = Edition.objects.filter(status=EditionStatus.PUBLISHED)
+    return published.filter(is_current=True).first() or published.first()
+
+
+def published_editions() -> QuerySet[Edition]:
+    """Every published edition, the newest first (the public list: the current one and the earlier ones)."""
+    return Edition.objects.filter(status=EditionStatus.PUBLISHED).order_by("-year_start", "-pk")
+
+
+def all_editions() -> QuerySet[Edition]:
+    """Every edition, drafts included (the back office)."""
+    return Edition.objects.annotate(objective_count=Count("objectives")).order_by("-year_start", "-pk")
+
+
+@dataclass(frozen=True)
+class ObjectiveChange:
+    code: str
+    old: Objective | None
+    new: Objective | None
+
+
+@dataclass(frozen=True)
+class EditionDiff:
+    added: list[ObjectiveChange]
+    removed: list[ObjectiveChange]
+    reworded: list[ObjectiveChange]
+    unchanged: list[ObjectiveChange]
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.removed or self.reworded)
+
+
+def _code_key(code: str) -> tuple[int, int]:
+    mission, _sep, number = code.partition(".")
+    if not (mission[1:].isdigit() and number.isdigit()):
+        return (99, 0)
+    return (int(mission[1:]), int(number))
+
+
+def diff_objectives(old: list[Objective], new: list[Objective]) -> EditionDiff:
+    """Pure: objectives matched by code. Added (only in new), removed (only in old), reworded (same code, a
+    different title once surrounding and repeated blanks are ignored), unchanged."""
+
+    def norm(text: str) -> str:
+        return " ".join(text.split())
+
+    before = {o.code: o for o in old}
+    after = {o.code: o for o in new}
+    codes = sorted(set(before) | set(after), key=_code_key)
+    added, removed, reworded, unchanged = [], [], [], []
+    for code in codes:
+        change = ObjectiveChange(code=code, old=before.get(code), new=after.get(code))
+        if change.old is None:
+            added.append(change)
+        elif change.new is None:
+            removed.append(change)
+        elif norm(change.old.title) != norm(change.new.title):
+            reworded.append(change)
+        else:
+            unchanged.append(change)
+    return EditionDiff(added=added, removed=removed, reworded=reworded, unchanged=unchanged)
+
+
+def edition_diff(old: Edition | None, new: Edition) -> EditionDiff:
+    """The objectives added, removed and reworded from edition `old` (the current one) to `new` (a draft)."""
+    return diff_objectives(list(objectives_for(old)) if old is not None else [], list(objectives_for(new)))
+
+
+def default_mapping(diff: EditionDiff) -> dict[int, int | None]:
+    """The proposed map old objective → new objective: the same code, else no successor."""
+    return {
+        c.old.pk: (c.new.pk if c.new is not None else None)
+        for c in (*diff.removed, *diff.reworded, *diff.unchanged)
+        if c.old is not None
+    }
 
 
 def keywords_for(edition: Edition) -> QuerySet[Keyword]:

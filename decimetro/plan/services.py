@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext as _t
 
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
@@ -15,11 +17,13 @@ from decimetro.plan.models import (
     Component,
     Direction,
     Edition,
+    EditionStatus,
     Keyword,
     Mission,
     Objective,
 )
 from decimetro.plan.plan_file import PlanData
+from decimetro.plan.signals import edition_published
 
 
 def snapshot(instance: models.Model, fields: list[str]) -> dict[str, Any]:
@@ -96,27 +100,44 @@ def _upsert(
 
 
 @transaction.atomic
-def plan_load(*, data: PlanData, by: User | None = None, by_label: str = "plan_load") -> LoadSummary:
+def plan_load(
+    *, data: PlanData, by: User | None = None, by_label: str = "plan_load", draft: bool = False
+) -> LoadSummary:
     """Create or update an edition from a parsed plan file. Idempotent: loading the same file twice changes
-    nothing and writes no audit row the second time. Entries absent from the file are left untouched."""
+    nothing and writes no audit row the second time. Entries absent from the file are left untouched.
+
+    `draft=True` loads a new edition as a draft (compared and published with `edition_publish`): it never
+    touches a published edition — a file whose slug is already published is refused — nor the current one.
+    `by` (a person, from the back office) needs "plan.edit"; None is the command line."""
+    if by is not None:
+        ensure(by, "plan.edit")
+    e = data.edition
+    existing = Edition.objects.filter(slug=e.slug).first()
+    if draft and existing is not None and existing.status != EditionStatus.DRAFT:
+        raise ValidationError(
+            _t("L'edizione %(slug)s è già pubblicata: una bozza deve avere uno slug nuovo.")
+            % {"slug": e.slug}
+        )
     summary = LoadSummary()
     kw: dict[str, Any] = {"summary": summary, "by": by, "by_label": by_label}
-    e = data.edition
-    edition: Edition = _upsert(
-        Edition,
-        {"slug": e.slug},
-        {
-            "title": e.title,
-            "short_title": e.short_title,
-            "ente": e.ente,
-            "year_start": e.year_start,
-            "year_end": e.year_end,
-            "source": e.source,
-        },
-        kind="edition",
-        **kw,
-    )
-    if not Edition.objects.filter(is_current=True).exists():
+    edition: Edition
+    if draft and existing is None:
+        created = Edition(slug=e.slug, status=EditionStatus.DRAFT, **_edition_values(data))
+        created.full_clean()
+        created.save()
+        audit_record(
+            by=by,
+            by_label=by_label,
+            action="edition.create",
+            target=created,
+            before=None,
+            after={**snapshot(created, EDITION_FIELDS), "status": created.status},
+        )
+        summary.count("edition", "created")
+        edition = created
+    else:
+        edition = _upsert(Edition, {"slug": e.slug}, _edition_values(data), kind="edition", **kw)
+    if edition.status == EditionStatus.PUBLISHED and not Edition.objects.filter(is_current=True).exists():
         Edition.objects.filter(pk=edition.pk).update(is_current=True)
     keywords = {
         k.slug: _upsert(
@@ -184,6 +205,79 @@ def plan_load(*, data: PlanData, by: User | None = None, by_label: str = "plan_l
                 **kw,
             )
     return summary
+
+
+def _edition_values(data: PlanData) -> dict[str, Any]:
+    e = data.edition
+    return {
+        "title": e.title,
+        "short_title": e.short_title,
+        "ente": e.ente,
+        "year_start": e.year_start,
+        "year_end": e.year_end,
+        "source": e.source,
+    }
+
+
+@dataclass
+class PublishSummary:
+    edition: Edition
+    previous: Edition | None
+    mapped: int
+    moved: dict[str, int] = field(default_factory=dict)
+
+
+def edition_publish(*, by: User, edition: Edition, mapping: dict[int, int | None]) -> PublishSummary:
+    """Publish a draft edition: it becomes the current one, and what pointed to the objectives of the previous
+    current edition follows `mapping` ({old objective id: new objective id, or None for "no successor"}).
+
+    The rows to move live in the apps above `plan` (links, crosswalk rules, indicators, DUP references,
+    consultations): they are moved by the receivers of `plan.signals.edition_published`, inside this same
+    transaction, so a failure anywhere leaves everything as it was. Old objectives mapped to nothing keep
+    their rows (they stay on the earlier edition, shown read-only)."""
+    ensure(by, "plan.edit")
+    with transaction.atomic():
+        locked = Edition.objects.select_for_update().get(pk=edition.pk)
+        if locked.status != EditionStatus.DRAFT:
+            raise ValidationError(_t("L'edizione %(slug)s non è una bozza.") % {"slug": locked.slug})
+        previous = Edition.objects.select_for_update().filter(is_current=True).first()
+        old_ids = set(Objective.objects.filter(edition=previous).values_list("pk", flat=True))
+        new_ids = set(Objective.objects.filter(edition=locked).values_list("pk", flat=True))
+        for old, new in mapping.items():
+            if old not in old_ids:
+                raise ValidationError(
+                    _t("L'obiettivo %(id)s non appartiene all'edizione corrente.") % {"id": old}
+                )
+            if new is not None and new not in new_ids:
+                raise ValidationError(
+                    _t("L'obiettivo %(id)s non appartiene all'edizione da pubblicare.") % {"id": new}
+                )
+        effective = {old: new for old, new in mapping.items() if new is not None}
+        if previous is not None:
+            Edition.objects.filter(pk=previous.pk).update(is_current=False)
+        locked.status = EditionStatus.PUBLISHED
+        locked.is_current = True
+        locked.save(update_fields=["status", "is_current"])
+        touched = [*effective, *effective.values()]
+        codes = dict(Objective.objects.filter(pk__in=touched).values_list("pk", "code"))
+        moved: dict[str, int] = {}
+        for _receiver, result in edition_published.send(sender=Edition, mapping=effective, by=by):
+            counts: dict[str, int] = result if isinstance(result, dict) else {}
+            for kind, count in counts.items():
+                moved[kind] = moved.get(kind, 0) + count
+        audit_record(
+            by=by,
+            action="edition.publish",
+            target=locked,
+            before={"status": EditionStatus.DRAFT, "current": previous.slug if previous else None},
+            after={
+                "status": EditionStatus.PUBLISHED,
+                "current": locked.slug,
+                "mapping": {codes[o]: codes[n] for o, n in sorted(effective.items())},
+                "moved": moved,
+            },
+        )
+        return PublishSummary(edition=locked, previous=previous, mapped=len(effective), moved=moved)
 
 
 def _edit(obj: models.Model, *, by: User, kind: str, fields: list[str], values: dict[str, Any]) -> Any:

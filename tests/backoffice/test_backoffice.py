@@ -221,3 +221,84 @@ def test_post_with_the_form_csrf_token_is_accepted(plan, staff_user):
 
     assert response.status_code == 302
     assert Objective.objects.get(code="M1.10").title == "Titolo legittimo"
+
+
+# Plan editions (issue 12, point 7) --------------------------------------------------------------------------
+
+
+def _edition_file(text: str | None = None):
+    from pathlib import Path
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    path = Path(__file__).resolve().parents[1] / "plan" / "data" / "psttm_2025_2027.yaml"
+    content = text if text is not None else path.read_text(encoding="utf-8")
+    return SimpleUploadedFile("piano-2025.yaml", content.encode("utf-8"), content_type="application/x-yaml")
+
+
+def test_staff_upload_compare_map_and_publish_an_edition(client, plan, staff_user):
+    from decimetro.linking.models import ProjectObjectiveLink
+    from decimetro.plan.models import Edition
+    from tests.factories import ProjectFactory
+
+    old13 = Objective.objects.get(edition=plan, code="M1.3")
+    link = ProjectObjectiveLink.objects.create(
+        project=ProjectFactory(), objective=old13, origin="staff", status="confirmed"
+    )
+    client.force_login(staff_user)
+    response = client.post("/gestione/piano/edizioni/", {"file": _edition_file()})
+    assert response.status_code == 302
+    assert response["Location"] == "/gestione/piano/edizioni/psttm-2025-2027/confronto/"
+    assert Edition.objects.get(is_current=True) == plan
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert (
+        "1 obiettivo aggiunto" in text and "1 obiettivo tolto" in text and "1 obiettivo riformulato" in text
+    )
+    added = table(page, "table-0")
+    assert added[1][0] == "M1.40"
+    # The removed M1.3 goes to the new M1.40; every other objective to its same code (the default).
+    new40 = Objective.objects.get(edition__slug="psttm-2025-2027", code="M1.40")
+    data = {}
+    for old in Objective.objects.filter(edition=plan):
+        new = Objective.objects.filter(edition__slug="psttm-2025-2027", code=old.code).first()
+        data[f"map-{old.pk}"] = str(new.pk) if new else ""
+    data[f"map-{old13.pk}"] = str(new40.pk)
+    response = client.post("/gestione/piano/edizioni/psttm-2025-2027/confronto/", data)
+    assert response.status_code == 302
+    assert Edition.objects.get(is_current=True).slug == "psttm-2025-2027"
+    link.refresh_from_db()
+    assert link.objective == new40 and link.status == "confirmed"
+    # Public pages: the current edition, and the earlier one read-only.
+    listing = Client().get("/piano/edizioni/")
+    rows = table(listing, "table-0")
+    assert [r[-1] for r in rows[1:]] == ["corrente", "precedente, sola lettura"]
+    earlier = Client().get("/piano/edizioni/psttm-2022-2024/")
+    assert earlier.status_code == 200 and "Edizione precedente, in sola lettura" in earlier.content.decode()
+    assert "M1.3" in earlier.content.decode()
+
+
+def test_a_draft_is_not_public(client, plan, staff_user):
+    client.force_login(staff_user)
+    client.post("/gestione/piano/edizioni/", {"file": _edition_file()})
+    assert Client().get("/piano/edizioni/psttm-2025-2027/").status_code == 404
+    assert "psttm-2025-2027" not in Client().get("/piano/edizioni/").content.decode()
+
+
+def test_an_edition_file_with_a_duplicate_code_is_refused_naming_the_line(client, plan, staff_user):
+    from decimetro.plan.models import Edition
+
+    path_text = _edition_file().read().decode("utf-8")
+    marker = "  - number: 2\n"
+    line = path_text[: path_text.index(marker)].count("\n") + 1
+    actors = "    actors: {citta_metropolitana: true, comuni: true, corpi_intermedi: true}\n"
+    duplicate = "  - number: 1\n    title: X\n" + actors
+    broken = path_text.replace(marker, duplicate + marker, 1)
+    before = plan_state()
+    client.force_login(staff_user)
+    response = client.post("/gestione/piano/edizioni/", {"file": _edition_file(broken)})
+    assert response.status_code == 200
+    assert f"riga {line}: obiettivo duplicato &#x27;M1.1&#x27;" in response.content.decode()
+    assert not Edition.objects.filter(slug="psttm-2025-2027").exists()
+    assert plan_state() == before

@@ -294,7 +294,7 @@ def test_membership_of_costs_one_query_per_request(django_assert_num_queries, db
 
 # The back office's login wall -------------------------------------------------------------------------------
 
-_ARGS = {"pk": 999999, "code": "M1", "key": "ente", "token": "nessuno"}
+_ARGS = {"pk": 999999, "code": "M1", "key": "ente", "token": "nessuno", "slug": "nessuna"}
 
 
 @pytest.mark.parametrize(

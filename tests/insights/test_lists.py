@@ -64,7 +64,9 @@ def test_every_comune_row_equals_its_page_figures_to_the_cent(odd_projects):
     # half of 0,05) → 0,02 (each mission rounded half to even, then summed, as the comune page does)
     assert alfa.total == D("163333.36")
     assert alfa.per_resident == D("16.33")
-    assert alfa.progress == pytest.approx(33.33)  # 40 000 paid of 120 000 (latest snapshot of p1)
+    # payment progress: 40 000 paid (latest snapshot of p1) of 250 000 funded (fin_totale): p1 120 000 + a
+    # third of p2 90 000 and of p6 120 000 + half of p7 120 000; projects without payments count 0 paid
+    assert alfa.progress == pytest.approx(16.0)
     assert rows["015903"].per_resident is None  # Gamma: no population
 
 
@@ -81,9 +83,10 @@ def test_every_zone_row_equals_its_page_figures_to_the_cent(odd_projects):
         )
         assert row.progress == standing[slug].payment_progress
     # Nord = Alfa + Beta. M1: p1 100 000 + p2 60 000 (2/3 of 90 000) + p6 66 666,673… (2/3 of 100 000,01)
-    # → 226 666,67; M2: p3 30 000 (half of 60 000) + p7 0,025 → 30 000,02. (The zone's own rounding: the sum
-    # of its comuni's rounded amounts would be a cent more.)
-    assert rows["nord"].total == D("226666.67") + D("30000.02")
+    # → 226 666,673…; M2: p3 30 000 (half of 60 000) + p7 0,025 → 30 000,025. The total is rounded once,
+    # after summing (256 666,698… → 256 666,70), as on the map: not the sum of the rounded missions (…,69).
+    assert rows["nord"].total == D("256666.70")
+    assert standing["nord"].amount == rows["nord"].total
     assert rows["nord"].totals.projects == 5
 
 
@@ -101,7 +104,10 @@ def test_comuni_sort_by_a_figure_puts_missing_values_last_both_ways(odd_projects
     ]
     assert [r.area.name for r in lists.comuni_with_figures(sort="pnrr")] == ["Delta", "Gamma", "Beta", "Alfa"]
     by_progress = [r.area.name for r in lists.comuni_with_figures(sort="-progress")]
-    assert by_progress[0] == "Alfa" and by_progress[-2:] == ["Delta", "Gamma"]  # no payment data last
+    # Alfa 16%; Beta and Gamma funded with nothing paid (0%, by name); Delta has no project: no value, last
+    assert by_progress == ["Alfa", "Beta", "Gamma", "Delta"]
+    by_progress = [r.area.name for r in lists.comuni_with_figures(sort="progress")]
+    assert by_progress == ["Beta", "Gamma", "Alfa", "Delta"]
     # the search and zone filters still apply, an unknown sort is the name order
     assert [r.area.name for r in lists.comuni_with_figures(zone="nord", sort="pnrr")] == ["Beta", "Alfa"]
     assert [r.area.name for r in lists.comuni_with_figures(q="alf", sort="bogus")] == ["Alfa"]
@@ -156,9 +162,9 @@ def test_objective_rows_equal_their_pages_and_follow_the_status_rule(plan_progre
     # M1.1: p1 120 000 (40 000 paid) + p2 2/3 of 90 000
     assert (rows["M1.1"].totals.funded, rows["M1.1"].totals.paid) == (D("180000.00"), D("40000.00"))
     assert rows["M1.1"].status == "started" and rows["M1.1"].status_label == "in corso"
-    # M1.2: p4 in Gamma and Fuori, both comuni of the database, so wholly counted by the dashboards: 50 000
-    # funded, 30 000 paid = 60%
-    assert (rows["M1.2"].totals.funded, rows["M1.2"].totals.paid_share) == (D("50000.00"), 60.0)
+    # M1.2: p4 in Gamma and Fuori (a comune of another territory: its half is not attributed, as on the map
+    # and the comune pages): 25 000 funded, 15 000 paid = 60%
+    assert (rows["M1.2"].totals.funded, rows["M1.2"].totals.paid_share) == (D("25000.00"), 60.0)
     assert rows["M1.2"].status == "advanced" and rows["M1.2"].status_label == "avanzato"
     assert rows["M1.2"].suggested == 1
     assert rows["M1.3"].totals.projects == 0 and rows["M1.3"].status == "none"

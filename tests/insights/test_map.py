@@ -67,10 +67,11 @@ def test_equal_rule_values_by_hand(map_projects):
     # zones: the sum of their comuni; projects counted once per zone
     assert v["nord"].amount == D("190000.00") and v["nord"].projects == 3
     assert v["sud"].amount == D("55000.00") and v["sud"].projects == 2
-    # territory: p1..p4 (each once); p2's national third is not attributed (p4's other half went to Fuori)
+    # territory: p1..p4 (each once); not attributed to its comuni: p2's national third and p4's other half,
+    # which goes to Fuori (a comune of another territory): together the whole of p1..p4 (300 000)
     assert data.territory.projects == 4
     assert data.territory.amount == D("245000.00")
-    assert data.not_attributed == D("30000.00")
+    assert data.not_attributed == D("55000.00")
 
 
 @pytest.mark.parametrize("rule", RULES)
@@ -110,10 +111,11 @@ def test_metrics_per_resident_progress_and_density(map_projects):
     assert alfa.metric("funding_per_resident") == 13.0
     assert alfa.projects_per_1000 == 0.2
     assert _by_key(data)["015903"].metric("funding_per_resident") is None  # no population: no value
-    # payment progress from the LATEST snapshot only: p1 40 000 / 120 000 (p2 has no snapshot)
-    assert alfa.paid == D("40000.00") and alfa.funded == D("120000.00")
-    assert alfa.payment_progress == pytest.approx(33.33, abs=0.01)
-    assert _by_key(data)["015902"].payment_progress is None
+    # payment progress: paid of the LATEST snapshot (p1 40 000) over the funding (fin_totale) of every
+    # project, those without payments counting 0 paid: p1 120 000 + a third of p2 90 000
+    assert alfa.paid == D("40000.00") and alfa.funded == D("150000.00")
+    assert alfa.payment_progress == 26.7  # one decimal, rounded once (as `Totals.paid_share`)
+    assert _by_key(data)["015902"].payment_progress == 0.0  # funded, nothing paid yet
     assert data.median_per_resident == D("7.50")  # median of 13.00 and 2.00 (Gamma has no population)
 
 

@@ -69,7 +69,7 @@ def test_map_page_has_the_text_alternative_legend_notes_and_credits(client, map_
     assert 'id="legend-text"' in page and "quantili, 5 classi" in page
     assert "parti uguali" in page[page.index('id="rule-note"') :]  # the allocation rule is stated
     assert "componente PNRR è, nel piano, una componente segnata" in page  # the actor rule is stated
-    assert 'id="not-attributed">30.000,00 €' in page
+    assert 'id="not-attributed">55.000,00 €' in page  # p2's national third + p4's half in Fuori
     assert CREDIT in page and "© ISTAT, elaborazione openpolis" in page
     assert "<noscript>" in page
 
@@ -139,7 +139,7 @@ def test_comune_page_states_where_it_stands(client, map_projects):
     assert 'data-standing="per_resident"><strong>13,00 €' in block
     assert 'data-standing="median">7,50 €' in block
     assert 'data-standing="rank">1 / 2' in block
-    assert "33,3%" in block  # payment progress
+    assert "26,7%" in block  # payment progress: 40 000 of 150 000
     assert "Sopra la mediana" in block
     assert 'data-chart="missions-mix"' in block  # missions mix chart (with its table)
     assert "parti uguali" in block and CREDIT in block
@@ -224,6 +224,6 @@ def test_map_tables_are_formatted_in_the_active_language(client, map_projects):
     row = row[: row.index("</tr>")]
     assert '<a href="/territorio/comuni/015901/">Alfa</a></th><td>Nord</td>' in row
     assert '<td class="text-end">130.000,00</td><td class="text-end">2</td>' in row
-    assert '<td class="text-end">13,00</td><td class="text-end">33,3</td>' in row
+    assert '<td class="text-end">13,00</td><td class="text-end">26,7</td>' in row
     page = html(client.get(MAP, {"metrica": "funding"}, headers={"Accept-Language": "en"}))
     assert '<td class="text-end">130,000.00</td>' in page

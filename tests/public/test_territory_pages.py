@@ -391,11 +391,12 @@ def test_comune_list_rows_equal_the_comune_pages_to_the_cent(client, odd_amounts
     for code, tr in rows.items():
         assert _figures(doc, tr) == _page_figures(client, f"{COMUNI_URL}{code}/"), code
     # Alfa: p1 100 000 + p2 30 000 + p6 33 333,336… = 163 333,34 (M1, rounded once); 16,33 per resident;
-    # paid 40 000 + 4 115,22… of 120 000 + 33 333,34
+    # paid 40 000 + 4 115,22… of funded (fin_totale) 120 000 + 30 000 + 40 000 (projects without payments
+    # count 0 paid)
     assert _figures(doc, rows["015901"]) == {
         "pnrr": "163.333,34",
         "per_resident": "16,33",
-        "progress": "28,8%",
+        "progress": "23,2%",
     }
     assert _figures(doc, rows["015903"])["per_resident"] == "—"  # Gamma: no population
 
@@ -420,7 +421,8 @@ def test_zone_list_rows_equal_the_zone_pages_to_the_cent(client, odd_amounts):
         ("pnrr", ["015903", "015902", "015901"]),
         ("-per_resident", ["015901", "015902", "015903"]),  # 16,33; 3,11; Gamma has no population: last
         ("per_resident", ["015902", "015901", "015903"]),
-        ("-progress", ["015901", "015902", "015903"]),  # 28,8%; Beta and Gamma 12,3% (only p6 paid): by name
+        # 23,2%; Gamma 4,3% (4 115,22 of 95 000); Beta 4,1% (4 115,22 of 100 000)
+        ("-progress", ["015901", "015903", "015902"]),
     ],
 )
 def test_comune_list_sorts_by_the_pnrr_figures(client, odd_amounts, ordina, expected):

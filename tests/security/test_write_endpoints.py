@@ -18,6 +18,7 @@ import datetime
 import inspect
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -31,11 +32,14 @@ from decimetro.core.models import AuditEntry, Invitation
 from decimetro.core.services import token_hash
 from decimetro.linking.models import MeasureObjective, ProjectObjectiveLink
 from decimetro.participation.models import Audience, VerificationPhoto
-from decimetro.plan.models import Mission, Objective
+from decimetro.plan.models import Edition, Mission, Objective
 from tests.factories import (
     ComponentFactory,
+    EditionFactory,
     IndicatorFactory,
     MembershipFactory,
+    MissionFactory,
+    ObjectiveFactory,
     UserFactory,
 )
 from tests.participation.fixtures import *  # noqa: F403
@@ -91,6 +95,10 @@ REGISTRY: dict[str, str] = {
     "backoffice:objective_edit": STAFF_WRITE,
     "backoffice:mission_edit": STAFF_WRITE,
     "backoffice:component_edit": STAFF_WRITE,
+    "backoffice:editions": STAFF_WRITE,  # GET: the editions; POST: upload a new one as a draft
+    "backoffice:edition_compare": STAFF_WRITE,  # GET: draft vs current and the map; POST: publish
+    "public:editions": PUBLIC_READ,
+    "public:edition": PUBLIC_READ,
     # PNRR (public/views/pnrr.py)
     "public:projects": PUBLIC_READ,
     "reports:projects_csv": PUBLIC_READ,
@@ -293,6 +301,7 @@ def changed_models(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 # Every object kind once, owned by Comune B or the Ente ------------------------------------------
 
+NEW_EDITION_FILE = Path(__file__).resolve().parents[1] / "plan" / "data" / "psttm_2025_2027.yaml"
 INVITATION_TOKEN = "token-di-prova-0123456789abcdef"
 
 
@@ -304,6 +313,11 @@ def site(participation_site, plain_user, staff_user):
     w["users"] = {**participation_site["users"], "plain_user": plain_user, "staff_user": staff_user}
     m1 = Mission.objects.get(code="M1")
     w["component"] = ComponentFactory(mission=m1, code="M1C1")
+    # A draft plan edition (one objective), to compare and publish.
+    w["draft_edition"] = EditionFactory(
+        slug="bozza-di-prova", status="draft", is_current=False, year_start=2025, year_end=2027
+    )
+    ObjectiveFactory(mission=MissionFactory(edition=w["draft_edition"], number=1), number=1)
     w["measure"] = w["project"].submeasure.measure
     w["link"] = ProjectObjectiveLink.objects.create(
         project=w["project"], objective=w["objective"], origin="model", status="suggested", score=0.5
@@ -447,6 +461,20 @@ WRITES: list[Write] = [
         "backoffice:component_edit",
         lambda w: reverse("backoffice:component_edit", args=["M1C1"]),
         lambda w: _actors("Componente cambiata"),
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "backoffice:editions",
+        lambda w: reverse("backoffice:editions"),
+        lambda w: {"file": upload("piano.yaml", NEW_EDITION_FILE.read_bytes())},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
+        "backoffice:edition_compare",
+        lambda w: reverse("backoffice:edition_compare", args=[w["draft_edition"].slug]),
+        lambda w: {f"map-{Objective.objects.get(code='M1.1', edition__is_current=True).pk}": ""},
         "ente_admin",
         REFUSED_STAFF,
     ),
@@ -908,6 +936,8 @@ def test_login_reads_need_login(site):
 PUBLIC_URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "public:home": lambda w: reverse("public:home"),
     "public:mission": lambda w: reverse("public:mission", args=["M1"]),
+    "public:editions": lambda w: reverse("public:editions"),
+    "public:edition": lambda w: reverse("public:edition", args=[Edition.objects.get(is_current=True).slug]),
     "public:objectives": lambda w: reverse("public:objectives"),
     "public:objective": lambda w: reverse("public:objective", args=["M1.1"]),
     "public:comuni": lambda w: reverse("public:comuni"),

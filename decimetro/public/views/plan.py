@@ -111,3 +111,28 @@ def objective_detail(request: HttpRequest, code: str) -> HttpResponse:
             "objective_indicators": monitoring_sel.indicators_for_objective(objective),
         },
     )
+
+
+def edition_list(request: HttpRequest) -> HttpResponse:
+    """The published editions of the plan: the current one (the one the site shows) and the earlier ones."""
+    return render(
+        request,
+        "public/edition_list.html",
+        {"editions": plan_sel.published_editions(), "current": plan_sel.current_edition()},
+    )
+
+
+def edition_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A published edition read-only: its missions and objectives as the plan wrote them, no figures (the
+    figures follow the current edition's objectives). Drafts are not public."""
+    edition = get_object_or_404(plan_sel.published_editions(), slug=slug)
+    return render(
+        request,
+        "public/edition_detail.html",
+        {
+            "edition": edition,
+            "current": plan_sel.current_edition(),
+            "missions": plan_sel.mission_detail(edition),
+            "actors": _actors(),
+        },
+    )

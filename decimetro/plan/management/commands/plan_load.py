@@ -24,6 +24,12 @@ class Command(BaseCommand):
             ),
         )
 
+        parser.add_argument(
+            "--draft",
+            action="store_true",
+            help="carica una nuova edizione come bozza: l'edizione corrente resta quella pubblicata",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
         try:
             data = read_plan_file(options["path"])
@@ -33,7 +39,7 @@ class Command(BaseCommand):
             self.stdout.write(f"Edizione {data.edition.slug} già presente: nulla da fare.")
             return
         try:
-            summary = plan_load(data=data)
+            summary = plan_load(data=data, draft=options["draft"])
         except ValidationError as exc:  # the whole load is rolled back: nothing was written
             raise CommandError(f"{options['path']}: dati non validi, nulla è stato salvato: {exc}") from exc
         for label, bucket in (
