@@ -233,7 +233,7 @@ def map_rows(payload: dict[str, Any]) -> Iterator[Row]:
     yield [
         "non_attribuito",
         None,
-        _t("Importo non attribuibile a nessun comune"),
+        _t("Importo PNRR non attribuito a comuni del territorio"),
         None,
         None,
         None,

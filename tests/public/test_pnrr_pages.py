@@ -229,6 +229,8 @@ def test_project_list_shows_paid_progress_objectives_and_provenance_as_the_proje
     assert "Pagato al 31 marzo 2025: 0,6% del finanziamento totale." in page
     payments = parse(page).find("table", id="payments").find_all("tr")
     assert " ".join(payments[-1].find_all("td")[1].get_text().split()) == row["paid"]  # the latest release
+    # The table's share has the sentence's rounding (it said "1%" beside "0,6%" once).
+    assert " ".join(payments[-1].find_all("td")[-1].get_text().split()) == "0,6%"
     assert _list_row(response, universe.cup) == {
         "paid": "—",
         "progress": "—",

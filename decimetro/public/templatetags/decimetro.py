@@ -4,6 +4,7 @@ import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from django import template
+from django.template.defaultfilters import floatformat
 from django.utils.formats import number_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
@@ -76,3 +77,12 @@ def money_compact(value: object) -> SafeString | str:
         short,
         exact,
     )
+
+
+@register.filter
+def percent(value: object) -> str:
+    """A share (0.006) as a percentage with one decimal, Italian style ("0,6"): the same rounding as the
+    figures' text, so a table never says "1%" where the sentence above says "0,6%"."""
+    if value is None or value == "":
+        return ""
+    return floatformat(Decimal(str(value)) * 100, 1)
