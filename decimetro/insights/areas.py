@@ -51,7 +51,7 @@ def area_pnrr(*, comuni: list[Comune], rule: AllocationRule, limit: int = 10) ->
         "top_projects": top_projects,
         "rule": rule,
         "rules": AllocationRule.choices,
-        "default_rule": AllocationRule(DEFAULT_ALLOCATION_RULE),
+        "default_rule": DEFAULT_ALLOCATION_RULE,
         "limit": limit,
     }
 

@@ -44,7 +44,6 @@ from decimetro.insights import definitions
 from decimetro.insights import figures as dash
 from decimetro.insights import freshness as fresh
 from decimetro.insights import objectives as link_sel
-from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
 from decimetro.insights.cache import cached_for_data_version
 from decimetro.insights.charts import chart
 from decimetro.plan.models import Component, Mission, Objective
@@ -52,14 +51,6 @@ from decimetro.pnrr.models import Project
 
 TOP_COMUNI = 15
 TOP_OBJECTIVES = 10
-
-
-def _rule_label() -> str:
-    return str(AllocationRule(DEFAULT_ALLOCATION_RULE).label)
-
-
-def how_funded() -> str:
-    return definitions.how_funded()
 
 
 def how_progress() -> str:
@@ -73,7 +64,7 @@ def how_areas() -> str:
     return _(
         "Finanziamento attribuito a ciascun comune o zona: i progetti in più luoghi sono divisi secondo la "
         "regola «%(rule)s»; un progetto può quindi comparire in più comuni con una parte del suo importo."
-    ) % {"rule": _rule_label()}
+    ) % {"rule": definitions.default_rule_label()}
 
 
 def _money_chart(
@@ -218,8 +209,8 @@ def _objective_dashboard(objective: Objective) -> dict[str, Any]:
     rows = [{"project": p, "amounts": data.amounts[p.pk]} for p in projects]
     return {
         **_dates(dates),
-        "rule_label": _rule_label(),
-        "how_funded": how_funded(),
+        "rule_label": definitions.default_rule_label(),
+        "how_funded": definitions.how_funded(),
         "totals": totals,
         "projects": rows,
         "links": link_sel.objective_links(objective=objective),
@@ -270,7 +261,7 @@ def _objectives_context(
             funded=[r.totals.funded for r in top_funding],
             paid=[r.totals.paid for r in top_funding],
             as_of=as_of,
-            how=how_links + how_funded(),
+            how=how_links + definitions.how_funded(),
             label_header=_("Obiettivo"),
             height=_hbar_height(len(top_funding)),
         ),
@@ -313,8 +304,8 @@ def _projects_dashboard(
     overview = link_sel.objectives_overview(objectives=objectives)
     return {
         **_dates(dates),
-        "rule_label": _rule_label(),
-        "how_funded": how_funded(),
+        "rule_label": definitions.default_rule_label(),
+        "how_funded": definitions.how_funded(),
         "totals": data.totals(),
         "components_summary": summary,
         "components_chart": _money_chart(
@@ -328,7 +319,7 @@ def _projects_dashboard(
                 "Progetti assegnati alla componente dichiarata nei dati PNRR, con almeno un luogo nel "
                 "territorio. "
             )
-            + how_funded(),
+            + definitions.how_funded(),
             label_header=_("Componente"),
         ),
         "progress_chart": progress_chart(
@@ -386,7 +377,7 @@ def _home_dashboard(
         funded=[f for _m, f, _p in mission_rows],
         paid=[p for _m, _f, p in mission_rows],
         as_of=ctx["as_of"],
-        how=_("Somma delle componenti PNRR di ogni missione. ") + how_funded(),
+        how=_("Somma delle componenti PNRR di ogni missione. ") + definitions.how_funded(),
         label_header=_("Missione"),
     )
     gaps_by_mission: dict[int, list[link_sel.ObjectiveRow]] = {}

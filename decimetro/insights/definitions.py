@@ -14,7 +14,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE
 
 
 class Dataset(StrEnum):
@@ -49,8 +49,9 @@ class Figure:
     datasets: tuple[Dataset, ...]
 
 
-def _rule_label() -> str:
-    return str(AllocationRule(DEFAULT_ALLOCATION_RULE).label)
+def default_rule_label() -> str:
+    """The name of the default allocation rule, as the pages say it."""
+    return str(DEFAULT_ALLOCATION_RULE.label)
 
 
 def how_funded() -> str:
@@ -59,7 +60,7 @@ def how_funded() -> str:
         "Finanziato non vuol dire pagato: il pagato è quello dell'ultimo rilascio dei pagamenti di ogni "
         "progetto. I progetti in più luoghi contano per la parte attribuita ai comuni del territorio "
         "(regola: %(rule)s)."
-    ) % {"rule": _rule_label()}
+    ) % {"rule": default_rule_label()}
 
 
 FIGURES: dict[str, Figure] = {

@@ -241,7 +241,7 @@ def comuni_with_figures(
     comuni = list(terr_sel.comuni_list(q=q, zone=zone, sort=by_sql))
     totals, _zones = territory_figures()
     standing = {a.key: a for a in sm.map_data(rule=DEFAULT_ALLOCATION_RULE).comuni}
-    empty = AreaTotals(rule=AllocationRule(DEFAULT_ALLOCATION_RULE), amount_field="fin_pnrr")
+    empty = AreaTotals(rule=DEFAULT_ALLOCATION_RULE, amount_field="fin_pnrr")
     rows = [
         AreaRow(area=c, totals=totals.get(c.pk, empty), standing=standing.get(c.codice_istat)) for c in comuni
     ]
@@ -259,7 +259,7 @@ def zones_with_figures(*, sort: str = "") -> list[AreaRow]:
     zones: list[Zone] = list(terr_sel.zones_with_totals())
     _comuni, totals = territory_figures()
     standing = {a.key: a for a in sm.map_data(rule=DEFAULT_ALLOCATION_RULE).zones}
-    empty = AreaTotals(rule=AllocationRule(DEFAULT_ALLOCATION_RULE), amount_field="fin_pnrr")
+    empty = AreaTotals(rule=DEFAULT_ALLOCATION_RULE, amount_field="fin_pnrr")
     rows = [AreaRow(area=z, totals=totals.get(z.pk, empty), standing=standing.get(z.slug)) for z in zones]
     if not zone_sort_is_valid(sort):
         return rows

@@ -109,7 +109,7 @@ def map_state(params: QueryDict) -> dict[str, str]:
     if state["metrica"] not in sm.METRICS:
         state["metrica"] = sm.DEFAULT_METRIC
     if state["ripartizione"] not in AllocationRule.values:
-        state["ripartizione"] = AllocationRule(DEFAULT_ALLOCATION_RULE).value
+        state["ripartizione"] = DEFAULT_ALLOCATION_RULE.value
     if state["attore"] not in dict(sm.actor_choices()):
         state["attore"] = ""
     state["livello"] = params.get("livello") or "comuni"

@@ -69,7 +69,7 @@ def territory_summary() -> TerritorySummary | None:
     return TerritorySummary(
         totals=dashboard["totals"],
         population=population,
-        rule=AllocationRule(DEFAULT_ALLOCATION_RULE),
+        rule=DEFAULT_ALLOCATION_RULE,
         dates=dashboard["dataset_dates"],
     )
 

@@ -6,7 +6,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from decimetro.core.permissions import can
-from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE
 from decimetro.insights.dashboards import home_dashboard, mission_dashboard, objective_dashboard
 from decimetro.insights.lists import objective_status_rule, objectives_with_progress
 from decimetro.monitoring import selectors as monitoring_sel
@@ -78,7 +78,7 @@ def objective_list(request: HttpRequest) -> HttpResponse:
             "edition": edition,
             "objectives": objectives_with_progress(objectives),
             "status_rule": objective_status_rule(),
-            "rule_label": AllocationRule(DEFAULT_ALLOCATION_RULE).label,
+            "rule_label": DEFAULT_ALLOCATION_RULE.label,
             "actors": _actors(),
             "keywords": plan_sel.keywords_for(edition),
             "missions": plan_sel.missions_for(edition),

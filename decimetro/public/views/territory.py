@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from decimetro.insights import lists
-from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
+from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE
 from decimetro.insights.areas import area_pnrr, area_where
 from decimetro.insights.map import PAYMENT_RULE
 from decimetro.insights.params import allocation_rule_from
@@ -41,7 +41,7 @@ def comune_list(request: HttpRequest) -> HttpResponse:
             "sort": sort,
             "sorting": lists.sorting(sort, lists.COMUNE_SORTS),
             "filters": {"q": q, "zona": zone},
-            "rule_label": AllocationRule(DEFAULT_ALLOCATION_RULE).label,
+            "rule_label": DEFAULT_ALLOCATION_RULE.label,
             "payment_rule": PAYMENT_RULE,
         },
     )
@@ -88,7 +88,7 @@ def zone_list(request: HttpRequest) -> HttpResponse:
             "zones": lists.zones_with_figures(sort=sort),
             "sort": sort,
             "sorting": lists.sorting(sort, lists.ZONE_SORTS),
-            "rule_label": AllocationRule(DEFAULT_ALLOCATION_RULE).label,
+            "rule_label": DEFAULT_ALLOCATION_RULE.label,
             "payment_rule": PAYMENT_RULE,
         },
     )
