@@ -164,15 +164,6 @@ def read_dataset_dates() -> DatasetDates:
     return DatasetDates(dates=dates, latest=latest)
 
 
-# Kept for the callers that need only the latest release (and its test); the figures use the dataset dates.
-def pnrr_data_as_of() -> date | None:
-    """The latest release date among the successful imports (None when nothing has been imported). One
-    query."""
-    return ImportRun.objects.filter(
-        status__in=[ImportRun.Status.OK, ImportRun.Status.PARTIAL], release_date__isnull=False
-    ).aggregate(d=Max("release_date"))["d"]
-
-
 @dataclass(frozen=True)
 class Freshness:
     """How old the data of a page are: `as_of` is the release date of its oldest dataset (`label` names it),

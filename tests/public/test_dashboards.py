@@ -289,7 +289,7 @@ def test_data_as_of_is_the_latest_successful_release(db):
     ImportRunFactory(release_date=datetime.date(2025, 1, 1))
     ImportRunFactory(release_date=datetime.date(2025, 6, 1), status="rejected")
     ImportRunFactory(release_date=None)
-    assert fresh.pnrr_data_as_of() == datetime.date(2025, 1, 1)
+    assert fresh.read_dataset_dates().latest == datetime.date(2025, 1, 1)
     f = fresh.freshness(datetime.date(2025, 1, 1), today=datetime.date(2025, 3, 2))
     assert (f.days, f.stale) == (60, False)
     assert fresh.freshness(datetime.date(2025, 1, 1), today=datetime.date(2025, 3, 3)).stale
