@@ -6,27 +6,20 @@ answer of the API equals the page to the cent; the labels and definitions are `i
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Sum
 
 from decimetro.insights import freshness as fresh
 from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule
 from decimetro.insights.dashboards import home_dashboard
-from decimetro.insights.figures import CENT, Totals, project_set_data
-from decimetro.linking.models import LinkOrigin, LinkStatus, ProjectObjectiveLink
+from decimetro.insights.figures import CENT, Totals
+from decimetro.insights.objectives import objectives_overview
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
-from decimetro.pnrr.models import Project
 from decimetro.territory.selectors import comuni_of_territory
-
-# The origin of the links made by an approved measure → objective rule ("confermato per regola"); the
-# crosswalk origin before rules had their own.
-RULE_ORIGIN: str = getattr(LinkOrigin, "RULE", LinkOrigin.CROSSWALK).value
-
 
 # The territory ----------------------------------------------------------------------------------------------
 
@@ -89,32 +82,15 @@ class ObjectiveProgress:
 
 
 def objectives_progress(objectives: Iterable[Objective]) -> dict[int, ObjectiveProgress]:
-    """The progress of each objective, by id. Five queries whatever the number of objectives and projects:
-    the confirmed links, the pending suggestions counted per objective, and the figures of the confirmed
-    projects (`project_set_data`, three)."""
-    ids = [o.pk for o in objectives]
-    links = ProjectObjectiveLink.objects.filter(objective_id__in=ids).order_by()
-    confirmed = links.filter(status=LinkStatus.CONFIRMED)
-    projects: dict[int, set[int]] = defaultdict(set)
-    count: dict[int, int] = defaultdict(int)
-    by_rule: dict[int, int] = defaultdict(int)
-    for oid, pid, origin in confirmed.values_list("objective_id", "project_id", "origin"):
-        projects[oid].add(pid)
-        count[oid] += 1
-        by_rule[oid] += origin == RULE_ORIGIN
-    pending = dict(
-        links.filter(status=LinkStatus.SUGGESTED)
-        .values("objective_id")
-        .annotate(n=Count("pk"))
-        .values_list("objective_id", "n")
-    )
-    data = project_set_data(Project.objects.filter(pk__in=confirmed.values("project_id")))
+    """The progress of each objective, by id: the rows of `insights.objectives.objectives_overview` (the
+    objectives list and dashboards read the same), so the API and the pages count links and sum figures
+    alike. Five queries whatever the number of objectives and projects."""
     return {
-        oid: ObjectiveProgress(
-            totals=data.totals(projects.get(oid, set())),
-            links_confirmed=count.get(oid, 0),
-            links_by_rule=by_rule.get(oid, 0),
-            suggestions_pending=pending.get(oid, 0),
+        row.objective.pk: ObjectiveProgress(
+            totals=row.totals,
+            links_confirmed=row.links_confirmed,
+            links_by_rule=row.links_by_rule,
+            suggestions_pending=row.suggested,
         )
-        for oid in ids
+        for row in objectives_overview(objectives=objectives).rows
     }

@@ -10,8 +10,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from decimetro.insights.summary import RULE_ORIGIN
-from decimetro.linking.models import LinkOrigin, LinkStatus, ProjectObjectiveLink
+from decimetro.linking.models import LinkOrigin, LinkStatus, MeasureObjective, ProjectObjectiveLink, RuleState
 from decimetro.plan.models import Objective
 from tests._dom import parse
 from tests.factories import (
@@ -153,8 +152,14 @@ def test_summary_without_a_plan_is_404(client, db):
 
 
 def _link(project, objective, *, status=LinkStatus.CONFIRMED, origin=LinkOrigin.STAFF):
+    """A link; one of origin RULE is made by an approved rule of the project's measure (as the service)."""
+    rule = None
+    if origin == LinkOrigin.RULE:
+        rule, _ = MeasureObjective.objects.get_or_create(
+            measure=project.submeasure.measure, objective=objective, defaults={"state": RuleState.APPROVED}
+        )
     return ProjectObjectiveLink.objects.create(
-        project=project, objective=objective, origin=origin, status=status, score=0.8
+        project=project, objective=objective, origin=origin, status=status, score=0.8, rule=rule
     )
 
 
@@ -163,7 +168,7 @@ def test_objective_progress_equals_the_objective_page_to_the_cent(client, plan, 
     objective = Objective.objects.get(edition=plan, code="M1.1")
     _link(m["p1"], objective)
     _link(m["p2"], objective)
-    _link(m["p3"], objective, origin=RULE_ORIGIN)
+    _link(m["p3"], objective, origin=LinkOrigin.RULE)
     _link(m["p4"], objective, status=LinkStatus.SUGGESTED, origin=LinkOrigin.MODEL)
     _link(m["p5"], objective, status=LinkStatus.REJECTED, origin=LinkOrigin.MODEL)
     items = {o["code"]: o for o in _get(client, OBJECTIVES)}
@@ -183,12 +188,24 @@ def test_objective_progress_equals_the_objective_page_to_the_cent(client, plan, 
     assert items["M1.2"]["progress"]["projects"] == 0
 
 
+def test_a_rule_link_taken_over_by_staff_counts_one_by_one(client, plan, released, staff_user):
+    """A staff decision takes a link over from its rule (the rule is cleared, the origin stays "rule"): the
+    API counts it as the objective page does (by its rule), not by its origin."""
+    from decimetro.linking.services import link_confirm
+
+    m = released
+    objective = Objective.objects.get(edition=plan, code="M1.1")
+    link_confirm(by=staff_user, link=_link(m["p3"], objective, origin=LinkOrigin.RULE))
+    progress = {o["code"]: o for o in _get(client, OBJECTIVES)}["M1.1"]["progress"]
+    assert (progress["links_confirmed"], progress["links_by_rule"]) == (1, 0)
+
+
 def _objectives_with_projects(n: int) -> None:
     edition = EditionFactory()
     mission = MissionFactory(edition=edition, number=1, code="M1")
     for i in range(1, n + 1):
         objective = ObjectiveFactory(mission=mission, number=i)
-        for origin in (LinkOrigin.STAFF, RULE_ORIGIN):
+        for origin in (LinkOrigin.STAFF, LinkOrigin.RULE):
             project = ProjectFactory()
             PlaceFactory(project=project)
             PaymentSnapshotFactory(project=project)

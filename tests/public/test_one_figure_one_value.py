@@ -16,8 +16,7 @@ import pytest
 from django.core.cache import cache
 
 from decimetro.insights import figures
-from decimetro.insights.summary import RULE_ORIGIN
-from decimetro.linking.models import LinkOrigin, LinkStatus, ProjectObjectiveLink
+from decimetro.linking.models import LinkOrigin, LinkStatus, MeasureObjective, ProjectObjectiveLink, RuleState
 from decimetro.plan.models import Objective
 from decimetro.territory.models import Comune
 from tests._dom import parse
@@ -80,9 +79,17 @@ def scenario(plan, map_projects):
         PlaceFactory(project=p7, comune=comune)
     PlaceFactory(project=p7, comune=None, istat_code="", region_code="0", comune_code="0")
     objective = Objective.objects.get(edition=plan, code="M1.1")
-    for project, origin in ((m["p1"], LinkOrigin.STAFF), (m["p2"], RULE_ORIGIN), (p7, LinkOrigin.STAFF)):
+    rule = MeasureObjective.objects.create(
+        measure=m["p2"].submeasure.measure, objective=objective, state=RuleState.APPROVED
+    )
+    for project, origin in ((m["p1"], LinkOrigin.STAFF), (m["p2"], LinkOrigin.RULE), (p7, LinkOrigin.STAFF)):
         ProjectObjectiveLink.objects.create(
-            project=project, objective=objective, origin=origin, status=LinkStatus.CONFIRMED, score=0.9
+            project=project,
+            objective=objective,
+            origin=origin,
+            status=LinkStatus.CONFIRMED,
+            score=0.9,
+            rule=rule if origin == LinkOrigin.RULE else None,
         )
     ProjectObjectiveLink.objects.create(
         project=p6, objective=objective, origin=LinkOrigin.MODEL, status=LinkStatus.SUGGESTED, score=0.7
