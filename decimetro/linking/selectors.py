@@ -170,15 +170,6 @@ def queue_counts() -> dict[str, int]:
     return {r["status"]: r["n"] for r in rows}
 
 
-def crosswalk_rows(*, q: str = "") -> QuerySet[MeasureObjective]:
-    qs = MeasureObjective.objects.select_related("measure__component", "objective__mission")
-    if q:
-        qs = qs.filter(
-            Q(measure__code__icontains=q) | Q(measure__name__icontains=q) | Q(objective__code__iexact=q)
-        )
-    return qs.order_by("measure__code", "objective__mission__number", "objective__number")
-
-
 def measures_with_projects() -> QuerySet[Measure]:
     """Measures that have at least one project (the ones worth a crosswalk entry), by code."""
     return Measure.objects.filter(submeasures__projects__isnull=False).distinct().order_by("code")
