@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "decimetro.core",
     "decimetro.plan",
     "decimetro.territory",
@@ -203,6 +205,16 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Background work: django-tasks (the API Django 6 adopted) on its database backend, so SQLite in development
+# and PostgreSQL in production need no broker; `manage.py db_worker` runs the queue (`make run` starts one).
+# Tests run tasks in-process with the immediate backend unless a test starts a real worker.
+TASKS = {
+    "default": {
+        "BACKEND": os.environ.get("DECIMETRO_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "QUEUES": ["default"],
+    }
 }
 
 # Decimetro
