@@ -1,8 +1,8 @@
 """Decimetro settings: everything that differs between machines comes from the environment.
 
 Variables: DECIMETRO_ENV (development|production|test), SECRET_KEY, DEBUG, ALLOWED_HOSTS, DATABASE_URL,
-STATIC_ROOT, CSRF_TRUSTED_ORIGINS, DECIMETRO_TERRITORY_UTS (ISTAT UTS code of the territory, 215 = CMM),
-DECIMETRO_MODEL_DIR (trained models, default var/models).
+STATIC_ROOT, CSRF_TRUSTED_ORIGINS, CACHE_URL, DECIMETRO_TERRITORY_UTS (ISTAT UTS code of the territory,
+215 = CMM), DECIMETRO_MODEL_DIR (trained models, default var/models).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE as CSP_NONE
+from csp.constants import SELF as CSP_SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,9 @@ DECIMETRO_ENV = os.environ.get("DECIMETRO_ENV", "development")
 PRODUCTION = DECIMETRO_ENV == "production"
 
 DEBUG = env_bool("DEBUG", default=not PRODUCTION)
+if PRODUCTION and DEBUG:
+    # DEBUG pages show settings, SQL and source to anyone: a production instance does not start with it.
+    raise ImproperlyConfigured("DEBUG must be off when DECIMETRO_ENV=production (unset DEBUG or DEBUG=false)")
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if not SECRET_KEY:
     if PRODUCTION:
@@ -70,9 +75,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy: see CONTENT_SECURITY_POLICY below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "decimetro.core.locale.ChosenLanguageMiddleware",  # Italian unless chosen by the switch
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -111,7 +117,21 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
-    DATABASES["default"]["OPTIONS"].update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
+    # WAL: a long read (a streamed export) does not block the short writes of other requests (the export
+    # slots of reports.limits, sessions), nor they the read. Kept by the file once set; no effect in memory.
+    DATABASES["default"]["OPTIONS"].update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
+
+# One cache shared by every web and worker process when CACHE_URL is set (redis://… or rediss://…: Django's
+# RedisCache, which needs the `redis` package); without it each process keeps its own memory cache.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL in ("", "locmem://"):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+else:
+    raise ImproperlyConfigured("CACHE_URL must start with redis:// or rediss:// (or be empty: memory cache)")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -125,7 +145,10 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 # Login hardening (django-axes): after AXES_FAILURE_LIMIT failed logins for the same username from the same
-# IP address the pair is locked out for AXES_COOLOFF_TIME; the lockout page explains it in Italian (HTTP 429).
+# IP address the pair is locked out for AXES_COOLOFF_TIME; after DECIMETRO_LOGIN_IP_FAILURE_LIMIT failures
+# from one IP address, whatever the usernames (password spraying), the whole address is
+# (decimetro.core.security.LoginLockoutHandler: axes has one limit for all its parameters; an office behind
+# one address gets more room than one account). The lockout page explains it in Italian (HTTP 429).
 # The rules backend answers `user.has_perm("plan.edit", obj)` from decimetro.core.permissions.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -134,7 +157,13 @@ AUTHENTICATION_BACKENDS = [
 ]
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_HANDLER = "decimetro.core.security.LoginLockoutHandler"
+DECIMETRO_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "20"))
+# Password reset by email (/accesso/password/): requests per IP address in 15 minutes (beyond: 429) and emails
+# per address in an hour (beyond: the same page, no email). Counted in the cache (shared with CACHE_URL).
+DECIMETRO_PASSWORD_RESET_IP_LIMIT = int(os.environ.get("DECIMETRO_PASSWORD_RESET_IP_LIMIT", "5"))
+DECIMETRO_PASSWORD_RESET_EMAIL_LIMIT = int(os.environ.get("DECIMETRO_PASSWORD_RESET_EMAIL_LIMIT", "3"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "decimetro.core.security.lockout_response"
 # Behind N trusted reverse proxies set AXES_PROXY_COUNT=N: the client IP is then read from X-Forwarded-For.
@@ -159,7 +188,7 @@ DECIMETRO_SITE_URL = os.environ.get("DECIMETRO_SITE_URL", "").rstrip("/")
 DECIMETRO_INVITATION_DAYS = int(os.environ.get("DECIMETRO_INVITATION_DAYS", "7"))
 
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "backoffice:home"
+LOGIN_REDIRECT_URL = "backoffice:desk"  # "La mia scrivania"; a `next` still wins
 LOGOUT_REDIRECT_URL = "public:home"
 
 LANGUAGE_CODE = "it"
@@ -182,7 +211,7 @@ STORAGES = {
         )
     },
 }
-MEDIA_ROOT = BASE_DIR / "var" / "media"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "var" / "media"))
 MEDIA_URL = "/media/"
 
 # Security: secure by default, stricter in production.
@@ -191,6 +220,26 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the form, never from J
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp): scripts, styles, fonts, images and connections only from this site (no
+# map tiles: the maps draw the ISTAT boundaries), data: images and fonts (Bootstrap Italia's CSS), no plugins.
+# No inline script, style="" or <style> in any template: JavaScript is in static/js, CSS in static/css.
+# Framing is refused here, in one place; a page meant to be embedded (a later issue's /embed/) is wrapped in
+# decimetro.core.security.embeddable, which allows DECIMETRO_EMBED_FRAME_ANCESTORS for that page only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [CSP_SELF],
+        "script-src": [CSP_SELF],
+        "style-src": [CSP_SELF],
+        "img-src": [CSP_SELF, "data:"],
+        "connect-src": [CSP_SELF],
+        "font-src": [CSP_SELF, "data:"],  # Bootstrap Italia's CSS embeds the video player's icon font
+        "frame-ancestors": [CSP_NONE],
+        "form-action": [CSP_SELF],
+        "base-uri": [CSP_SELF],
+        "object-src": [CSP_NONE],
+    },
+}
+DECIMETRO_EMBED_FRAME_ANCESTORS = env_list("DECIMETRO_EMBED_FRAME_ANCESTORS", "*")
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -216,6 +265,8 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+# A worker (`manage.py worker`) whose heartbeat is older than this is dead: its tasks go back to the queue.
+DECIMETRO_WORKER_STALE_SECONDS = int(os.environ.get("DECIMETRO_WORKER_STALE_SECONDS", "60"))
 
 # Decimetro
 DECIMETRO_TERRITORY_UTS = os.environ.get("DECIMETRO_TERRITORY_UTS", "215")
@@ -225,3 +276,6 @@ DECIMETRO_TERRITORY_UTS = os.environ.get("DECIMETRO_TERRITORY_UTS", "215")
 DECIMETRO_MAP_CACHE_SECONDS = int(os.environ.get("DECIMETRO_MAP_CACHE_SECONDS", "600" if PRODUCTION else "0"))
 # Trained models (the linking classifier: manifest.json + model.npz, never a pickle); `make run` trains one.
 DECIMETRO_MODEL_DIR = Path(os.environ.get("DECIMETRO_MODEL_DIR", BASE_DIR / "var" / "models"))
+# Heavy exports (the project list, the data-quality problems) running at once on the whole instance; beyond
+# them a download gets a 429 with Retry-After, so that the web workers stay free for the pages.
+DECIMETRO_EXPORT_SLOTS = int(os.environ.get("DECIMETRO_EXPORT_SLOTS", "2"))

@@ -61,6 +61,17 @@ def _fast_password_hasher() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_run_at_once() -> Iterator[None]:
+    """Tasks run inside the test, at enqueue time (django-tasks' ImmediateBackend): what a task does is seen
+    by the assertions that follow. Enqueues deferred with `transaction.on_commit` need the test to run the
+    callbacks (`django_capture_on_commit_callbacks(execute=True)`). The tests of the real worker
+    (tests/core/test_worker.py) run it in a subprocess on the database backend."""
+    immediate = {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend", "QUEUES": ["default"]}
+    with override_settings(TASKS={"default": immediate}):
+        yield
+
+
 # Reference data: the plan and the territory ---------------------------------------------------------------
 #
 # plan_load and territory_load take about a second per test. They run once per session, in a transaction

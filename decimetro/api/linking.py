@@ -9,6 +9,7 @@ from ninja import Field, Router, Schema, Status
 from pydantic import field_validator
 from pydantic_core import PydanticCustomError
 
+from decimetro.api.errors import responses
 from decimetro.core.credits import CC_BY_4
 from decimetro.linking.classifier import MAX_TEXT_CHARS, ModelError, classify_text
 from decimetro.pnrr.credits import ITALIA_DOMANI
@@ -57,20 +58,16 @@ class ClassifyOut(Schema):
     model_version: str = Field(description="Versione del modello (prime 12 cifre della sua impronta SHA-256)")
 
 
-class ErrorOut(Schema):
-    detail: str
-
-
 @router.post(
     "/classify",
-    response={200: ClassifyOut, 503: ErrorOut},
+    response=responses(ClassifyOut, 400, 422, 503),
     summary="Classifica un testo: missione, componente PNRR e obiettivi del piano",
     description=(
         "Sola lettura: non scrive nulla. Punteggi in [0, 1], in ordine decrescente, 3 per elenco. "
         "Missione e componente vengono dal classificatore addestrato sui testi etichettati del PNRR "
         f"({ITALIA_DOMANI}, {CC_BY_4}); gli obiettivi combinano la componente prevista, la somiglianza "
         f"del testo e le corrispondenze misura-obiettivo. Testo vuoto o più lungo di {MAX_TEXT_CHARS} "
-        "caratteri: 422. Nessun modello addestrato: 503."
+        "caratteri (o corpo senza `text`): 422. Corpo che non è JSON: 400. Nessun modello addestrato: 503."
     ),
 )
 def classify(request: HttpRequest, payload: ClassifyIn):

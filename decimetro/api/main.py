@@ -1,5 +1,6 @@
 from ninja import NinjaAPI
 
+from decimetro.api import errors
 from decimetro.api.linking import router as linking_router
 from decimetro.api.monitoring import router as monitoring_router
 from decimetro.api.participation import router as participation_router
@@ -25,6 +26,7 @@ api = NinjaAPI(
     urls_namespace="api",
     docs_url="/docs",
 )
+errors.install(api)
 api.add_router("/plan", plan_router, tags=["Piano"])
 api.add_router("/territory", territory_router, tags=["Territorio"])
 api.add_router("/projects", pnrr_projects_router, tags=["PNRR"])

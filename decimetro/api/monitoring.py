@@ -12,14 +12,14 @@ from typing import Any, Literal
 
 from django.http import Http404, HttpRequest
 from django.urls import reverse
-from ninja import Query, Router, Schema
+from ninja import Path, Query, Router, Schema
 
+from decimetro.api.errors import MAX_ID, MAX_LIMIT, MAX_OFFSET, responses
 from decimetro.monitoring import selectors
 from decimetro.monitoring.models import Indicator
 from decimetro.monitoring.status import STATUS_RULE, plain_decimal
 
 router = Router()
-MAX_LIMIT = 500
 StatusCode = Literal["no_data", "achieved", "late", "on_track", "at_risk"]
 
 
@@ -102,12 +102,13 @@ def _indicator(ind: Indicator) -> dict[str, Any]:
 
 @router.get(
     "/indicators",
-    response=IndicatorPage,
+    response=responses(IndicatorPage, 422),
     summary="Indicatori attivi con stato, filtrati e paginati",
     description=(
         "`objective`: codice dell'obiettivo (M2.05); `mission`: codice della missione (M2); `comune`: codice "
         "ISTAT (o `-` per i soli indicatori dell'intero territorio); `status`: no_data, achieved, late, "
-        "on_track, at_risk. Paginazione con `limit` (max 500) e `offset`. Regola dello stato: vedi "
+        "on_track, at_risk. Paginazione con `limit` (1-500) e `offset` (0-1.000.000; oltre i risultati: "
+        "pagina vuota); fuori dai limiti: 422. Regola dello stato: vedi "
         "`status_rule`."
     ),
 )
@@ -118,7 +119,7 @@ def list_indicators(
     comune: str = "",
     status: Literal["", "no_data", "achieved", "late", "on_track", "at_risk"] = "",
     limit: int = Query(50, ge=1, le=MAX_LIMIT),  # type: ignore[type-arg]
-    offset: int = Query(0, ge=0),  # type: ignore[type-arg]
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
     items = selectors.indicators_list(
         filters=selectors.IndicatorFilters(objective=objective, mission=mission, comune=comune, status=status)
@@ -132,11 +133,14 @@ def list_indicators(
 
 @router.get(
     "/indicators/{indicator_id}",
-    response=IndicatorDetailOut,
+    response=responses(IndicatorDetailOut, 404, 422),
     summary="Un indicatore con tutti i valori rilevati",
-    description="404 se l'indicatore non esiste o è disattivato.",
+    description="404 se l'indicatore non esiste o è disattivato; un id che non è un intero positivo: 422.",
 )
-def get_indicator(request: HttpRequest, indicator_id: int) -> dict[str, Any]:
+def get_indicator(
+    request: HttpRequest,
+    indicator_id: int = Path(..., ge=1, le=MAX_ID),  # type: ignore[type-arg]
+) -> dict[str, Any]:
     ind = selectors.indicator_detail(pk=indicator_id)
     if ind is None or not ind.active:
         raise Http404("Indicatore non trovato")

@@ -12,9 +12,10 @@ from typing import Any, Literal
 from django.http import Http404, HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Path, Router, Schema
 from ninja.errors import HttpError
 
+from decimetro.api.errors import MAX_ID, responses
 from decimetro.participation import selectors_consultations as cons_sel
 from decimetro.participation import selectors_dup as dup_sel
 from decimetro.participation.credits import DUP_REGISTERED
@@ -136,14 +137,17 @@ def list_consultations(request: HttpRequest) -> list[dict[str, Any]]:
 
 @router.get(
     "/consultations/{consultation_id}",
-    response=ConsultationDetailOut,
+    response=responses(ConsultationDetailOut, 404, 422),
     summary="Una consultazione con le osservazioni pubblicate e le risposte dell'Ente",
     description=(
         "Solo le osservazioni pubblicate: quelle in attesa di moderazione o nascoste non compaiono mai. "
-        "404 se la consultazione non esiste."
+        "404 se la consultazione non esiste; un id che non è un intero positivo: 422."
     ),
 )
-def get_consultation(request: HttpRequest, consultation_id: int) -> dict[str, Any]:
+def get_consultation(
+    request: HttpRequest,
+    consultation_id: int = Path(..., ge=1, le=MAX_ID),  # type: ignore[type-arg]
+) -> dict[str, Any]:
     c = cons_sel.consultation_public_detail().filter(pk=consultation_id).first()
     if c is None:
         raise Http404("Consultazione non trovata")
@@ -156,7 +160,7 @@ def get_consultation(request: HttpRequest, consultation_id: int) -> dict[str, An
 
 @router.get(
     "/dup/coverage",
-    response=CoverageListOut,
+    response=responses(CoverageListOut, 404),
     summary="Copertura degli obiettivi del piano nei DUP dei comuni",
     description=(
         "Per ogni obiettivo del piano: quanti comuni lo servono con un obiettivo strategico del proprio DUP "

@@ -7,6 +7,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from decimetro.api.errors import responses
 from decimetro.insights.definitions import FIGURES
 from decimetro.insights.summary import ObjectiveProgress, objectives_progress
 from decimetro.plan import selectors
@@ -77,7 +78,9 @@ def _edition() -> Edition:
 
 
 @router.get(
-    "/missions", response=list[MissionOut], summary="Missioni del piano con le parole chiave della visione"
+    "/missions",
+    response=responses(list[MissionOut], 404),
+    summary="Missioni del piano con le parole chiave della visione",
 )
 def list_missions(request: HttpRequest) -> list[MissionOut]:
     return [
@@ -86,7 +89,11 @@ def list_missions(request: HttpRequest) -> list[MissionOut]:
     ]
 
 
-@router.get("/components", response=list[ComponentOut], summary="Componenti PNRR con la matrice degli attori")
+@router.get(
+    "/components",
+    response=responses(list[ComponentOut], 404),
+    summary="Componenti PNRR con la matrice degli attori",
+)
 def list_components(request: HttpRequest) -> list[ComponentOut]:
     return [
         ComponentOut(code=c.code, title=c.title, mission=c.mission.code, actors=ActorsOut(**c.actors))
@@ -96,7 +103,7 @@ def list_components(request: HttpRequest) -> list[ComponentOut]:
 
 @router.get(
     "/objectives",
-    response=list[ObjectiveOut],
+    response=responses(list[ObjectiveOut], 404, 422),
     summary="Obiettivi strategici, filtrabili, con l'avanzamento dei progetti confermati",
     description=(
         "`progress`: le cifre della pagina dell'obiettivo. Nelle somme contano solo i progetti con un "

@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
-from typing import Any, Literal, cast
+from typing import Annotated, Any, Literal, cast
 
 from django.http import Http404, HttpRequest
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from ninja import Field, Query, Router, Schema
+from pydantic import WithJsonSchema
 
+from decimetro.api.errors import MAX_AMOUNT, MAX_LIMIT, MAX_OFFSET, responses
 from decimetro.insights import figures
 from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE
 from decimetro.pnrr import selectors
@@ -24,7 +25,12 @@ from decimetro.pnrr.models import FUNDING_SOURCES, Project
 from decimetro.territory import selectors as terr_sel
 
 ATTRIBUTION = str(PNRR)
-MAX_LIMIT = 500
+# A filter amount: a JSON number in the OpenAPI (a decimal string of digits is read exactly).
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, le=MAX_AMOUNT),
+    WithJsonSchema({"type": "number", "minimum": 0, "maximum": float(MAX_AMOUNT)}),
+]
 
 projects_router = Router()
 measures_router = Router()
@@ -186,15 +192,15 @@ def _project_detail(p: Project) -> dict[str, Any]:
 
 @projects_router.get(
     "",
-    response=ProjectPage,
+    response=responses(ProjectPage, 422),
     summary="Progetti PNRR, filtrati e paginati",
     description=(
         "Gli stessi filtri dell'elenco web. `comune`: codice ISTAT di un luogo del progetto; `zone`: "
         "slug della zona omogenea; `body`: codice fiscale esatto o parte del nome del soggetto attuatore; "
         "`q`: testo in "
         "titolo, sintesi o CUP; `amount_min`/`amount_max`: sull'importo PNRR; `sort`: amount, total, "
-        "title, cup, measure (prefisso `-` per decrescente). Paginazione con `limit` (max 500) e `offset`. "
-        + ATTRIBUTION
+        "title, cup, measure (prefisso `-` per decrescente). Paginazione con `limit` (1-500) e `offset` "
+        "(0-1.000.000; oltre i risultati: pagina vuota). Parametri fuori dai limiti: 422. " + ATTRIBUTION
     ),
 )
 def list_projects(
@@ -206,13 +212,13 @@ def list_projects(
     zone: str = "",
     body: str = "",
     provenance: Literal["", "validated", "universe"] = "",
-    amount_min: Decimal | None = None,
-    amount_max: Decimal | None = None,
+    amount_min: Amount | None = None,
+    amount_max: Amount | None = None,
     q: str = "",
     in_territory: bool = False,
     sort: str = selectors.DEFAULT_PROJECT_SORT,
     limit: int = Query(50, ge=1, le=MAX_LIMIT),  # type: ignore[type-arg]
-    offset: int = Query(0, ge=0),  # type: ignore[type-arg]
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
     filters = selectors.ProjectFilters(
         mission=mission,
@@ -233,7 +239,7 @@ def list_projects(
 
 @projects_router.get(
     "/{cup}",
-    response=CupOut,
+    response=responses(CupOut, 404),
     summary="I progetti di un CUP",
     description=(
         "Un CUP può avere più progetti (altro codice locale o submisura): sono tutti in `items`. "
@@ -281,7 +287,7 @@ def list_measures(request: HttpRequest) -> list[dict[str, Any]]:
 
 @territory_router.get(
     "/comuni/{codice_istat}",
-    response=ComunePnrrOut,
+    response=responses(ComunePnrrOut, 404, 422),
     summary="Un comune con i totali PNRR",
     description=(
         "Totali dei progetti PNRR localizzati nel comune, per missione e per residente, secondo la regola di "
@@ -291,7 +297,8 @@ def list_measures(request: HttpRequest) -> list[dict[str, Any]]:
         "`not_attributed` è "
         "la parte degli importi di questi progetti che non va ad alcun comune del territorio (luoghi "
         "nazionali, regionali, provinciali o comuni di altri territori; non le quote degli altri comuni del "
-        "territorio). " + ATTRIBUTION
+        "territorio). 404 se il comune non è del territorio; `rule` o `amount` sconosciuti: 422. "
+        + ATTRIBUTION
     ),
 )
 def comune_with_totals(
@@ -300,7 +307,9 @@ def comune_with_totals(
     rule: Literal["full", "equal", "population"] = DEFAULT_ALLOCATION_RULE.value,  # type: ignore[assignment]
     amount: Literal["fin_pnrr", "fin_totale"] = "fin_pnrr",
 ) -> dict[str, Any]:
-    comune = get_object_or_404(terr_sel.comune_detail(), codice_istat=codice_istat)
+    comune = terr_sel.comune_detail().filter(codice_istat=codice_istat).first()
+    if comune is None:
+        raise Http404("Comune non trovato")
     t = figures.comune_totals(comune=comune, rule=rule, amount_field=amount)
     return {
         "codice_istat": comune.codice_istat,

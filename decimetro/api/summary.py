@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 
+from decimetro.api.errors import responses
 from decimetro.insights import freshness as fresh
 from decimetro.insights.allocation import RULE_NOTES
 from decimetro.insights.definitions import FIGURES, Dataset, datasets_of
@@ -93,7 +94,7 @@ def _figure(key: str, value: Decimal | int | float | None) -> dict[str, Any]:
 
 @router.get(
     "/summary",
-    response=TerritorySummaryOut,
+    response=responses(TerritorySummaryOut, 404),
     summary="Le cifre principali del territorio, con definizioni e date dei dati",
     description=(
         "Le cifre della pagina iniziale: i progetti PNRR delle componenti del piano con almeno un luogo in "

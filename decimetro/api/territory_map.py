@@ -14,6 +14,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
+from decimetro.api.errors import responses
 from decimetro.insights import map as sm
 from decimetro.insights.allocation import AllocationRule
 
@@ -56,6 +57,12 @@ class TotalsOut(Schema):
     median_funding_per_resident: float | None
 
 
+class ClassOut(Schema):
+    low: float
+    high: float
+    lower_open: bool  # True: the class starts above `low` ("oltre low fino a high")
+
+
 class MapOut(Schema):
     metric: str
     metric_label: str
@@ -63,9 +70,14 @@ class MapOut(Schema):
     rule: str
     rule_label: str
     filters: dict[str, str]
+    filter_labels: dict[str, str]
     breaks_method: str
     breaks: list[float]
     zone_breaks: list[float]
+    integer: bool
+    classes: list[ClassOut]
+    zone_classes: list[ClassOut]
+    empty_reason: str | None
     comuni: list[AreaOut]
     zones: list[AreaOut]
     totals: TotalsOut
@@ -76,7 +88,7 @@ class MapOut(Schema):
 
 @router.get(
     "/map",
-    response=MapOut,
+    response=responses(MapOut, 422),
     summary="Valori della mappa: una metrica PNRR per comune e per zona omogenea",
     description=(
         "Una metrica (`metric`) per ogni comune del territorio e per ogni zona omogenea (somma dei comuni), "

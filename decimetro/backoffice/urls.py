@@ -5,7 +5,7 @@ account); each view then asks for its own permission (`core.http.require_perm`, 
 
 from django.urls import path
 
-from decimetro.backoffice.views import accounts, linking, monitoring, participation, plan, pnrr
+from decimetro.backoffice.views import accounts, desk, jobs, linking, monitoring, participation, plan, pnrr
 from decimetro.core.http import login_required_urls
 
 app_name = "backoffice"
@@ -18,6 +18,9 @@ behind_login = [
     path("gestione/piano/edizioni/", plan.editions, name="editions"),
     path("gestione/piano/edizioni/<slug:slug>/confronto/", plan.edition_compare, name="edition_compare"),
     path("gestione/importazioni/", pnrr.import_log, name="import_log"),
+    path("gestione/importazioni/carica/", jobs.pnrr_upload, name="pnrr_upload"),
+    path("gestione/attivita/<int:pk>/", jobs.job_detail, name="job_detail"),
+    path("gestione/attivita/<int:pk>/file/", jobs.job_file, name="job_file"),
     path("gestione/qualita-dati/", pnrr.data_quality, name="data_quality"),
     path("gestione/collegamenti/", linking.review_queue, name="link_queue"),
     path("gestione/collegamenti/ricalcola/", linking.links_recompute, name="link_recompute"),
@@ -31,6 +34,11 @@ behind_login = [
     path("gestione/indicatori/", monitoring.manage_list, name="indicators_manage"),
     path("gestione/indicatori/nuovo/", monitoring.indicator_create_view, name="indicator_create"),
     path("gestione/indicatori/importa/", monitoring.indicator_import_view, name="indicator_import"),
+    path(
+        "gestione/indicatori/importa/modello.csv",
+        monitoring.indicator_import_template,
+        name="indicator_import_template",
+    ),
     path("gestione/indicatori/in-ritardo/", monitoring.indicator_overdue_view, name="indicators_overdue"),
     path("gestione/indicatori/<int:pk>/modifica/", monitoring.indicator_edit_view, name="indicator_edit"),
     path(
@@ -75,8 +83,10 @@ behind_login = [
     path("gestione/dup/", participation.dup_manage_home, name="dup_manage_home"),
     path("gestione/dup/<str:key>/", participation.dup_manage, name="dup_manage"),
     path("gestione/dup/<str:key>/importa/", participation.dup_import, name="dup_import"),
+    path("gestione/dup/<str:key>/suggerimenti/", participation.dup_suggest, name="dup_suggest"),
     path("gestione/dup/<str:key>/<int:pk>/", participation.dup_edit, name="dup_edit"),
     path("gestione/dup/<str:key>/<int:pk>/elimina/", participation.dup_delete, name="dup_delete"),
+    path("scrivania/", desk.desk, name="desk"),
     path("profilo/", accounts.profile, name="profile"),
     path("profilo/password/", accounts.password_change, name="password_change"),
     path("gestione/utenti/", accounts.users, name="users"),

@@ -51,4 +51,4 @@ def audit_record(
 def audit_history(target: models.Model) -> models.QuerySet[AuditEntry]:
     return AuditEntry.objects.filter(
         target_type=ContentType.objects.get_for_model(target), target_id=str(target.pk)
-    ).select_related("actor")
+    ).select_related("actor__membership__organisation")  # the public author (core.audit_labels)

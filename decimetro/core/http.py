@@ -7,6 +7,7 @@ request helpers (pagination, query strings, service errors on forms) every inter
   a logged-in user without the permission gets 403 (PermissionDenied from `ensure`). For a permission on an
   object, the view calls `ensure(request.user, "perm", obj)` once it has the object (so a missing object is
   still a 404 first).
+- `permission_denied`: the project's `handler403` (the branded page says who may do the refused action).
 - `login_required_urls(patterns)`: wraps every view of a URL list in `login_required`, so an app whose pages
   are all behind login (the back office) is guarded once, where its URLs are listed.
 """
@@ -21,8 +22,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.shortcuts import render
 from django.urls import URLPattern
 
 from decimetro.core.models import User
@@ -49,6 +51,20 @@ def require_perm(perm: str) -> Callable[[_View], _View]:
         return cast(_View, login_required(guarded))
 
     return decorator
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """`handler403`: the site's 403 page, with the refusal's message and who may do the action (a
+    `PermissionRefused` from `ensure` knows it; any other PermissionDenied shows its message only)."""
+    return render(
+        request,
+        "403.html",
+        {
+            "message": str(exception) if exception is not None else "",
+            "holders": getattr(exception, "holders", ""),
+        },
+        status=403,
+    )
 
 
 def login_required_urls(patterns: list[URLPattern]) -> list[URLPattern]:

@@ -148,3 +148,92 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} → {self.organisation} ({self.role})"
+
+
+class DeskVisit(models.Model):
+    """When a user last looked at their desk ("La mia scrivania"), and the previous visit its "since your last
+    visit" lists compare with (`core.services.desk_visit_record`).
+
+    `marks` holds the largest ids, at the time of the visit, of rows that carry no timestamp (the PNRR
+    projects): the desk names them, this model only keeps them. `since` and `since_marks` are those of the
+    previous visit (None and {} until there is one)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_visit")
+    seen_at = models.DateTimeField()
+    marks = models.JSONField(default=dict, blank=True)
+    since = models.DateTimeField(null=True, blank=True)
+    since_marks = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("visita alla scrivania")
+        verbose_name_plural = _("visite alla scrivania")
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.seen_at:%Y-%m-%d %H:%M}"
+
+
+class Job(models.Model):
+    """Background work staff asked for and follow on a page: an uploaded PNRR file to import, the suggestions
+    to recompute, the classifier to retrain, a scheduled check. The task (django-tasks, `<app>/tasks.py`)
+    does the work and writes here its state, progress and summary (`core.jobs`): what the pages read,
+    whatever the task backend (the database in production, immediate in tests)."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("in coda")
+        RUNNING = "running", _("in corso")
+        DONE = "done", _("completata")
+        FAILED = "failed", _("non riuscita")
+
+    kind = models.CharField(max_length=40, db_index=True)
+    label = models.CharField(max_length=255)
+    view_perm = models.CharField(max_length=60, help_text="the permission that lets a user see the job")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    task_id = models.CharField(max_length=64, blank=True)
+    phase = models.CharField(max_length=60, blank=True)
+    progress = models.FloatField(default=0)
+    params = models.JSONField(default=dict, blank=True)
+    summary = models.JSONField(default=dict, blank=True)
+    message = models.TextField(blank=True)
+    output_file = models.CharField(max_length=255, blank=True, help_text="relative to MEDIA_ROOT")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("attività in background")
+        verbose_name_plural = _("attività in background")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.label} ({self.state})"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return round(max(0.0, min(1.0, self.progress)) * 100)
+
+
+class WorkerHeartbeat(models.Model):
+    """One row per running task worker (`manage.py worker`), its `seen_at` renewed every few seconds: what
+    `/salute/` reports and how a worker tells a dead one's interrupted tasks from running ones
+    (`core.workers`)."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255)
+    pid = models.PositiveIntegerField()
+    started_at = models.DateTimeField()
+    seen_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("battito del worker")
+        verbose_name_plural = _("battiti dei worker")
+
+    def __str__(self) -> str:
+        return f"{self.worker_id} {self.hostname}:{self.pid}"

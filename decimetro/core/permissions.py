@@ -32,6 +32,10 @@ Registered here (rules about users, organisations and comuni; the plan-editing r
 | pnrr.import        |              | active Django staff: import PNRR open-data files                 |
 | pnrr.quality.view  |              | active Django staff: the import log and the data-quality report  |
 
+Who may do each permission, in Italian words, is in PERMISSION_HOLDERS below (one place for every app's
+permissions): `ensure` raises PermissionRefused, which carries it to the 403 page ("Questa azione è riservata
+a: …", `core.http.permission_denied`). A new permission needs its line there (a test checks it).
+
 Registered by their own app, on these predicates (the app's `permissions.py`, loaded by its AppConfig):
 `decimetro.monitoring.permissions` (indicator.*) and `decimetro.participation.permissions` (consultation.*,
 observation.*, verification.*, dup.*). Each module's docstring has its table. This module compares ids and
@@ -47,6 +51,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db.models import Model
 from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from decimetro.core.models import Membership, Organisation, OrganisationKind, Role, User
 
@@ -204,10 +209,75 @@ def can(user: UserLike, perm: str, obj: object = None) -> bool:
     return bool(rules.has_perm(perm, user, obj))
 
 
+class PermissionRefused(PermissionDenied):
+    """What `ensure` raises: the permission's Italian message (`str(exc)`), the permission's name and who may
+    do it (`holders`, from PERMISSION_HOLDERS), for the 403 page ("Questa azione è riservata a: …")."""
+
+    def __init__(self, message: str, *, perm: str) -> None:
+        super().__init__(message)
+        self.perm = perm
+
+    @property
+    def holders(self) -> str:
+        return holders_of(self.perm)
+
+
 def ensure(user: UserLike, perm: str, obj: object = None) -> None:
-    """Raise PermissionDenied (with the permission's Italian message) unless `user` may do `perm`."""
+    """Raise PermissionRefused (a PermissionDenied with the permission's Italian message) unless `user` may
+    do `perm`."""
     if not can(user, perm, obj):
-        raise PermissionDenied(str(_REFUSALS[perm]))
+        raise PermissionRefused(str(_REFUSALS[perm]), perm=perm)
+
+
+# Who may do each action, in words, for the 403 page: every permission of every app, here in one place (a
+# test checks that each registered permission has its line). Plain strings: core imports no domain app.
+_STAFF = _("il personale dell'Ente (redattori e amministratori della Città metropolitana)")
+_ADMINS = _("gli amministratori dell'Ente")
+PERMISSION_HOLDERS: dict[str, Promise] = {
+    "profile.edit": _("gli utenti registrati e attivi"),
+    "accounts.manage": _ADMINS,
+    "audit.view": _ADMINS,
+    "organisation.write": _("il personale dell'Ente e i redattori o amministratori dell'organizzazione"),
+    "comune.write": _("il personale dell'Ente e i redattori o amministratori del Comune"),
+    "plan.edit": _STAFF,
+    "link.review": _STAFF,
+    "pnrr.import": _STAFF,
+    "pnrr.quality.view": _STAFF,
+    "indicator.manage": _STAFF,
+    "indicator.record_value": _(
+        "il personale dell'Ente, chi è responsabile dell'indicatore e i redattori o amministratori del suo "
+        "Comune"
+    ),
+    "indicator.import_values": _("chi può registrare valori di almeno un indicatore attivo"),
+    "indicator.record_some": _(
+        "il personale dell'Ente, i redattori o amministratori di un Comune e i responsabili di un indicatore"
+    ),
+    "consultation.manage": _STAFF,
+    "observation.submit": _(
+        "i redattori e gli amministratori delle organizzazioni invitate alla consultazione"
+    ),
+    "observation.view_attachment": _(
+        "tutti, una volta pubblicata l'osservazione; prima, il personale dell'Ente e "
+        "l'organizzazione che l'ha inviata"
+    ),
+    "verification.file": _("i redattori e gli amministratori di un'organizzazione"),
+    "verification.change": _(
+        "i redattori e gli amministratori dell'organizzazione che ha inviato la verifica"
+    ),
+    "verification.delete": _(
+        "i redattori e gli amministratori dell'organizzazione che ha inviato la verifica"
+    ),
+    "verification.hide": _STAFF,
+    "verification.view_hidden": _("il personale dell'Ente e l'organizzazione che ha inviato la verifica"),
+    "dup.write": _("il personale dell'Ente e i redattori o amministratori del Comune titolare del DUP"),
+    "dup.manage_all": _STAFF,
+}
+
+
+def holders_of(perm: str) -> str:
+    """Who may do `perm`, in Italian ("" for a permission without a line in PERMISSION_HOLDERS)."""
+    holders = PERMISSION_HOLDERS.get(perm)
+    return str(holders) if holders is not None else ""
 
 
 _ADMINS_ONLY = "Solo gli amministratori dell'Ente possono compiere questa operazione."

@@ -79,7 +79,9 @@ def audit_log(
 ) -> QuerySet[AuditEntry]:
     """The audit log, newest first, filtered; actor and object type joined (no N+1). Dates are inclusive
     days in the local time zone."""
-    qs = AuditEntry.objects.select_related("actor", "target_type").order_by("-created_at", "-id")
+    qs = AuditEntry.objects.select_related("actor__membership__organisation", "target_type").order_by(
+        "-created_at", "-id"
+    )
     if actor_id:
         qs = qs.filter(actor_id=actor_id)
     if target_type_id:

@@ -16,7 +16,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -26,6 +25,7 @@ from decimetro.core import permissions as perms
 from decimetro.core.audit import audit_record
 from decimetro.core.models import (
     BodyKind,
+    DeskVisit,
     Invitation,
     Membership,
     Organisation,
@@ -33,6 +33,7 @@ from decimetro.core.models import (
     Role,
     User,
 )
+from decimetro.core.tasks import email_on_commit
 
 USERNAME_RE = re.compile(r"^[\w.@+-]{3,150}$")
 FISCAL_CODE_RE = re.compile(r"^(\d{11}|[A-Z0-9]{16})$")
@@ -228,8 +229,9 @@ def invitation_create(
             "until": timezone.localtime(invitation.expires_at).strftime("%d/%m/%Y %H:%M"),
             "link": link,
         }
-        # Sent inside the transaction: if the mail server refuses, no invitation is left behind.
-        send_mail(subject, body, None, [email], fail_silently=False)
+        # Sent by a task once the invitation is committed: a refused message fails its task (staff see it in
+        # the task list) and the invitation can be revoked or sent again.
+        email_on_commit(subject=subject, body=body, to=[email])
     return invitation, link
 
 
@@ -455,3 +457,49 @@ def user_change_password(*, by: User, old_password: str, new_password: str) -> U
         )
     by.password = user.password
     return user
+
+
+def user_reset_password(*, user: User, new_password: str) -> User:
+    """A user who forgot the password sets a new one through the emailed link (the view checked its token; the
+    new password changes the hash the token was signed with, so the link works once). The validators apply."""
+    with transaction.atomic():
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        try:
+            validate_password(new_password, user=locked)
+        except ValidationError as exc:
+            raise ValidationError({"new_password1": list(exc.messages)}) from exc
+        locked.set_password(new_password)
+        locked.save(update_fields=["password"])
+        audit_record(
+            by=locked, action="password_reset", target=locked, before=None, after={"password": "reimpostata"}
+        )
+    user.password = locked.password
+    return locked
+
+
+# The desk's visits ------------------------------------------------------------------------------------------
+
+# Views of the desk closer together than this are one visit: a reload keeps the same "since your last visit".
+DESK_VISIT_GAP = timedelta(hours=1)
+
+
+def desk_visit_record(*, by: User, marks: dict[str, int]) -> DeskVisit:
+    """Record that `by` is looking at their desk now (with the `marks` of this moment) and return the visit:
+    its `since` and `since_marks` are those of the previous visit (None and {} at the first one).
+
+    A view less than DESK_VISIT_GAP after the previous one belongs to the same visit: the baseline stays.
+    Not audited: it is the bookkeeping of the user's own screen, not data (an audit row would also change the
+    data version, and so the cache key, of every figure)."""
+    perms.ensure(by, "profile.edit")
+    now = timezone.now()
+    with transaction.atomic():
+        visit, created = DeskVisit.objects.select_for_update().get_or_create(
+            user=by, defaults={"seen_at": now, "marks": marks}
+        )
+        if created:
+            return visit
+        if now - visit.seen_at >= DESK_VISIT_GAP:
+            visit.since, visit.since_marks = visit.seen_at, visit.marks
+        visit.seen_at, visit.marks = now, marks
+        visit.save(update_fields=["seen_at", "marks", "since", "since_marks"])
+    return visit

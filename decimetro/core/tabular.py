@@ -10,6 +10,9 @@ open-data parsers (their errors and numbers). One place decides:
 - which delimiter a file uses (`sniff_delimiter`: `,` or `;`, from the header line);
 - how big a file may be and how many rows it may have (`read_table`);
 - how a number written the Italian way is read (`parse_decimal`: `1.234.567,89`, `12,5`, `0.25`).
+- a column's former names (`read_table(aliases=…)`: the uploads share one vocabulary, `codice_<what>` for a
+  row's key, and still read the files written with the old names);
+- how an upload's template is written (`template_csv`: UTF-8 with BOM, `;`, as Italian spreadsheets save it).
 
 A problem is a `Problem(line, column, message)`; a refused file raises `TableError(name, problems)`. Each
 caller keeps the wording its users know: `read_table(messages=…)` replaces the default message of a kind of
@@ -243,9 +246,12 @@ def read_table(
     encodings: Sequence[str] = UTF8_OR_WINDOWS,
     strict: bool = False,
     pad_short_rows: bool = False,
+    aliases: Mapping[str, str] | None = None,
     messages: Mapping[str, str | Promise] | None = None,
 ) -> Table:
     """Read a CSV file whose first line names the columns (matched without case or surrounding spaces).
+    `aliases` maps a column's former name to its name (files written before a column was renamed still load;
+    the rows and `Table.header` use the new name).
 
     Raises TableError, the file refused as a whole, when it is larger than `max_bytes`, not text, empty, has
     `required` columns missing or (with `allowed`) unknown ones, is not valid CSV (`strict`: quotes too), has
@@ -268,6 +274,8 @@ def read_table(
     problems: list[Problem] = []
     try:
         header = [h.strip().lower() for h in next(reader, [])]
+        if aliases:
+            header = [aliases.get(h, h) if aliases.get(h, h) not in header else h for h in header]
         if header_problems := _header_problems(header, required, allowed, messages):
             raise TableError(name, header_problems)
         width = len(header)
@@ -290,6 +298,16 @@ def read_table(
     if not rows and not problems:
         raise TableError(name, [Problem(0, "", _message(messages, "no_rows"))])
     return Table(name, header, rows, problems, delimiter, decoded.encoding)
+
+
+def template_csv(columns: Sequence[str], example: Sequence[str]) -> bytes:
+    """The template of an upload: the header and one example row, as an Italian spreadsheet saves and opens it
+    (UTF-8 with BOM, `;`, decimal comma in the example). `read_table` reads it back as it is."""
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerow(example)
+    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 
 # Numbers --------------------------------------------------------------------------------------------------

@@ -35,20 +35,18 @@ The component renders a `<figure>` with: the title (figcaption), the "how to rea
 go to the page as JSON with `json_script`, no inline JavaScript; `static/js/charts.js` draws every
 `figure[data-chart]`), a real `<table>` with a caption holding the same numbers (inside a `<details>`, so
 it can be collapsed but is always in the page for screen readers and without JavaScript), the source and
-"data as of" line, a CSV download (a `data:` URL written here: it works without JavaScript) and a PNG
-download (made by charts.js from the canvas; hidden until the chart is drawn).
+"data as of" line, a CSV download (a `data:` URL written by `reports.writers` through the template tag
+`{% chart_csv_href chart %}`: it works without JavaScript) and a PNG download (made by charts.js from the
+canvas, with the title, source and date drawn in; hidden until the chart is drawn).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from django.utils import formats
 from django.utils.translation import gettext as _
@@ -82,15 +80,6 @@ def format_value(value: Number, unit: str = "") -> str:
     else:
         text = formats.number_format(Decimal(str(value)), 1 if unit == "%" else 2, use_l10n=True)
     return f"{text} {unit}".strip() if unit and unit != "%" else f"{text}{unit}"
-
-
-def _csv_text(label_header: str, labels: Sequence[str], datasets: list[dict[str, Any]]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow([label_header, *[d["label"] for d in datasets]])
-    for i, label in enumerate(labels):
-        writer.writerow([label, *["" if d["data"][i] is None else d["data"][i] for d in datasets]])
-    return out.getvalue()
 
 
 def chart(
@@ -127,7 +116,6 @@ def chart(
         {"label": label, "cells": [format_value(d["data"][i], unit) for d in clean]}
         for i, label in enumerate(labels)
     ]
-    csv_text = _csv_text(label_header, labels, clean)
     return {
         "id": id,
         "data_id": f"{id}-data",
@@ -145,8 +133,6 @@ def chart(
         "columns": [d["label"] for d in clean],
         "rows": rows,
         "empty": not labels,
-        "csv_text": csv_text,
-        "csv_href": "data:text/csv;charset=utf-8," + quote("\ufeff" + csv_text),
         "spec": {
             "kind": kind,
             "title": str(title),

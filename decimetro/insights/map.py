@@ -26,11 +26,14 @@ of the plan (`ACTOR_RULE`): projects whose PNRR component is, in the plan's curr
 marked for that actor, or that have a CONFIRMED link to an objective marked for that actor.
 
 Breaks: quantiles, 5 classes, over the comuni (or zones) that have a value; equal cut points are merged, so
-there can be fewer classes.
+there can be fewer classes. Counts (`INTEGER_METRICS`) get integer limits, so that the legend's classes never
+overlap ("0 to 1", "2 to 118", not "0 to 1", "1 to 118"); `legend_classes` writes each class's limits as the
+legend shows them. An empty map says why (`empty_reason`).
 """
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
@@ -79,8 +82,20 @@ METRIC_UNITS = {
     "projects_per_1000": "",
 }
 DEFAULT_METRIC = "funding_per_resident"
+INTEGER_METRICS = frozenset({"projects"})
 CLASSES = 5
-BREAKS_METHOD = _("quantili, 5 classi (le classi con gli stessi limiti sono unite)")
+BREAKS_METHOD = _(
+    "quantili, 5 classi con circa lo stesso numero di aree con un valore (le classi con gli stessi limiti "
+    "sono unite; per i conteggi i limiti sono numeri interi)"
+)
+FILTER_LABELS: dict[str, Any] = {
+    "mission": _("Missione PNRR"),
+    "component": _("Componente PNRR"),
+    "measure": _("Misura PNRR"),
+    "objective": _("Obiettivo strategico"),
+    "zone": _("Zona omogenea"),
+    "actor": _("Attore del piano"),
+}
 ACTOR_RULE = _(
     "Un progetto è di un attore se la sua componente PNRR è, nel piano, una componente segnata per "
     "quell'attore, oppure se è collegato (collegamento confermato) a un obiettivo strategico segnato per "
@@ -214,9 +229,11 @@ class MapData:
 # Breaks -----------------------------------------------------------------------------------------------------
 
 
-def quantile_breaks(values: list[float], classes: int = CLASSES) -> list[float]:
+def quantile_breaks(values: list[float], classes: int = CLASSES, *, integer: bool = False) -> list[float]:
     """Class limits [min, q1, …, max] of `values` by quantiles (linear interpolation between ranks), with
-    equal limits merged. Empty input → []. One distinct value → [v, v] (one class)."""
+    equal limits merged. Empty input → []. One distinct value → [v, v] (one class). `integer` (counts): the
+    limits are rounded down to whole numbers, which for whole values puts every value in the same class as
+    before (v ≤ 2.6 ⇔ v ≤ 2) and lets the legend write classes that do not overlap (see `legend_classes`)."""
     data = sorted(v for v in values if v is not None)
     if not data:
         return []
@@ -232,7 +249,46 @@ def quantile_breaks(values: list[float], classes: int = CLASSES) -> list[float]:
             merged.append(v)
     if len(merged) == 1:
         merged.append(merged[0])
+    if integer:
+        # A whole value v is in (a, b] exactly when it is in (floor a, floor b]: the same groups, minus the
+        # classes with no whole value, which merge away; the first class [min, min] (only the minimum) stays.
+        whole = [float(math.floor(v)) for v in merged]
+        merged = whole[:2]
+        merged += [v for i, v in enumerate(whole[2:], 2) if v > whole[i - 1]]
     return merged
+
+
+def legend_classes(breaks: list[float], *, integer: bool = False) -> list[dict[str, Any]]:
+    """The classes as the legend writes them: class i holds (breaks[i], breaks[i+1]] (the first also
+    breaks[0]). For counts the lower limit of a class after the first is breaks[i] + 1 ("0 to 1", "2 to 118");
+    for amounts it is open ("oltre 1,5 fino a 3"): no value can be read in two classes."""
+    out = []
+    for i in range(len(breaks) - 1):
+        low, high = breaks[i], breaks[i + 1]
+        if integer and i > 0:
+            out.append({"low": low + 1, "high": high, "lower_open": False})
+        else:
+            out.append({"low": low, "high": high, "lower_open": i > 0})
+    return out
+
+
+def empty_reason(data: MapData) -> str | None:
+    """Why the map has no project, in words (None when it has some): a uniform "0 to 0" map says nothing."""
+    if any(c.projects for c in data.comuni if c.in_filter):
+        return None
+    f = data.filters
+    if f.objective:
+        return str(
+            _(
+                "Nessun progetto confermato per questo obiettivo: un progetto conta per un obiettivo solo "
+                "quando il suo collegamento è confermato dall'Ente."
+            )
+        )
+    if f.zone and not any(vars(replace(f, zone="")).values()):
+        return str(_("Nessun progetto con un luogo nei comuni di questa zona omogenea."))
+    if not f.is_empty:
+        return str(_("Nessun progetto corrisponde ai filtri scelti: prova a toglierne qualcuno."))
+    return str(_("Nessun progetto PNRR con un luogo nel territorio nei dati caricati."))
 
 
 def class_of(value: float | None, breaks: list[float]) -> int | None:
@@ -368,8 +424,12 @@ def map_data(
     return replace(
         data,
         metric=metric,
-        breaks=quantile_breaks([v for c in data.comuni if (v := c.metric(metric)) is not None]),
-        zone_breaks=quantile_breaks([v for z in data.zones if (v := z.metric(metric)) is not None]),
+        breaks=quantile_breaks(
+            [v for c in data.comuni if (v := c.metric(metric)) is not None], integer=metric in INTEGER_METRICS
+        ),
+        zone_breaks=quantile_breaks(
+            [v for z in data.zones if (v := z.metric(metric)) is not None], integer=metric in INTEGER_METRICS
+        ),
     )
 
 
@@ -520,9 +580,14 @@ def map_payload(data: MapData) -> dict[str, Any]:
         "rule": data.rule.value,
         "rule_label": data.rule_label,
         "filters": {k: v for k, v in vars(data.filters).items() if v},
+        "filter_labels": {k: str(FILTER_LABELS[k]) for k, v in vars(data.filters).items() if v},
         "breaks_method": str(BREAKS_METHOD),
         "breaks": data.breaks,
         "zone_breaks": data.zone_breaks,
+        "integer": data.metric in INTEGER_METRICS,
+        "classes": legend_classes(data.breaks, integer=data.metric in INTEGER_METRICS),
+        "zone_classes": legend_classes(data.zone_breaks, integer=data.metric in INTEGER_METRICS),
+        "empty_reason": empty_reason(data),
         "comuni": [_area(c, data.metric, data.breaks, zone=False) for c in data.comuni],
         "zones": [_area(z, data.metric, data.zone_breaks, zone=True) for z in data.zones],
         "totals": {

@@ -12,3 +12,9 @@ class LinkingConfig(AppConfig):
         from decimetro.plan.signals import edition_published
 
         edition_published.connect(linking_remap_objectives, dispatch_uid="linking_remap_objectives")
+
+        # New PNRR data: the suggestions are refreshed by a task (after the import's commit).
+        from decimetro.linking.tasks import refresh_after_import
+        from decimetro.pnrr.signals import imports_done
+
+        imports_done.connect(refresh_after_import, dispatch_uid="linking_refresh_after_import")

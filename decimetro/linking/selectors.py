@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum, Value, When
@@ -209,3 +210,26 @@ def crosswalk_state_counts() -> dict[str, int]:
     """state → number of crosswalk rows (one query)."""
     rows = MeasureObjective.objects.values("state").annotate(n=Count("pk")).order_by()
     return {r["state"]: r["n"] for r in rows}
+
+
+# The desk ("La mia scrivania") ------------------------------------------------------------------------------
+
+
+def suggestions_by_measure(*, limit: int = 10) -> list[dict[str, Any]]:
+    """The PNRR measures with suggestions to review, the most suggestions first: keys measure (code),
+    measure_name, links (suggestions), projects. One query."""
+    rows = (
+        ProjectObjectiveLink.objects.filter(status=LinkStatus.SUGGESTED)
+        .values(
+            measure=F("project__submeasure__measure__code"),
+            measure_name=F("project__submeasure__measure__name"),
+        )
+        .annotate(links=Count("pk"), projects=Count("project_id", distinct=True))
+        .order_by("-links", "measure")
+    )
+    return list(rows[:limit])
+
+
+def confirmed_links_since(since: datetime) -> int:
+    """How many project-objective links were confirmed (and are still confirmed) since `since`. One query."""
+    return ProjectObjectiveLink.objects.filter(status=LinkStatus.CONFIRMED, decided_at__gte=since).count()

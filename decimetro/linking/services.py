@@ -32,6 +32,7 @@ from typing import Any
 import yaml
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
@@ -468,8 +469,75 @@ def _rederive(project_ids: Iterable[int], *, by: User | None, by_label: str) -> 
 # Staff decisions --------------------------------------------------------------------------------------------
 
 
+class LinkAlreadyDecided(Exception):
+    """Another decision (a colleague's, a rule's) changed the link after the person saw it, to something else
+    than what this decision would make: nothing was written. The message (Italian) says who decided."""
+
+
+def _lock_projects(project_ids: Iterable[int]) -> None:
+    """Lock the projects' rows, in id order: the one lock of every decision on their links (also taken by
+    `link_suggest_for_project`). Concurrent decisions on a project's links run one after the other, and a
+    decision on several projects (bulk, queue) takes all its locks in one ordered statement (no deadlock)."""
+    ids = sorted({int(i) for i in project_ids})
+    if ids:
+        list(
+            Project.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True)
+        )
+
+
+def _changed_since(seen: ProjectObjectiveLink, now: ProjectObjectiveLink) -> bool:
+    return (seen.status, seen.decided_at, seen.rule_id) != (now.status, now.decided_at, now.rule_id)
+
+
+def _already_decided(link: ProjectObjectiveLink | None, seen: ProjectObjectiveLink) -> LinkAlreadyDecided:
+    names = {"project": seen.project.cup, "objective": seen.objective.code}
+    if link is None:
+        return LinkAlreadyDecided(
+            gettext("Il collegamento %(project)s → %(objective)s non esiste più: nulla è stato cambiato.")
+            % names
+        )
+    if link.decided_by is not None:
+        who = link.decided_by.get_full_name() or link.decided_by.get_username()
+    elif link.rule_id is not None:
+        who = gettext("una regola di corrispondenza")
+    else:
+        who = gettext("il ricalcolo dei suggerimenti")
+    when = timezone.localtime(link.decided_at).strftime("%d/%m/%Y %H:%M") if link.decided_at else ""
+    return LinkAlreadyDecided(
+        gettext(
+            "Il collegamento %(project)s → %(objective)s è già stato deciso da %(who)s "
+            "(%(status)s%(when)s) dopo che la pagina era stata aperta: nulla è stato cambiato. "
+            "Ricarica la pagina e decidi di nuovo."
+        )
+        % {**names, "who": who, "status": link.get_status_display(), "when": f", {when}" if when else ""}
+    )
+
+
+def _lock_link(seen: ProjectObjectiveLink) -> ProjectObjectiveLink:
+    """The link as it is now, locked (its project locked first). Missing → LinkAlreadyDecided."""
+    _lock_projects([seen.project_id])
+    locked = (
+        ProjectObjectiveLink.objects.select_for_update(of=("self",))
+        .select_related("objective", "decided_by")
+        .filter(pk=seen.pk)
+        .first()
+    )
+    if locked is None:
+        raise _already_decided(None, seen)
+    return locked
+
+
 def _decide(link: ProjectObjectiveLink, *, by: User, status: str, action: str) -> ProjectObjectiveLink:
-    locked = ProjectObjectiveLink.objects.select_for_update().select_related("objective").get(pk=link.pk)
+    """Give the link `status`. `link` is the link as the person saw it: if someone changed it since, the
+    decision stands only if it was the same (no second event), else LinkAlreadyDecided. A decision that
+    changes nothing (the status it has, no rule to take over) writes nothing either."""
+    locked = _lock_link(link)
+    if _changed_since(link, locked):
+        if locked.status == status:
+            return locked  # the same decision, taken meanwhile: this one sees its result
+        raise _already_decided(locked, link)
+    if locked.status == status and locked.rule_id is None:
+        return locked
     before = _link_state(locked)
     locked.status = status
     locked.decided_by = by
@@ -505,13 +573,23 @@ def link_reject(*, by: User, link: ProjectObjectiveLink) -> ProjectObjectiveLink
 
 def link_choose_other(*, by: User, link: ProjectObjectiveLink, objective: Objective) -> ProjectObjectiveLink:
     """Staff reject a suggestion and link the project to another objective instead (confirmed, origin staff).
-    Returns the confirmed link."""
+    Returns the confirmed link. The two are one decision ("this project serves that objective, not this
+    one"): if the suggestion changed since the person saw it, it stands only when a colleague took the same
+    decision meanwhile (nothing written again), else LinkAlreadyDecided — never a project left confirmed on
+    both objectives."""
     ensure(by, "link.review")
     with transaction.atomic():
         if objective.pk == link.objective_id:
             return _decide(link, by=by, status=LinkStatus.CONFIRMED, action=LinkAction.CONFIRMED)
-        if link.status != LinkStatus.REJECTED:
-            _decide(link, by=by, status=LinkStatus.REJECTED, action=LinkAction.REJECTED)
+        locked = _lock_link(link)
+        if _changed_since(link, locked):
+            chosen = ProjectObjectiveLink.objects.filter(
+                project_id=link.project_id, objective=objective, status=LinkStatus.CONFIRMED
+            ).first()
+            if locked.status == LinkStatus.REJECTED and chosen is not None:
+                return chosen
+            raise _already_decided(locked, link)
+        _decide(locked, by=by, status=LinkStatus.REJECTED, action=LinkAction.REJECTED)
         return _link_staff(by=by, project_id=link.project_id, objective=objective)
 
 
@@ -523,12 +601,15 @@ def link_add(*, by: User, project: Project, objective: Objective) -> ProjectObje
 
 
 def _link_staff(*, by: User, project_id: int, objective: Objective) -> ProjectObjectiveLink:
+    _lock_projects([project_id])
     other = (
         ProjectObjectiveLink.objects.select_for_update()
         .select_related("objective")
         .filter(project_id=project_id, objective=objective)
         .first()
     )
+    if other is not None and other.status == LinkStatus.CONFIRMED and other.rule_id is None:
+        return other  # already the staff's confirmed link: nothing to decide, no second event
     before = _link_state(other) if other is not None else None
     now = timezone.now()
     if other is None:
@@ -560,9 +641,14 @@ def _bulk(by: User, link_ids: Iterable[int], decide: Callable[..., ProjectObject
     ensure(by, "link.review")
     ids = sorted({int(i) for i in link_ids})
     with transaction.atomic():
-        links = list(ProjectObjectiveLink.objects.filter(pk__in=ids).select_related("objective"))
+        links = list(
+            ProjectObjectiveLink.objects.filter(pk__in=ids)
+            .select_related("objective", "project")
+            .order_by("pk")
+        )
         if len(links) != len(ids):
             raise ProjectObjectiveLink.DoesNotExist("collegamenti inesistenti nella selezione")
+        _lock_projects(link.project_id for link in links)
         for link in links:
             decide(by=by, link=link)
     return len(links)
@@ -912,7 +998,9 @@ def links_decide_matching(
         raise ValueError(f"decisione sconosciuta: {decision}")
     target = LinkStatus.CONFIRMED if decision == "confirm" else LinkStatus.REJECTED
     with transaction.atomic():
-        links = list(links_to_decide(filters, target).select_related("objective").order_by("pk"))
+        matching = links_to_decide(filters, target).select_related("objective", "project").order_by("pk")
+        _lock_projects(matching.values_list("project_id", flat=True))
+        links = list(matching.all())  # read again under the locks: what a concurrent decision left
         if expected is not None and len(links) != expected:
             raise QueueChanged(expected, len(links))
         for link in links:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
@@ -23,7 +23,9 @@ def today_local() -> date:
 def indicators_annotated() -> QuerySet[Indicator]:
     """Indicators with objective, mission, comune and owner joined, and `last_value`/`last_date` annotated."""
     last = IndicatorValue.objects.filter(indicator=OuterRef("pk")).order_by("-date")
-    return Indicator.objects.select_related("objective__mission", "comune", "owner").annotate(
+    return Indicator.objects.select_related(
+        "objective__mission", "comune", "owner__membership__organisation"
+    ).annotate(
         last_value=Subquery(last.values("value")[:1]),
         last_date=Subquery(last.values("date")[:1]),
     )
@@ -81,6 +83,19 @@ def indicators_list(*, filters: IndicatorFilters, today: date | None = None) -> 
     return items
 
 
+def indicators_recordable_by(
+    *, user_id: int, comune_id: int | None, today: date | None = None
+) -> list[Indicator]:
+    """The active indicators a person keeps up to date, with status: those of the Comune they write for
+    (`comune_id`, from core.permissions.writable_comune_id) and those they own. Another comune's indicators
+    and the territory-wide ones (the Ente's) are not theirs."""
+    mine = Q(owner_id=user_id)
+    if comune_id is not None:
+        mine |= Q(comune_id=comune_id)
+    qs = indicators_annotated().filter(mine, active=True).order_by("code")
+    return with_status(qs, today=today)
+
+
 def indicator_detail(*, pk: int, today: date | None = None) -> Indicator | None:
     """One indicator with status and `.value_list` (values oldest first, with who entered them)."""
     ind = indicators_annotated().filter(pk=pk).first()
@@ -88,7 +103,9 @@ def indicator_detail(*, pk: int, today: date | None = None) -> Indicator | None:
         return None
     ind.status = status_of(ind, today=today)  # type: ignore[attr-defined]
     ind.value_list = list(  # type: ignore[attr-defined]
-        IndicatorValue.objects.filter(indicator=ind).select_related("entered_by").order_by("date")
+        IndicatorValue.objects.filter(indicator=ind)
+        .select_related("entered_by__membership__organisation")
+        .order_by("date")
     )
     return ind
 
@@ -151,3 +168,21 @@ def indicator_detail_or_404(*, pk: int) -> Indicator:
     if indicator is None:
         raise Http404
     return indicator
+
+
+# The desk ("La mia scrivania") ------------------------------------------------------------------------------
+
+
+def indicators_due_of_comune(comune: Comune, *, today: date | None = None) -> list[Indicator]:
+    """A Comune's active indicators whose next value is due (due date ≤ today) and not recorded, most overdue
+    first, each with `.status` and `.days_overdue` (as `indicators_due`, for one Comune). One query."""
+    today = today or today_local()
+    due = [
+        i
+        for i in with_status(indicators_annotated().filter(active=True, comune=comune), today=today)
+        if i.status.next_due <= today  # type: ignore[attr-defined]
+    ]
+    for ind in due:
+        ind.days_overdue = (today - ind.status.next_due).days  # type: ignore[attr-defined]
+    due.sort(key=lambda i: (i.status.next_due, i.code))  # type: ignore[attr-defined]
+    return due

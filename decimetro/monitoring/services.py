@@ -10,7 +10,6 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +19,7 @@ from decimetro.core.audit import audit_record
 from decimetro.core.models import User
 from decimetro.core.permissions import can, ensure
 from decimetro.core.tabular import Problem, TableError, parse_decimal, read_table
+from decimetro.core.tasks import email_on_commit
 from decimetro.monitoring.models import Indicator, IndicatorReminder, IndicatorValue, Polarity
 from decimetro.monitoring.selectors import owners_due, today_local
 from decimetro.monitoring.status import plain_decimal
@@ -208,8 +208,13 @@ def indicator_value_record(
 CSV_MAX_BYTES = 1_000_000
 CSV_MAX_ROWS = 5_000
 CSV_MAX_ERRORS = 50
-CSV_REQUIRED = ("indicatore", "data", "valore")
+# The columns (the vocabulary shared with the DUP import: `codice_<what>` for the row's key, `fonte`, `nota`),
+# and the former names still read, so files written for earlier versions load.
+CSV_REQUIRED = ("codice_indicatore", "data", "valore")
 CSV_OPTIONAL = ("fonte", "nota")
+CSV_ALIASES = {"indicatore": "codice_indicatore"}
+# The template offered on the import page: the header and one example row.
+CSV_EXAMPLE = ("MI-RD", "2025-12-31", "62,5", "ISPRA, Catasto rifiuti", "nota facoltativa")
 VALUE_MAX = Decimal("1e14")
 
 
@@ -250,29 +255,36 @@ def _parse_csv(
         max_rows=CSV_MAX_ROWS,
         strict=True,
         pad_short_rows=True,
+        aliases=CSV_ALIASES,
         messages=_TABLE_MESSAGES,
     )
     problems: list[Problem] = list(table.problems)
     rows: list[tuple[int, Indicator, date, Decimal, str, str]] = []
-    refs = {r["indicatore"].upper() for r in table.rows if r["indicatore"]}
+    refs = {r["codice_indicatore"].upper() for r in table.rows if r["codice_indicatore"]}
     ids = {int(r) for r in refs if r.isdigit() and len(r) < 10}
     found = list(Indicator.objects.filter(code__in=refs) | Indicator.objects.filter(pk__in=ids))
     by_ref: dict[str, Indicator] = {str(ind.pk): ind for ind in found}
     by_ref.update({ind.code.upper(): ind for ind in found})  # a code wins over an id written the same
     seen: dict[tuple[int, date], int] = {}
     for raw in table.rows:
-        line, ref = raw.line, raw["indicatore"]
+        line, ref = raw.line, raw["codice_indicatore"]
         indicator = by_ref.get(ref.upper())
         if not ref:
-            problems.append(Problem(line, "indicatore", _("valore mancante")))
+            problems.append(Problem(line, "codice_indicatore", _("valore mancante")))
         elif indicator is None:
-            problems.append(Problem(line, "indicatore", _("indicatore sconosciuto «%(ref)s»") % {"ref": ref}))
+            problems.append(
+                Problem(line, "codice_indicatore", _("indicatore sconosciuto «%(ref)s»") % {"ref": ref})
+            )
         elif not indicator.active:
-            problems.append(Problem(line, "indicatore", _("indicatore «%(ref)s» non attivo") % {"ref": ref}))
+            problems.append(
+                Problem(line, "codice_indicatore", _("indicatore «%(ref)s» non attivo") % {"ref": ref})
+            )
         elif not can(by, "indicator.record_value", indicator):
             problems.append(
                 Problem(
-                    line, "indicatore", _("non è consentito registrare valori per «%(ref)s»") % {"ref": ref}
+                    line,
+                    "codice_indicatore",
+                    _("non è consentito registrare valori per «%(ref)s»") % {"ref": ref},
                 )
             )
             indicator = None
@@ -318,7 +330,7 @@ def _parse_csv(
 
 
 def indicator_values_import_csv(*, by: User, name: str, content: bytes) -> CsvImportResult:
-    """Import values from a CSV file (columns: indicatore = id or code, data, valore, fonte, nota).
+    """Import values from a CSV file (columns: codice_indicatore = code or number, data, valore, fonte, nota).
 
     All or nothing: any problem (encoding, header, types, unknown or forbidden indicator, date before the
     baseline or in the future, the same indicator and date twice, a different value already recorded at that
@@ -443,7 +455,7 @@ def indicator_reminders_send(*, today: date | None = None, base_url: str = "") -
                     before=None,
                     after={"due_date": reminder.due_date, "email": owner.email},
                 )
-            send_mail(subject, body, None, [owner.email])
+            email_on_commit(subject=subject, body=body, to=[owner.email])
         result.emails += 1
         result.indicators += len(todo)
     return result

@@ -42,7 +42,7 @@ STATUS_BADGES = {
     ACHIEVED: "bg-success",
     LATE: "bg-danger",
     ON_TRACK: "bg-primary",
-    AT_RISK: "bg-warning text-dark",
+    AT_RISK: "bg-warning",
 }
 STATUS_RULE = _(
     "«nessun dato» se non c'è alcun valore; «raggiunto» se l'ultimo valore ha raggiunto "

@@ -3,7 +3,9 @@ the whole territory, and which comuni cover a plan objective (for the map)."""
 
 from __future__ import annotations
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from typing import Any
+
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _t
@@ -116,3 +118,22 @@ def dup_owner_or_404(key: str) -> tuple[Organisation | None, str, Comune | None]
         return organisation, organisation.name, None
     comune = get_object_or_404(Comune, codice_istat=key)
     return dup_organisation(key), _t("Comune di %(name)s") % {"name": comune.name}, comune
+
+
+# The desk ("La mia scrivania") ------------------------------------------------------------------------------
+
+
+def dup_status(organisation: Organisation) -> dict[str, Any]:
+    """The state of an organisation's DUP: `objectives` (its DUP objectives), `linked` (those serving at
+    least one plan objective) and `last_change` (the latest time one was created or changed; None without
+    any). One query."""
+    row = DupObjective.objects.filter(organisation=organisation).aggregate(
+        objectives=Count("pk", distinct=True),
+        linked=Count("pk", filter=Q(plan_objectives__isnull=False), distinct=True),
+        last_change=Max("updated_at"),
+    )
+    return {
+        "objectives": row["objectives"] or 0,
+        "linked": row["linked"] or 0,
+        "last_change": row["last_change"],
+    }

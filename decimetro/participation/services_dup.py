@@ -22,9 +22,12 @@ from decimetro.participation.models import DupObjective
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
 
-# The CSV columns, in the order of the template offered on the page.
-CSV_COLUMNS = ("codice", "titolo", "missione_dup", "anno_da", "anno_a", "obiettivi_piano")
-CSV_REQUIRED = ("codice", "titolo", "anno_da", "anno_a")
+# The CSV columns, in the order of the template offered on the page (the vocabulary shared with the indicator
+# import: `codice_<what>` for the row's key), and the former names still read, so older files load.
+CSV_COLUMNS = ("codice_obiettivo", "titolo", "missione_dup", "anno_da", "anno_a", "obiettivi_piano")
+CSV_REQUIRED = ("codice_obiettivo", "titolo", "anno_da", "anno_a")
+CSV_ALIASES = {"codice": "codice_obiettivo"}
+CSV_EXAMPLE = ("SO.1", "Una città più verde", "9", "2025", "2027", "M1.1 M1.2")
 CSV_MAX_BYTES = 1024 * 1024
 CSV_MAX_ROWS = 2000
 YEAR_MIN, YEAR_MAX = 2000, 2100
@@ -198,6 +201,7 @@ def parse_dup_csv(data: bytes, *, objectives_by_code: dict[str, Objective]) -> l
             allowed=CSV_COLUMNS,
             max_bytes=CSV_MAX_BYTES,
             max_rows=CSV_MAX_ROWS,
+            aliases=CSV_ALIASES,
             messages=_TABLE_MESSAGES,
         )
     except TableError as exc:
@@ -223,14 +227,16 @@ def parse_dup_csv(data: bytes, *, objectives_by_code: dict[str, Objective]) -> l
                     )
         if len(years) == 2 and years["anno_a"] < years["anno_da"]:
             row_problems.append(Problem(line, "anno_a", _("L'anno finale precede quello iniziale.")))
-        code = row["codice"]
+        code = row["codice_obiettivo"]
         if len(code) > 30:
-            row_problems.append(Problem(line, "codice", _("Il codice è lungo al massimo 30 caratteri.")))
+            row_problems.append(
+                Problem(line, "codice_obiettivo", _("Il codice è lungo al massimo 30 caratteri."))
+            )
         elif code and code in seen:
             row_problems.append(
                 Problem(
                     line,
-                    "codice",
+                    "codice_obiettivo",
                     _("Codice %(code)s ripetuto (già alla riga %(other)d).")
                     % {"code": code, "other": seen[code]},
                 )

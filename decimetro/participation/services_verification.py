@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,7 +18,15 @@ from django.utils.translation import gettext as _
 from decimetro.core.audit import audit_record
 from decimetro.core.permissions import ensure, organisation_of
 from decimetro.participation.models import GroundStatus, VerificationPhoto, VerificationReport
-from decimetro.participation.uploads import IMAGE_TYPES, MAX_PHOTO_BYTES, MAX_PHOTOS, check_upload
+from decimetro.participation.uploads import (
+    IMAGE_TYPES,
+    MAX_PHOTO_BYTES,
+    MAX_PHOTOS,
+    CleanPhoto,
+    check_upload,
+    photo_has_metadata,
+    reencode_photo,
+)
 from decimetro.pnrr.models import Project
 
 
@@ -35,8 +45,10 @@ def _snapshot(r: VerificationReport) -> dict[str, Any]:
 
 def _validate(
     *, status: str, seen_on: date, note: str, photos: Sequence[Any], existing_photos: int = 0
-) -> None:
+) -> list[CleanPhoto]:
+    """Check the fields; return the photos decoded and written again without metadata (what is stored)."""
     errors: dict[str, list[str]] = {}
+    clean: list[CleanPhoto] = []
     if status not in GroundStatus.values:
         errors["status"] = [_("Scelta non valida.")]
     if seen_on > timezone.localdate():
@@ -47,16 +59,20 @@ def _validate(
         for photo in photos:
             try:
                 check_upload(photo, allowed=IMAGE_TYPES, max_bytes=MAX_PHOTO_BYTES)
+                clean.append(reencode_photo(photo))
             except ValidationError as exc:
                 errors.setdefault("photos", []).extend(exc.messages)
+    if not note.strip() and not photos and not existing_photos:
+        errors["note"] = [_("Scrivi una nota o allega almeno una foto di ciò che hai visto.")]
     if errors:
         raise ValidationError(errors)
+    return clean
 
 
-def _store_photos(report: VerificationReport, photos: Sequence[Any], stored: list[str]) -> None:
+def _store_photos(report: VerificationReport, photos: Sequence[CleanPhoto], stored: list[str]) -> None:
     for photo in photos:
-        p = VerificationPhoto(report=report, original_name=str(photo.name)[-200:])
-        p.image.save(str(photo.name), photo, save=False)
+        p = VerificationPhoto(report=report, original_name=photo.name[-200:])
+        p.image.save(photo.name, ContentFile(photo.content), save=False)
         stored.append(p.image.name)
         p.save()
 
@@ -83,7 +99,7 @@ def report_create(
     *, by: Any, project: Project, status: str, seen_on: date, note: str = "", photos: Sequence[Any] = ()
 ) -> VerificationReport:
     ensure(by, "verification.file")
-    _validate(status=status, seen_on=seen_on, note=note, photos=photos)
+    clean = _validate(status=status, seen_on=seen_on, note=note, photos=photos)
     organisation = organisation_of(by)
     assert organisation is not None  # verification.file holds
     with _photos_removed_on_error() as stored, transaction.atomic():
@@ -95,7 +111,7 @@ def report_create(
             seen_on=seen_on,
             note=note.strip(),
         )
-        _store_photos(report, photos, stored)
+        _store_photos(report, clean, stored)
         audit_record(by=by, action="verification.create", target=report, before=None, after=_snapshot(report))
     return report
 
@@ -112,7 +128,7 @@ def report_update(
 ) -> VerificationReport:
     ensure(by, "verification.change", report)
     keep = report.photos.exclude(pk__in=list(remove_photo_ids)).count()
-    _validate(status=status, seen_on=seen_on, note=note, photos=photos, existing_photos=keep)
+    clean = _validate(status=status, seen_on=seen_on, note=note, photos=photos, existing_photos=keep)
     removed: list[str] = []
     with _photos_removed_on_error() as stored, transaction.atomic():
         locked = (
@@ -124,7 +140,7 @@ def report_update(
         for photo in locked.photos.filter(pk__in=list(remove_photo_ids)):
             removed.append(photo.image.name)
             photo.delete()
-        _store_photos(locked, photos, stored)
+        _store_photos(locked, clean, stored)
         audit_record(
             by=by, action="verification.update", target=locked, before=before, after=_snapshot(locked)
         )
@@ -165,3 +181,50 @@ def report_set_hidden(
             after={"hidden": locked.hidden, "hidden_reason": locked.hidden_reason},
         )
     return locked
+
+
+@dataclass
+class PhotoCleanSummary:
+    cleaned: int = 0
+    already_clean: int = 0
+    unreadable: list[str] = field(default_factory=list)
+
+
+def photos_clean_stored(*, by_label: str = "participation_clean_photos") -> PhotoCleanSummary:
+    """Photos stored before they were re-encoded on upload: write each one carrying metadata (EXIF, GPS…)
+    again through `reencode_photo`, under a new name, and delete the old file (one audit row per photo).
+    Photos already clean are left alone, so a second run changes nothing. A file missing or no longer
+    readable as an image is only listed (staff hide the report or remove the photo)."""
+    summary = PhotoCleanSummary()
+    storage = VerificationPhoto._meta.get_field("image").storage
+    for photo in VerificationPhoto.objects.select_related("report__organisation").order_by("pk").iterator():
+        old = photo.image.name
+        try:
+            with photo.image.open("rb") as handle:
+                if not photo_has_metadata(handle):
+                    summary.already_clean += 1
+                    continue
+                handle.name = photo.original_name or old
+                clean = reencode_photo(handle)
+        except (OSError, ValidationError, SyntaxError, ValueError):
+            summary.unreadable.append(old)
+            continue
+        with _photos_removed_on_error() as stored, transaction.atomic():
+            _store_photo_file(photo, clean, stored)
+            audit_record(
+                by=None,
+                by_label=by_label,
+                action="verification.photo_clean",
+                target=photo.report,
+                before={"photo": old},
+                after={"photo": photo.image.name},
+            )
+        storage.delete(old)
+        summary.cleaned += 1
+    return summary
+
+
+def _store_photo_file(photo: VerificationPhoto, clean: CleanPhoto, stored: list[str]) -> None:
+    photo.image.save(clean.name, ContentFile(clean.content), save=False)
+    stored.append(photo.image.name)
+    photo.save(update_fields=["image"])

@@ -8,10 +8,11 @@ from datetime import datetime
 from django.db import models
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from decimetro.core.audit import audit_history
+from decimetro.core.audit_labels import action_label, field_changes, public_author
+from decimetro.core.models import AuditEntry
 from decimetro.plan.models import (
     ACTOR_FIELDS,
     ACTOR_LABELS,
@@ -168,9 +169,6 @@ HISTORY_FIELDS = {
 }
 
 
-HISTORY_ACTIONS = {"create": _("creazione"), "update": _("modifica"), "keywords": _("parole chiave")}
-
-
 @dataclass(frozen=True)
 class HistoryRow:
     when: datetime
@@ -179,26 +177,25 @@ class HistoryRow:
     changes: list[tuple[str, str, str]]
 
 
-def _shown(value: object) -> str:
-    if value is True:
-        return _t("sì")
-    if value is False:
-        return _t("no")
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, list):
-        return ", ".join(str(v) for v in value) or "—"
-    return str(value)
-
-
 def plan_history(target: models.Model) -> list[HistoryRow]:
-    """The last 20 audit rows of an entry, in words: field labels, sì/no for flags, '—' for nothing."""
+    """The last 20 audit rows of an entry, in words (`core.audit_labels`): the organisation or process that
+    wrote it (never a username), the action and field labels, sì/no for flags, '—' for nothing."""
     return [
         HistoryRow(
             when=entry.created_at,
-            who=entry.actor_label,
-            action=str(HISTORY_ACTIONS.get(entry.action.rsplit(".", 1)[-1], entry.action)),
-            changes=[(str(HISTORY_FIELDS.get(f, f)), _shown(b), _shown(a)) for f, b, a in entry.changes],
+            who=public_author(entry),
+            action=action_label(entry.action),
+            changes=field_changes(entry, HISTORY_FIELDS),
         )
         for entry in audit_history(target)[:20]
     ]
+
+
+def plan_changes_since(since: datetime) -> QuerySet[AuditEntry]:
+    """The writes on the plan (its editions, missions, components, objectives, keywords) since `since`,
+    newest first: the audit rows whose target is a model of this app (for the desk's "what changed")."""
+    return (
+        AuditEntry.objects.filter(target_type__app_label="plan", created_at__gte=since)
+        .select_related("target_type")
+        .order_by("-created_at", "-id")
+    )

@@ -304,3 +304,24 @@ def area_top_projects(*, comuni: Iterable[Comune] | QuerySet[Comune], limit: int
 # A row's *release* is the first successful import release (ImportRun.release_date) on or after the row's
 # own data date (a project's "Data aggiornamento", or for stubs made from places the latest date of its own
 # places; a place's date). Rows dated after the last release, or undated, have no release (None).
+
+
+# The desk ("La mia scrivania") ------------------------------------------------------------------------------
+#
+# Projects carry no creation time: the import writes them in bulk with growing ids (`bulk.new_pks` never
+# reuses one), so "new since a visit" is "an id above the largest one at that visit".
+
+
+def latest_project_id() -> int:
+    """The largest project id (0 without projects): the mark of a visit. One query."""
+    return Project.objects.aggregate(top=models.Max("pk"))["top"] or 0
+
+
+def projects_added_after(project_id: int) -> QuerySet[Project]:
+    """The projects imported after the one with this id (see above), newest first."""
+    return projects_for_list().filter(pk__gt=project_id).order_by("-pk")
+
+
+def projects_added_in_comune(*, comune: Comune, after: int) -> QuerySet[Project]:
+    """The projects located in this comune (own places) imported after the project with id `after`."""
+    return projects_in_comuni(comuni=[comune]).filter(pk__gt=after).order_by("-pk")

@@ -28,6 +28,7 @@ from django.db import transaction
 from decimetro.core.audit import audit_record
 from decimetro.core.models import User
 from decimetro.core.permissions import ensure
+from decimetro.core.spreadsheet import neutralise
 from decimetro.pnrr import bulk, importing, sources
 from decimetro.pnrr.bulk import Progress
 from decimetro.pnrr.models import ImportRun
@@ -254,7 +255,10 @@ def write_rejects(path: Path, errors: Iterable[RowError]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["riga", "colonna", "motivo", *columns])
+        w.writerow(["riga", "colonna", "motivo", *(neutralise(c) for c in columns)])
         for e in errors:
             raw = e.raw or {}
-            w.writerow([e.line, e.column, e.message, *(raw.get(c, "") for c in columns)])
+            # The file's own cells (titles…) could start a formula: written as text (core.spreadsheet).
+            w.writerow(
+                [e.line, neutralise(e.column), e.message, *(neutralise(raw.get(c, "")) for c in columns)]
+            )

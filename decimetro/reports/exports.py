@@ -1,9 +1,10 @@
-"""What each download contains: its rows (header first), its credit and its file name, handed to
-`reports.writers`, which neutralises formulas, writes numbers one way and puts the credit in its place.
+"""What each download contains: its rows (header first), what the table is (`writers.About`: its credit,
+the release date of its data, its columns' definitions) and its file name, handed to `reports.writers`, which
+writes the Italian or standard CSV or the XLSX, neutralises formulas and puts the credit in a `fonte` column.
 
-The views of `reports.views` only read the request and check access; `public` calls `projects_csv` for
-`/progetti/?format=csv`. The columns and the credits are part of the exports' contract: users' scripts read
-them, so they change only on purpose.
+The views of `reports.views` only read the request and check access; `public` calls `projects_download`
+for `/progetti/?format=csv`. The columns are part of the exports' contract: users' scripts read them, so
+they change only on purpose (and new ones go at the end).
 """
 
 from __future__ import annotations
@@ -11,14 +12,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import QuerySet
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    StreamingHttpResponse,
+)
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _t
 
 from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.insights import map as sm
+from decimetro.insights.definitions import Dataset
+from decimetro.insights.freshness import dataset_dates
 from decimetro.insights.lists import project_progress, projects_with_progress
 from decimetro.monitoring.status import plain_decimal
 from decimetro.participation import selectors_dup as dup_sel
@@ -30,8 +40,18 @@ from decimetro.plan.models import Edition
 from decimetro.pnrr import quality as pnrr_quality
 from decimetro.pnrr import selectors as pnrr_sel
 from decimetro.pnrr.credits import PNRR
-from decimetro.pnrr.models import Project
-from decimetro.reports.writers import Row, cents, csv_response, geojson_response, table_response
+from decimetro.pnrr.models import Project, Provenance
+from decimetro.reports.limits import HeldStream, acquire_slot, busy_response
+from decimetro.reports.writers import (
+    CSV_ITALIAN,
+    About,
+    Row,
+    cents,
+    csv_response,
+    geojson_response,
+    request_format,
+    table_response,
+)
 from decimetro.territory import selectors as terr_sel
 from decimetro.territory.credits import BOUNDARIES
 
@@ -62,6 +82,43 @@ PROJECTS_CSV_HEADER = [
 ]
 
 
+# The provenance of a project in words (the codes stay in the database and the query string).
+PROVENANCE_WORDS: dict[str, str] = {
+    Provenance.VALIDATED.value: "validato",
+    Provenance.UNIVERSE.value: "universo",
+}
+
+PROJECTS_DEFINITIONS = {
+    "cup": "Codice unico di progetto",
+    "codice_locale_progetto": "Codice del progetto presso il soggetto attuatore",
+    "codice_submisura": "Codice della submisura PNRR",
+    "codice_misura": "Codice della misura PNRR",
+    "componente": "Codice della componente PNRR",
+    "missione": "Codice della missione PNRR",
+    "titolo": "Titolo del progetto",
+    "soggetto_attuatore": "Soggetto attuatore",
+    "codice_fiscale_attuatore": "Codice fiscale del soggetto attuatore",
+    "provenienza": "validato: dati validati ReGiS; universo: progetti noti solo dalle localizzazioni o dai "
+    "pagamenti (non validati)",
+    "finanziamento_pnrr": "Finanziamento PNRR del progetto, in euro",
+    "finanziamento_totale": "Finanziamento totale del progetto (tutte le fonti), in euro",
+    "comuni_istat": "Codici ISTAT dei comuni in cui il progetto è localizzato",
+    "luoghi": "Luoghi del progetto",
+    "data_aggiornamento": "Data di aggiornamento del progetto nei dati ReGiS",
+    "pagato_totale": "Pagamenti del progetto all'ultima estrazione, in euro",
+    "data_pagamenti": "Data dell'estrazione dei pagamenti",
+    "pagato_sul_finanziato_pct": "Pagato sul finanziamento totale, in percentuale",
+    "obiettivi_piano": "Obiettivi del piano strategico collegati al progetto (solo collegamenti confermati)",
+    "provenienza_descrizione": "La provenienza in parole",
+    "fonte": "Fonte dei dati (la stessa per ogni riga)",
+    "data_dati": "Data di rilascio dei dati dei progetti",
+}
+
+
+# Projects read (and their places and objectives prefetched) per database round trip while streaming.
+PROJECTS_CHUNK = 2000
+
+
 def project_rows(projects: Iterable[Project]) -> Iterator[Row]:
     yield PROJECTS_CSV_HEADER
     for p in projects:
@@ -79,7 +136,7 @@ def project_rows(projects: Iterable[Project]) -> Iterator[Row]:
             p.title,
             body.name if body else "",
             body.fiscal_code if body else "",
-            p.provenance,
+            PROVENANCE_WORDS.get(p.provenance, p.provenance),
             p.fin_pnrr,
             p.fin_totale,
             " ".join(pl.istat_code for pl in places if pl.istat_code),
@@ -93,12 +150,62 @@ def project_rows(projects: Iterable[Project]) -> Iterator[Row]:
         ]
 
 
-def projects_csv(projects: QuerySet[Project]) -> HttpResponse | StreamingHttpResponse:
-    """The filtered set as CSV, first line the credit. Streamed in chunks of 2000 projects, each with its
-    places and confirmed objectives prefetched and its latest payments annotated
-    (`insights.lists.projects_with_progress`)."""
-    rows = projects_with_progress(pnrr_sel.with_list_places(projects)).iterator(chunk_size=2000)
-    return csv_response(project_rows(rows), filename="progetti_pnrr.csv", credit=str(PNRR), stream=True)
+def _pnrr_about(title: str, definitions: dict[str, str] | None = None) -> About:
+    """The PNRR credit, the projects' release date in `data_dati`, every dataset's date on the sheet."""
+    dates = dataset_dates()
+    return About(
+        title=title,
+        credit=str(PNRR),
+        release=dates.release(Dataset.PROJECTS),
+        has_release=True,
+        dates=[
+            (f"{d.label}: data di rilascio", d.release_date)
+            for d in dates.of([Dataset.PROJECTS, Dataset.PLACES, Dataset.PAYMENTS])
+        ],
+        definitions=definitions or {},
+    )
+
+
+def projects_table(projects: QuerySet[Project], *, fmt: str = CSV_ITALIAN) -> HttpResponseBase:
+    """The filtered set, header first, credit and release date in every row. Streamed in chunks of 2000
+    projects, each with its places and confirmed objectives prefetched and its latest payments annotated
+    (`insights.lists.projects_with_progress`): memory stays flat whatever the number of projects."""
+    rows = projects_with_progress(pnrr_sel.with_list_places(projects)).iterator(chunk_size=PROJECTS_CHUNK)
+    return table_response(
+        project_rows(rows),
+        fmt=fmt,
+        basename="progetti_pnrr",
+        sheet="Progetti",
+        about=_pnrr_about("Progetti PNRR", PROJECTS_DEFINITIONS),
+        stream=True,
+    )
+
+
+def heavy_download(request: HttpRequest, build: Any, *, suffix: str = "csv") -> HttpResponseBase:
+    """A heavy export (`build(fmt)` → response) inside one of the instance's export slots
+    (`reports.limits`): beyond them a 429 with `Retry-After`. A streamed CSV holds its slot until the stream
+    ends or the client leaves; an XLSX is written while the slot is held, then served from its file."""
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])  # a download is read, never posted: no slot taken
+    fmt = request_format(request.GET, suffix=suffix)
+    slot = acquire_slot()
+    if slot is None:
+        return busy_response(request)
+    try:
+        response = build(fmt)
+    except BaseException:
+        slot.release()
+        raise
+    if isinstance(response, StreamingHttpResponse) and not isinstance(response, FileResponse):
+        response.streaming_content = HeldStream(cast(Iterator[bytes], response.streaming_content), slot)
+    else:
+        slot.release()
+    return response
+
+
+def projects_download(request: HttpRequest, projects: QuerySet[Project]) -> HttpResponseBase:
+    """`/progetti/export.csv` and `/progetti/?format=csv`: the filtered set in the asked format."""
+    return heavy_download(request, lambda fmt: projects_table(projects, fmt=fmt))
 
 
 # Data-quality problems (staff) ----------------------------------------------------------------------------
@@ -128,7 +235,7 @@ def quality_rows(problems: Iterable[pnrr_quality.QualityProblem]) -> Iterator[Ro
             p.local_code,
             p.submeasure,
             p.title,
-            p.provenance,
+            PROVENANCE_WORDS.get(p.provenance, p.provenance),
             p.release,
             p.istat_code,
             p.place_name,
@@ -136,13 +243,24 @@ def quality_rows(problems: Iterable[pnrr_quality.QualityProblem]) -> Iterator[Ro
         ]
 
 
-def quality_problems_csv(
-    problems: Iterable[pnrr_quality.QualityProblem],
-) -> HttpResponse | StreamingHttpResponse:
-    """Every listed problem, first line the credit; streamed."""
-    return csv_response(
-        quality_rows(problems), filename="qualita_dati_pnrr.csv", credit=str(PNRR), stream=True
+def quality_problems_table(
+    problems: Iterable[pnrr_quality.QualityProblem], *, fmt: str = CSV_ITALIAN
+) -> HttpResponseBase:
+    """Every listed problem, header first, credit in every row; streamed."""
+    return table_response(
+        quality_rows(problems),
+        fmt=fmt,
+        basename="qualita_dati_pnrr",
+        sheet="Problemi",
+        about=_pnrr_about("Problemi di qualità dei dati PNRR"),
+        stream=True,
     )
+
+
+def quality_problems_download(
+    request: HttpRequest, problems: Iterable[pnrr_quality.QualityProblem]
+) -> HttpResponseBase:
+    return heavy_download(request, lambda fmt: quality_problems_table(problems, fmt=fmt))
 
 
 # Web GIS --------------------------------------------------------------------------------------------------
@@ -241,16 +359,48 @@ def map_rows(payload: dict[str, Any]) -> Iterator[Row]:
     ]
 
 
-def map_csv(payload: dict[str, Any]) -> HttpResponse | StreamingHttpResponse:
-    """A map state as CSV; the first line holds the credit and what the figures are (metric, allocation
-    rule, filters, payments date)."""
-    first_line = (
-        f"{sm.ATTRIBUTION}. {_t('Metrica')}: {payload['metric_label']}. "
-        f"{_t('Regola di attribuzione')}: {payload['rule_label']}. "
-        f"{_t('Filtri')}: {json.dumps(payload['filters'], ensure_ascii=False)}. "
-        f"{_t('Pagamenti al')}: {payload['payments_as_of'] or '—'}."
+MAP_DEFINITIONS = {
+    "livello": "comune, zona (zona omogenea), territorio (la città metropolitana), non_attribuito "
+    "(importo che non va a nessun comune del territorio)",
+    "residenti": "Popolazione residente (ISTAT)",
+    "progetti": "Numero di progetti PNRR localizzati nell'area",
+    "importo_pnrr_eur": "Finanziamento PNRR attribuito all'area secondo la regola di attribuzione, in euro",
+    "importo_pnrr_per_residente_eur": "Finanziamento PNRR attribuito per residente, in euro",
+    "pagato_eur": "Pagamenti attribuiti all'area nella stessa proporzione, in euro",
+    "finanziato_eur": "Finanziamento totale attribuito all'area, in euro",
+    "avanzamento_pagamenti_pct": "Pagato sul finanziato, in percentuale",
+    "progetti_ogni_1000_residenti": "Progetti ogni 1000 residenti",
+    "valore_metrica": "Il valore della metrica scelta sulla mappa",
+    "classe": "La classe della legenda (1 = la più bassa)",
+    "fonte": "Fonte dei dati (la stessa per ogni riga)",
+    "data_dati": "Data di estrazione dei pagamenti",
+    "metrica": "La metrica della mappa",
+    "regola_attribuzione": "Come l'importo di un progetto in più comuni è diviso tra i comuni",
+    "filtri": "I filtri della mappa",
+}
+
+
+def map_table(payload: dict[str, Any], *, fmt: str = CSV_ITALIAN) -> HttpResponseBase:
+    """A map state as a table; every row says what its figures are (metric, allocation rule, filters) and
+    the payments' date, beside the credit."""
+    return table_response(
+        map_rows(payload),
+        fmt=fmt,
+        basename="mappa_pnrr",
+        sheet="Mappa",
+        about=About(
+            title=f"Mappa PNRR: {payload['metric_label']}",
+            credit=sm.ATTRIBUTION,
+            release=payload["payments_as_of"],
+            has_release=True,
+            definitions=MAP_DEFINITIONS,
+            columns=[
+                ("metrica", payload["metric_label"]),
+                ("regola_attribuzione", payload["rule_label"]),
+                ("filtri", json.dumps(payload["filters"], ensure_ascii=False)),
+            ],
+        ),
     )
-    return csv_response(map_rows(payload), filename="mappa_pnrr.csv", credit=first_line)
 
 
 # Monitoring -----------------------------------------------------------------------------------------------
@@ -263,9 +413,19 @@ def indicator_value_rows(indicator: Any) -> Iterator[Row]:
         yield [indicator.code, v.date, Decimal(plain_decimal(v.value)), v.source, v.note]
 
 
-def indicator_values_csv(indicator: Any) -> HttpResponse | StreamingHttpResponse:
-    """An indicator's values. No credit line: each value names its own source (column `fonte`)."""
-    return csv_response(indicator_value_rows(indicator), filename=f"indicatore_{indicator.pk}.csv")
+def indicator_values_table(indicator: Any, *, fmt: str = CSV_ITALIAN) -> HttpResponseBase:
+    """An indicator's values. No `fonte` column added: each value names its own source (column `fonte`)."""
+    return table_response(
+        indicator_value_rows(indicator),
+        fmt=fmt,
+        basename=f"indicatore_{indicator.pk}",
+        sheet="Valori",
+        about=About(
+            title=f"{indicator.code} {indicator.name}",
+            credit="Fonte: la fonte indicata per ogni valore (colonna fonte)",
+            credit_column=False,
+        ),
+    )
 
 
 # DUP alignment --------------------------------------------------------------------------------------------
@@ -320,31 +480,33 @@ def dup_organisation_rows(edition: Edition, organisation: Organisation | None) -
         ]
 
 
-def dup_territory_table(edition: Edition, *, fmt: str) -> HttpResponse | StreamingHttpResponse:
+def _dup_about(title: str) -> About:
+    return About(title=title, credit=str(DUP))
+
+
+def dup_territory_table(edition: Edition, *, fmt: str) -> HttpResponseBase:
     return table_response(
         dup_territory_rows(edition),
         fmt=fmt,
         basename="dup-copertura-territorio",
         sheet="DUP",
-        credit=str(DUP),
-        title=_t("Copertura degli obiettivi del piano nei DUP dei comuni"),
+        about=_dup_about(_t("Copertura degli obiettivi del piano nei DUP dei comuni")),
     )
 
 
 def dup_organisation_table(
     edition: Edition, organisation: Organisation | None, *, key: str, label: str, fmt: str
-) -> HttpResponse | StreamingHttpResponse:
+) -> HttpResponseBase:
     return table_response(
         dup_organisation_rows(edition, organisation),
         fmt=fmt,
         basename=f"dup-copertura-{key}",
         sheet="DUP",
-        credit=str(DUP),
-        title=_t("Copertura degli obiettivi del piano nel DUP: %(who)s") % {"who": label},
+        about=_dup_about(_t("Copertura degli obiettivi del piano nel DUP: %(who)s") % {"who": label}),
     )
 
 
-def dup_csv_template() -> HttpResponse | StreamingHttpResponse:
-    """The DUP import file with one example row. No credit line: the import reads the header first."""
+def dup_csv_template(*, fmt: str = CSV_ITALIAN) -> HttpResponse | StreamingHttpResponse:
+    """The DUP import file with one example row. No credit column: the import reads these columns only."""
     rows = [CSV_COLUMNS, ["SO.1", "Una città più verde", "9", "2025", "2027", "M1.1 M1.2"]]
-    return csv_response(rows, filename="dup-modello.csv")
+    return csv_response(rows, filename="dup-modello.csv", fmt=fmt)

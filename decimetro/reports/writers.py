@@ -1,33 +1,50 @@
-"""The shared writers every export goes through: CSV (whole or streamed), XLSX and GeoJSON responses.
+"""The shared writers every export goes through: CSV (Italian or standard, whole or streamed), XLSX and
+GeoJSON responses. Every spreadsheet cell Decimetro writes goes through `neutralise` here (the chart CSVs too:
+`reports.templatetags.exports.chart_csv_href`).
 
 Why one place:
+- **everyone can open the file**. The default CSV is for Italian spreadsheets: UTF-8 *with* BOM (so Excel
+  reads the accents), `;` between fields and the decimal comma (so Excel on Italian Windows puts each field
+  in its own column and reads the numbers as numbers). `?formato=standard` gives RFC 4180 for tools: UTF-8
+  without BOM, `,` and dot decimals. `?formato=xlsx` (or a `.xlsx` URL) gives the same table as a
+  workbook with a "Fonte e licenza" sheet. The header is always the first line: nothing above it;
+- **the credit is inside the table**: a `fonte` column (the same value on every row), and the release date
+  of the data in a `data_dati` column where the export has one (`About.release`), plus any other constant
+  the export declares (`About.columns`: the map's metric and rule). Exports whose rows name their own
+  source (an indicator's values) or that are import templates declare no constant column;
 - **formulas are neutralised** (OWASP "CSV injection"): a text cell that starts with `=`, `+`, `-`, `@`, a
   tab or a carriage return is written with a leading `'`, so a spreadsheet shows it as text instead of
   running it. Project titles, DUP objectives, indicator notes… are typed by people we do not control. Real
   numbers are never touched: a row holds numbers as `int`, `float` or `Decimal`, and a negative amount stays
   a number;
-- **numbers are written one way**: dot decimals, no grouping, never an exponent; a `Decimal` with the
-  decimals it has (the row builder decides them: "121992.00", `cents()`), a float as Python prints it, a date
-  in ISO form, nothing for None. In XLSX numbers stay numbers;
-- **the credit goes where each export has always put it**: the first line of a CSV (one cell), the last line
-  of an XLSX sheet after a blank row, the `attribution` member of a GeoJSON document.
-
-Every CSV is UTF-8 without BOM, comma-separated, CRLF line ends (the `excel` dialect): users' scripts read
-them, so the format does not change.
+- **numbers are written one way**: no grouping, never an exponent; a `Decimal` with the decimals it has
+  (the row builder decides them: "121992.00", `cents()`), a float as Python prints it, with a comma in the
+  Italian CSV; a date in ISO form (every spreadsheet reads it), nothing for None. In XLSX numbers and dates
+  stay numbers and dates;
+- **memory stays flat**: CSVs are streamed line by line while the database cursor is read (`stream=True`),
+  XLSX workbooks are written by openpyxl's write-only mode to a temporary file that is then streamed.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
+import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http.response import HttpResponseBase
+from django.utils import timezone
+
+from decimetro.core.credits import CC_BY_4
+from decimetro.core.spreadsheet import FORMULA_STARTS, neutralise
+
+__all__ = ["FORMULA_STARTS", "neutralise"]  # the rule lives in core (the reject file of pnrr uses it too)
 
 Cell = str | int | float | Decimal | date | None
 Row = Sequence[Cell]
@@ -35,28 +52,40 @@ Row = Sequence[Cell]
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 GEOJSON_CONTENT_TYPE = "application/geo+json"
+
+# The formats of a table download: `?formato=` (or the URL's suffix for "xlsx").
+CSV_ITALIAN = "csv"  # the default: BOM, ";" and decimal comma
+CSV_STANDARD = "standard"  # RFC 4180: ",", dot decimals, no BOM
+XLSX = "xlsx"
+FORMATS = (CSV_ITALIAN, CSV_STANDARD, XLSX)
+# The suffixes a table URL may end with (`dup/export.<fmt>`).
 TABLE_FORMATS = ("csv", "xlsx")
+FORMAT_PARAM = "formato"
 
-# What a spreadsheet reads as the start of a formula (OWASP CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+LICENCE_TEXT = "Creative Commons Attribuzione 4.0 Internazionale (CC BY 4.0)"
+LICENCE_URL = "https://creativecommons.org/licenses/by/4.0/deed.it"
+CREDIT_COLUMN = "fonte"
+RELEASE_COLUMN = "data_dati"
+ABOUT_SHEET = "Fonte e licenza"
 
 
-def neutralise(text: str) -> str:
-    """`text` as a spreadsheet will show it, never run it: a leading `'` if it could start a formula."""
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
-
-
-def csv_value(cell: Cell) -> str:
+def csv_value(cell: Cell, *, decimal_comma: bool = False) -> str:
     """A cell as CSV text: text neutralised, numbers and dates in their one plain form (module docstring)."""
     if cell is None:
         return ""
     if isinstance(cell, str):
         return neutralise(cell)
+    if isinstance(cell, bool):
+        return "sì" if cell else "no"
     if isinstance(cell, date):
         return cell.isoformat()
     if isinstance(cell, Decimal):
-        return format(cell, "f")  # its own decimals, never "1E+3"
-    return str(cell)  # int, float: a real number, as Python prints it
+        text = format(cell, "f")  # its own decimals, never "1E+3"
+    elif isinstance(cell, float):
+        text = format(Decimal(repr(cell)), "f")  # as Python prints it, never "1e-05"
+    else:
+        return str(cell)  # int
+    return text.replace(".", ",") if decimal_comma else text
 
 
 def cents(value: float) -> Decimal:
@@ -70,6 +99,46 @@ def xlsx_value(cell: Cell) -> Cell:
     return neutralise(cell) if isinstance(cell, str) else cell
 
 
+@dataclass(frozen=True)
+class About:
+    """What a table is: the credit (the `fonte` column and the "Fonte e licenza" sheet), its title, the
+    release date of its data (the `data_dati` column), the dates of each dataset behind it, what its
+    columns mean, and other constant columns (name, value) that say what the figures are."""
+
+    title: str
+    credit: str | None
+    release: date | None = None
+    has_release: bool = False  # a `data_dati` column even when the date is unknown (then empty)
+    dates: Sequence[tuple[str, date | None]] = ()
+    definitions: Mapping[str, str] = field(default_factory=dict)
+    columns: Sequence[tuple[str, Cell]] = ()
+    licence: str = CC_BY_4
+    credit_column: bool = True
+
+    def constants(self) -> list[tuple[str, Cell]]:
+        """The columns added to every row: `fonte`, then `data_dati`, then the export's own."""
+        out: list[tuple[str, Cell]] = []
+        if self.credit_column and self.credit:
+            out.append((CREDIT_COLUMN, self.credit))
+        if self.release is not None or self.has_release:
+            out.append((RELEASE_COLUMN, self.release))
+        return [*out, *self.columns]
+
+
+def _with_constants(rows: Iterable[Row], constants: Sequence[tuple[str, Cell]]) -> Iterator[list[Cell]]:
+    """The rows, the first one (the header) extended by the constants' names, the others padded to the
+    header's width and extended by their values."""
+    names = [name for name, _value in constants]
+    values = [value for _name, value in constants]
+    width = 0
+    for i, row in enumerate(rows):
+        if i == 0:
+            width = len(row)
+            yield [*row, *names]
+        else:
+            yield [*row, *([None] * (width - len(row))), *values]
+
+
 class _Echo:
     """A file-like object that hands back what csv.writer writes: one CSV line per row, for streaming."""
 
@@ -77,17 +146,22 @@ class _Echo:
         return value
 
 
-def csv_lines(rows: Iterable[Row], *, credit: str | None = None, title: str | None = None) -> Iterator[str]:
-    """The CSV text, one line at a time: the credit (one cell), the title (one cell), then the rows."""
-    writer = csv.writer(_Echo())
-    for line in (credit, title):
-        if line is not None:
-            yield writer.writerow([csv_value(line)])
-    for row in rows:
-        yield writer.writerow([csv_value(cell) for cell in row])
+def csv_lines(
+    rows: Iterable[Row], *, fmt: str = CSV_ITALIAN, constants: Sequence[tuple[str, Cell]] = ()
+) -> Iterator[str]:
+    """The CSV text, one line at a time, header first; the Italian form starts with a BOM."""
+    italian = fmt == CSV_ITALIAN
+    writer = csv.writer(_Echo(), delimiter=";" if italian else ",")
+    first = True
+    for row in _with_constants(rows, constants):
+        line = writer.writerow([csv_value(cell, decimal_comma=italian) for cell in row])
+        if first and italian:
+            line = "\ufeff" + line
+        first = False
+        yield line
 
 
-def _attachment(response: HttpResponse | StreamingHttpResponse, filename: str) -> None:
+def _attachment(response: HttpResponseBase, filename: str) -> None:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
 
 
@@ -95,13 +169,13 @@ def csv_response(
     rows: Iterable[Row],
     *,
     filename: str,
-    credit: str | None = None,
-    title: str | None = None,
+    fmt: str = CSV_ITALIAN,
+    about: About | None = None,
     stream: bool = False,
 ) -> HttpResponse | StreamingHttpResponse:
     """A CSV download. `stream=True` for the big sets (the project list, the data-quality problems): the rows
     are written while the database cursor is read, so memory stays flat whatever the number of rows."""
-    lines = csv_lines(rows, credit=credit, title=title)
+    lines = csv_lines(rows, fmt=fmt, constants=about.constants() if about else ())
     response: HttpResponse | StreamingHttpResponse
     if stream:
         response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
@@ -111,44 +185,87 @@ def csv_response(
     return response
 
 
-def xlsx_bytes(
-    rows: Iterable[Row], *, sheet: str, credit: str | None = None, title: str | None = None
-) -> bytes:
-    """One sheet: the title (one cell), the rows, then a blank row and the credit."""
+def about_rows(about: About, *, today: date | None = None) -> list[list[Cell]]:
+    """The "Fonte e licenza" sheet: what the table is, its credit and licence, its dates, its columns."""
+    rows: list[list[Cell]] = [
+        ["Titolo", about.title],
+        ["Fonte", about.credit or ""],
+        ["Licenza", f"{LICENCE_TEXT}, {LICENCE_URL}" if about.licence == CC_BY_4 else about.licence],
+        ["Attribuzione", "Citare la fonte indicata sopra a ogni riuso dei dati."],
+    ]
+    if about.release is not None:
+        rows.append(["Data dei dati", about.release])
+    for label, when in about.dates:
+        rows.append([label, when if when is not None else "non indicata"])
+    rows.append(["Scaricato il", today or timezone.localdate()])
+    rows.extend([[name, value] for name, value in about.columns if name not in about.definitions])
+    if about.definitions:
+        rows.extend([[], ["Colonna", "Definizione"]])
+        rows.extend([[name, text] for name, text in about.definitions.items()])
+    return rows
+
+
+def xlsx_file(rows: Iterable[Row], *, sheet: str, about: About | None = None) -> Any:
+    """The workbook in a temporary file (rewound): the data sheet, header first, then "Fonte e licenza".
+    Written by openpyxl's write-only mode, so memory does not grow with the number of rows."""
     from openpyxl import Workbook  # imported here: only the XLSX downloads pay for it
 
     workbook = Workbook(write_only=True)
-    worksheet = workbook.create_sheet(sheet)
-    if title is not None:
-        worksheet.append([xlsx_value(title)])
-    for row in rows:
-        worksheet.append([xlsx_value(cell) for cell in row])
-    if credit is not None:
-        worksheet.append([])
-        worksheet.append([xlsx_value(credit)])
-    out = io.BytesIO()
+    data = workbook.create_sheet(sheet[:31])
+    for row in _with_constants(rows, about.constants() if about else ()):
+        data.append([xlsx_value(cell) for cell in row])
+    if about is not None:
+        info = workbook.create_sheet(ABOUT_SHEET)
+        for row in about_rows(about):
+            info.append([xlsx_value(cell) for cell in row])
+    out = tempfile.TemporaryFile()  # noqa: SIM115 - closed by the FileResponse that streams it
     workbook.save(out)
-    return out.getvalue()
+    out.seek(0)
+    return out
+
+
+def xlsx_bytes(rows: Iterable[Row], *, sheet: str, about: About | None = None) -> bytes:
+    with xlsx_file(rows, sheet=sheet, about=about) as out:
+        return bytes(out.read())
 
 
 def xlsx_response(
-    rows: Iterable[Row], *, filename: str, sheet: str, credit: str | None = None, title: str | None = None
-) -> HttpResponse:
-    response = HttpResponse(
-        xlsx_bytes(rows, sheet=sheet, credit=credit, title=title), content_type=XLSX_CONTENT_TYPE
+    rows: Iterable[Row], *, filename: str, sheet: str, about: About | None = None
+) -> FileResponse:
+    response = FileResponse(
+        xlsx_file(rows, sheet=sheet, about=about), content_type=XLSX_CONTENT_TYPE, as_attachment=True
     )
     _attachment(response, filename)
     return response
 
 
+def request_format(params: QueryDict | Mapping[str, str], *, suffix: str = "csv") -> str:
+    """The format asked for: `?formato=standard|xlsx|csv` (any other value is a 404), else the URL's suffix
+    (`.csv` → the Italian CSV, `.xlsx`)."""
+    asked = (params.get(FORMAT_PARAM) or "").strip().lower()
+    if asked:
+        if asked not in FORMATS:
+            raise Http404
+        return asked
+    if suffix not in TABLE_FORMATS:
+        raise Http404
+    return suffix
+
+
 def table_response(
-    rows: Iterable[Row], *, fmt: str, basename: str, sheet: str, credit: str, title: str
-) -> HttpResponse | StreamingHttpResponse:
-    """The same table as CSV or XLSX (`fmt` from the URL; any other format is a 404)."""
-    if fmt == "csv":
-        return csv_response(rows, filename=f"{basename}.csv", credit=credit, title=title)
-    if fmt == "xlsx":
-        return xlsx_response(rows, filename=f"{basename}.xlsx", sheet=sheet, credit=credit, title=title)
+    rows: Iterable[Row],
+    *,
+    fmt: str,
+    basename: str,
+    about: About,
+    sheet: str = "Dati",
+    stream: bool = False,
+) -> HttpResponse | StreamingHttpResponse | FileResponse:
+    """The same table as Italian CSV, standard CSV or XLSX (`fmt` from `request_format`)."""
+    if fmt in (CSV_ITALIAN, CSV_STANDARD):
+        return csv_response(rows, filename=f"{basename}.csv", fmt=fmt, about=about, stream=stream)
+    if fmt == XLSX:
+        return xlsx_response(rows, filename=f"{basename}.xlsx", sheet=sheet, about=about)
     raise Http404
 
 

@@ -35,6 +35,17 @@ def comuni_of_territory() -> QuerySet[Comune]:
     return Comune.objects.filter(codice_uts=settings.DECIMETRO_TERRITORY_UTS)
 
 
+def comune_by_name(name: str) -> Comune | None:
+    """The comune of the territory called `name` (any case), or the only one whose name contains it; None
+    when there is none or several (the "find your comune" box of the map falls back on the list)."""
+    comuni = comuni_of_territory().only("codice_istat", "name")
+    exact = list(comuni.filter(name__iexact=name)[:2])
+    if len(exact) == 1:
+        return exact[0]
+    partial = list(comuni.filter(name__icontains=name)[:2])
+    return partial[0] if len(partial) == 1 else None
+
+
 def comuni_list(
     *, q: str | None = None, zone: str | None = None, sort: str = DEFAULT_SORT
 ) -> QuerySet[Comune]:

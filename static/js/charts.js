@@ -3,9 +3,11 @@
  * Load after the vendored Chart.js (static/vendor/chartjs/chart.umd.min.js), both with `defer`.
  * For each figure: reads the JSON of <script id="{data-chart-data}">, draws a Chart.js chart on the canvas
  * (no animation, white background so the PNG is readable), then
- *   - shows the "PNG" link (data-chart-png) and points it to canvas.toDataURL("image/png");
+ *   - shows the "PNG" link (data-chart-png) and points it to a PNG of the chart with its title above and its
+ *     source and data date below, drawn in (`captioned`);
  *   - marks the canvas data-drawn="1" (browser tests wait for it).
- * The CSV link (data-chart-csv) is a data: URL written by the server and works without JavaScript.
+ * The CSV link (data-chart-csv) is a data: URL written by the server (reports.writers) and works without
+ * JavaScript.
  * Decimetro.charts[id] keeps each Chart instance.
  */
 (function () {
@@ -97,16 +99,74 @@
     };
   }
 
+  function text(el) {
+    return el ? el.textContent.replace(/\s+/g, " ").trim() : "";
+  }
+
+  /* Lines of at most `width` pixels (word wrap) of `line` in the context's current font. */
+  function wrap(ctx, line, width) {
+    var out = [];
+    var current = "";
+    line.split(" ").forEach(function (word) {
+      var next = current ? current + " " + word : word;
+      if (current && ctx.measureText(next).width > width) {
+        out.push(current);
+        current = word;
+      } else {
+        current = next;
+      }
+    });
+    if (current) out.push(current);
+    return out;
+  }
+
+  /* The PNG download: the chart with its title above and its source and data date below, drawn in, so the
+     image says what it is and where it comes from wherever it is pasted. The texts are the figure's own
+     (its caption and source line, already in the page's language). */
+  function captioned(instance, figure) {
+    var source = instance.canvas;
+    var ratio = source.clientWidth ? source.width / source.clientWidth : 1;
+    var pad = 12 * ratio;
+    var width = source.width;
+    var out = document.createElement("canvas");
+    var ctx = out.getContext("2d");
+    var titleFont = "bold " + Math.round(16 * ratio) + "px 'Titillium Web', sans-serif";
+    var smallFont = Math.round(12 * ratio) + "px 'Titillium Web', sans-serif";
+    ctx.font = titleFont;
+    var title = wrap(ctx, text(figure.querySelector("figcaption")), width - 2 * pad);
+    ctx.font = smallFont;
+    var foot = wrap(ctx, text(figure.querySelector(".chart-source")), width - 2 * pad);
+    var titleLine = 22 * ratio;
+    var footLine = 16 * ratio;
+    var top = pad + title.length * titleLine;
+    out.width = width;
+    out.height = top + source.height + pad / 2 + foot.length * footLine + pad;
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.fillStyle = "#1a1a1a";
+    ctx.textBaseline = "top";
+    ctx.font = titleFont;
+    title.forEach(function (line, i) { ctx.fillText(line, pad, pad + i * titleLine); });
+    ctx.drawImage(source, 0, top);
+    ctx.font = smallFont;
+    ctx.fillStyle = "#404040";
+    foot.forEach(function (line, i) { ctx.fillText(line, pad, top + source.height + pad / 2 + i * footLine); });
+    return out.toDataURL("image/png");
+  }
+
   function draw(figure) {
     var id = figure.dataset.chart;
     var canvas = document.getElementById(id);
     var dataEl = document.getElementById(figure.dataset.chartData);
     if (!canvas || !dataEl || typeof window.Chart === "undefined") return null;
     var spec = JSON.parse(dataEl.textContent);
+    /* The height comes as data-height (a style attribute would be refused by the Content-Security-Policy). */
+    var wrap = canvas.parentElement;
+    if (wrap && wrap.dataset.height) wrap.style.height = wrap.dataset.height + "px";
     var instance = new window.Chart(canvas, config(spec));
     var png = figure.querySelector("[data-chart-png]");
     if (png) {
-      var refresh = function () { png.href = instance.toBase64Image("image/png", 1); };
+      var refresh = function () { png.href = captioned(instance, figure); };
       refresh();
       png.addEventListener("click", refresh);
       png.hidden = false;

@@ -79,6 +79,11 @@
 
     function breaks() { return level() === "zone" ? payload.zone_breaks : payload.breaks; }
 
+    /* The classes as the legend writes them (insights.map.legend_classes: never overlapping). */
+    function classes() { return (level() === "zone" ? payload.zone_classes : payload.classes) || []; }
+
+    var words = { above: labels.labelAbove, upTo: labels.labelUpTo };
+
     function colourOf(area) {
       if (!area || area.class_index === null || area.class_index === undefined) return NO_VALUE;
       return colours(Math.max(breaks().length - 1, 1))[area.class_index];
@@ -127,20 +132,30 @@
     var legend = D.mapLegend(map);
 
     function drawLegend() {
-      var b = breaks();
+      var c = classes();
+      var format = function (v) { return fmt(v, payload.unit, payload.integer ? 0 : null); };
       legend.innerHTML = D.classLegend({
-        title: payload.metric_label, edges: b, colors: colours(Math.max(b.length - 1, 1)),
-        format: function (v) { return fmt(v, payload.unit); },
-        noneColor: NO_VALUE, noneLabel: labels.labelNoValue || "nessun valore", note: labels.labelClasses || ""
+        title: payload.metric_label, classes: c, colors: colours(Math.max(c.length, 1)), format: format, words: words,
+        noneColor: NO_VALUE, noneLabel: labels.labelNoValue || "nessun valore",
+        note: (labels.labelMethod || "") + (labels.labelClasses || "")
       });
+      D.paintSwatches(legend);
       var text = document.getElementById("legend-text");
       if (text) {
         var items = "";
-        for (var j = 0; j + 1 < b.length; j++) {
-          items += "<li>" + (j + 1) + ": " + esc(fmt(b[j], payload.unit)) + " – " + esc(fmt(b[j + 1], payload.unit)) + "</li>";
+        for (var j = 0; j < c.length; j++) {
+          items += "<li>" + esc((labels.labelClass || "Classe") + " " + (j + 1)) + ": " + esc(D.classLabel(c[j], format, words)) + "</li>";
         }
-        text.innerHTML = items;
+        text.innerHTML = items || "<li>" + esc(labels.labelNoClasses || "") + "</li>";
       }
+    }
+
+    /* Why the map is empty, when it is (insights.map.empty_reason). */
+    function drawEmpty() {
+      var box = document.getElementById("map-empty");
+      if (!box) return;
+      box.textContent = payload.empty_reason || "";
+      box.hidden = !payload.empty_reason;
     }
 
     function drawTotals() {
@@ -161,7 +176,8 @@
       Object.keys(payload.filters).forEach(function (k) {
         var v = payload.filters[k];
         if (k === "zone" && byZone[v]) v = byZone[v].name;
-        parts.push('<span class="badge bg-light text-dark border">' + esc(k) + ": " + esc(v) + "</span>");
+        var label = (payload.filter_labels && payload.filter_labels[k]) || k;
+        parts.push('<span class="badge bg-light text-dark border" data-filter>' + esc(label) + ": " + esc(v) + "</span>");
       });
       status.innerHTML = parts.join(" · ");
     }
@@ -259,6 +275,7 @@
       drawLegend();
       drawSelection();
       drawTotals();
+      drawEmpty();
     }
 
     function refresh() {
@@ -290,6 +307,39 @@
       el.removeAttribute("aria-busy");
       D.showError(el);
       if (window.console) console.error(err);
+    }
+
+    /* "Trova il tuo comune": the comune of that name is framed, outlined and its tooltip opened; without a
+     * match the form goes to the comuni list (its plain action, which also works without JavaScript). */
+    var finder = document.getElementById("find-comune");
+    var found = null;
+    function normal(s) { return String(s || "").toLocaleLowerCase(lang).normalize("NFD").replace(/[\u0300-\u036f]/g, "").trim(); }
+    function findComune(name) {
+      if (!layer) return false;
+      var wanted = normal(name), exact = null, partial = [];
+      layer.eachLayer(function (l) {
+        var n = normal(l.feature.properties.name);
+        if (n === wanted) exact = l;
+        else if (wanted && n.indexOf(wanted) >= 0) partial.push(l);
+      });
+      var hit = exact || (partial.length === 1 ? partial[0] : null);
+      if (!hit) return false;
+      if (found) layer.resetStyle(found);
+      found = hit;
+      hit.setStyle({ weight: 3, color: "#1a1a1a" });
+      hit.bringToFront();
+      map.fitBounds(hit.getBounds(), { maxZoom: 12, padding: [20, 20] });
+      hit.openTooltip(hit.getBounds().getCenter());
+      var status = document.getElementById("find-comune-status");
+      var href = D.comuneHref(labels.comuneUrl, hit.feature.properties.codice_istat);
+      if (status) status.innerHTML = '<a href="' + esc(href) + '">' + esc((labels.labelOpen || "Apri la pagina di") + " " + hit.feature.properties.name) + "</a>";
+      el.dataset.found = hit.feature.properties.codice_istat;
+      return true;
+    }
+    if (finder) {
+      finder.addEventListener("submit", function (e) {
+        if (findComune(finder.elements.q.value)) e.preventDefault();
+      });
     }
 
     if (form) {

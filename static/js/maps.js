@@ -8,9 +8,12 @@
  *   loadComuni(url)                               -- the comuni GeoJSON (cached, ETag-served), fetched ONCE per page
  *   quantileBreaks(values, k), classColor(v, breaks, palette, none)  -- quantile classes of the positive values
  *   legend(map, className), mapLegend(map), classLegend({...})        -- legend controls and their markup
+ *   classLabel(c, format, words)                  -- one class's limits, never overlapping the next class
+ *   paintSwatches(el)                             -- colours the legend's <i data-swatch> (no style="": CSP)
  *   bindTooltip(layer, html)                      -- sticky tooltip, class "comune-tooltip"
  *   showError(el, label, cls)                     -- data-error="1" and an alert inside the map
- *   comuniMap(el, {style, tooltip, href, ...})    -- geometry + style + tooltips + click; data-loaded="1" when drawn
+ *   comuniMap(el, {style, tooltip, href, ...})    -- geometry + style + tooltips + click (a tap: the tooltip first,
+ *                                                    a second tap the page); data-loaded="1" when drawn
  *   choropleth(el, {values, palette, ...})        -- comuniMap coloured by quantile classes, with a legend
  * Page maps:
  *   outlineMap(id, geometry): one comune's boundary. Auto-drawn for every [data-outline-geometry] element
@@ -105,16 +108,41 @@
     return div;
   }
 
-  /* Legend markup of classed values: o.edges are the n+1 class limits, o.colors the n colours. */
+  /* The classes of n+1 limits: class i holds (edges[i], edges[i+1]], the first also edges[0]. */
+  function edgeClasses(edges) {
+    var out = [];
+    for (var i = 0; i + 1 < edges.length; i++) out.push({ low: edges[i], high: edges[i + 1], lower_open: i > 0 });
+    return out;
+  }
+
+  /* One class as the legend writes it, never overlapping the next: "0 – 1", "oltre 1 fino a 3" (amounts), or
+   * "2 – 118" (counts: the server sends low = previous limit + 1 and lower_open false). */
+  function classLabel(c, format, words) {
+    words = words || {};
+    if (c.low === c.high) return format(c.high);
+    if (c.lower_open) return (words.above || "oltre") + " " + format(c.low) + " " + (words.upTo || "fino a") + " " + format(c.high);
+    return format(c.low) + " – " + format(c.high);
+  }
+
+  /* Legend markup of classed values: o.classes ({low, high, lower_open}) or o.edges (the n+1 class limits),
+   * o.colors the n colours, o.words {above, upTo} the words of open classes. */
   function classLegend(o) {
+    var classes = o.classes || edgeClasses(o.edges);
     var html = "<strong>" + esc(o.title) + "</strong><ul>";
-    for (var i = 0; i + 1 < o.edges.length; i++) {
-      html += '<li data-class="' + i + '"><i aria-hidden="true" style="background:' + o.colors[i] + '"></i>' +
-        esc(o.format(o.edges[i])) + " – " + esc(o.format(o.edges[i + 1])) + "</li>";
+    for (var i = 0; i < classes.length; i++) {
+      html += '<li data-class="' + i + '"><i aria-hidden="true" data-swatch="' + esc(o.colors[i]) + '"></i>' +
+        esc(classLabel(classes[i], o.format, o.words)) + "</li>";
     }
-    html += '<li><i aria-hidden="true" style="background:' + o.noneColor + '"></i>' + esc(o.noneLabel) + "</li></ul>";
+    html += '<li><i aria-hidden="true" data-swatch="' + esc(o.noneColor) + '"></i>' + esc(o.noneLabel) + "</li></ul>";
     if (o.note != null) html += '<span class="small">' + esc(o.note) + "</span>";
     return html;
+  }
+
+  /* Colour the legend swatches written as <i data-swatch="#rrggbb"> in el: through the CSSOM, which the
+     Content-Security-Policy allows (a style="" attribute in markup it refuses). */
+  function paintSwatches(el) {
+    el.querySelectorAll("[data-swatch]").forEach(function (i) { i.style.background = i.dataset.swatch; });
+    return el;
   }
 
   function bindTooltip(layer, html) {
@@ -135,6 +163,7 @@
    * (default el.dataset.geojson), o.labelError, o.errorClass. Returns the map; map.ready resolves to the layer. */
   function comuniMap(el, o) {
     var map = baseMap(el.id, o.mapOptions, o.attribution);
+    var tapped = null;
     var pad = o.padding == null ? 10 : o.padding;
     map.ready = loadComuni(o.geojson || el.dataset.geojson)
       .then(function (fc) {
@@ -143,7 +172,15 @@
           onEachFeature: function (f, l) {
             if (o.tooltip) bindTooltip(l, o.tooltip(f));
             if (o.href) {
-              l.on("click", function () {
+              l.on("click", function (e) {
+                /* A tap shows the tooltip (Leaflet opens it on click); a second tap on the same comune opens
+                 * its page. A mouse click opens the page at once (the tooltip came with the hover). */
+                var oe = e && e.originalEvent;
+                if (oe && oe.pointerType === "touch" && o.tooltip && tapped !== l) {
+                  tapped = l;
+                  l.openTooltip(e.latlng);
+                  return;
+                }
                 var target = o.href(f);
                 if (target) window.location.href = target;
               });
@@ -184,10 +221,12 @@
       },
       href: function (f) { return comuneHref(o.comuneUrl || el.dataset.comuneUrl, f.properties.codice_istat); },
       onLoad: function (layer, map) {
-        legend(map, "legend small").innerHTML = classLegend({
+        var div = legend(map, "legend small");
+        div.innerHTML = classLegend({
           title: o.legendTitle, edges: [0].concat(breaks), colors: palette.slice(palette.length - breaks.length),
           format: format, noneColor: o.none, noneLabel: o.noneLabel
         });
+        paintSwatches(div);
       }
     });
   }
@@ -266,11 +305,12 @@
             var current = z.slug === selected;
             html += '<li><a href="?zona=' + encodeURIComponent(z.slug) + '" data-zona="' + esc(z.slug) + '"' +
               (current ? ' aria-current="true" class="fw-bold"' : "") + ">" +
-              '<i aria-hidden="true" style="background:' + z.color + '"></i>' + esc(z.name) + "</a></li>";
+              '<i aria-hidden="true" data-swatch="' + esc(z.color) + '"></i>' + esc(z.name) + "</a></li>";
           });
           html += "</ul>";
           if (selected) html += '<a href="?" data-zona="">' + esc(labels.labelAll || "Tutte le zone") + "</a>";
           div.innerHTML = html;
+          paintSwatches(div);
         }
 
         function drawSelection() {
@@ -327,6 +367,8 @@
   D.legend = legend;
   D.mapLegend = mapLegend;
   D.classLegend = classLegend;
+  D.classLabel = classLabel;
+  D.paintSwatches = paintSwatches;
   D.bindTooltip = bindTooltip;
   D.showError = showError;
   D.comuniMap = comuniMap;

@@ -128,11 +128,19 @@ def test_staff_edits_an_objective_and_the_edit_shows_in_its_history(staff_client
     assert "Storico modifiche" in content
     rows = table(page, "history")
     assert rows[0] == ["Quando", "Chi", "Azione", "Campo", "Prima", "Dopo"]
-    edits = [r[1:] for r in rows[1:] if r[2] == "modifica"]
+    edits = [r[1:] for r in rows[1:] if r[2] == "modifica dell'obiettivo"]
+    # Signed by the organisation (the Ente's staff without a membership sign as the Ente), never the username.
     assert edits == [
-        [staff_user.username, "modifica", "Titolo", old_title, "Nuovi spazi per il lavoro e il coworking"],
-        [staff_user.username, "modifica", "Corpi intermedi e altri attori", "sì", "no"],
+        [
+            "Città metropolitana",
+            "modifica dell'obiettivo",
+            "Titolo",
+            old_title,
+            "Nuovi spazi per il lavoro e il coworking",
+        ],
+        ["Città metropolitana", "modifica dell'obiettivo", "Corpi intermedi e altri attori", "sì", "no"],
     ]
+    assert staff_user.username not in str(rows)
     assert page_tables(page).captions["history"]
 
 
@@ -145,8 +153,17 @@ def test_staff_edits_a_mission(staff_client, staff_user, plan):
     assert (mission.title, mission.introduction) == ("Istruzione, ricerca", "Nuova **introduzione**.")
     page = staff_client.get("/piano/missioni/M4/")
     assert "<strong>introduzione</strong>" in page.content.decode()
-    edits = [r[1:] for r in table(page, "history")[1:] if r[2] == "modifica"]
-    assert [staff_user.username, "modifica", "Titolo", "Istruzione e ricerca", "Istruzione, ricerca"] in edits
+    edits = [r[1:] for r in table(page, "history")[1:] if r[2] == "modifica della missione"]
+    assert [
+        "Città metropolitana",
+        "modifica della missione",
+        "Titolo",
+        "Istruzione e ricerca",
+        "Istruzione, ricerca",
+    ] in edits
+    # The plan's Markdown is rendered in the history too, never shown raw.
+    history = page.content.decode().split('id="history"')[1]
+    assert "<strong>introduzione</strong>" in history and "**introduzione**" not in history
 
 
 def test_staff_edits_a_component(staff_client, staff_user, plan):
@@ -162,9 +179,13 @@ def test_staff_edits_a_component(staff_client, staff_user, plan):
     c = Component.objects.get(code="M6C2")
     assert (c.citta_metropolitana, c.comuni, c.corpi_intermedi) == (False, True, True)
     history = table(staff_client.get("/gestione/componenti/M6C2/"), "history")
-    assert [staff_user.username, "modifica", "Corpi intermedi e altri attori", "no", "sì"] in [
-        r[1:] for r in history[1:]
-    ]
+    assert [
+        "Città metropolitana",
+        "modifica della componente",
+        "Corpi intermedi e altri attori",
+        "no",
+        "sì",
+    ] in [r[1:] for r in history[1:]]
 
 
 @pytest.mark.parametrize(

@@ -18,8 +18,8 @@ pytestmark = pytest.mark.django_db
 
 # Back office: access ----------------------------------------------------------------------------------------
 
+# (/gestione/indicatori/ itself is also the list of a Comune's editor: test_my_indicators.py.)
 MANAGE_URLS = [
-    "/gestione/indicatori/",
     "/gestione/indicatori/nuovo/",
     "/gestione/indicatori/in-ritardo/",
 ]
@@ -150,7 +150,7 @@ def _upload(text: str) -> dict[str, object]:
 
 def test_import_page_documents_columns_and_reports_problems(staff_client, indicator):
     html = staff_client.get("/gestione/indicatori/importa/").content.decode()
-    for column in ("indicatore", "data", "valore", "fonte", "nota"):
+    for column in ("codice_indicatore", "data", "valore", "fonte", "nota"):
         assert f"<code>{column}</code>" in html
     response = staff_client.post(
         "/gestione/indicatori/importa/",

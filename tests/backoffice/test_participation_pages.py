@@ -82,12 +82,12 @@ ENDPOINTS: dict[
     ),
     "verification_create": (
         lambda w: reverse("backoffice:verification_create", args=[w["project"].pk]),
-        lambda w: {"status": "completed", "seen_on": "2026-01-05", "note": "Finito"},
+        lambda w: {"status": "completed", "seen_on": "2026-01-05", "note": "Finito", "confirm": "on"},
         {"ente_admin", "comune_a_editor", "comune_b_editor", "association_user"},
     ),
     "verification_edit": (
         lambda w: reverse("backoffice:verification_edit", args=[w["report"].pk]),
-        lambda w: {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo"},
+        lambda w: {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo", "confirm": "on"},
         {"comune_a_editor"},
     ),
     "verification_delete": (
@@ -229,7 +229,8 @@ def test_project_page_shows_open_consultations_and_reports(participation_site, c
     ConsultationFactory(objective=None, project=participation_site["project"], title="Sul progetto")
     html = client.get(reverse("public:project", args=[participation_site["project"].pk])).content.decode()
     assert "Sul progetto" in html
-    assert participation_site["org_a"].name in html and "redattore.a" in html
+    # The report signed by its organisation; the author's username is not published (issue 13, item 6).
+    assert participation_site["org_a"].name in html and "redattore.a" not in html
 
 
 def _count_queries(client: Client, url: str) -> int:

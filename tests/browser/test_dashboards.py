@@ -98,3 +98,37 @@ def test_mission_dashboard(page, site, artifacts_dir, tmp_path):
     assert not page.js_errors, page.js_errors
     assert_accessible(page)
     page.screenshot(path=str(artifacts_dir / "mission-dashboard.png"), full_page=True)
+
+
+def test_chart_png_has_title_source_and_date_drawn_in(page, site):
+    """The PNG is taller than the chart by a title band above and a source and date band below, and both bands
+    hold drawn text (dark pixels), so the image says what it is wherever it is pasted."""
+    page.goto(f"{site}/piano/obiettivi/M1.1/")
+    assert_chart_drawn(page, "objective-progress")
+    measured = page.evaluate(
+        """async () => {
+        const canvas = document.getElementById("objective-progress");
+        const href = document.querySelector('a[data-chart-png="objective-progress"]').href;
+        const img = new Image();
+        await new Promise((ok, ko) => { img.onload = ok; img.onerror = ko; img.src = href; });
+        const c = document.createElement("canvas");
+        c.width = img.width; c.height = img.height;
+        const ctx = c.getContext("2d");
+        ctx.drawImage(img, 0, 0);
+        const dark = (y0, y1) => {
+          const d = ctx.getImageData(0, y0, c.width, y1 - y0).data;
+          let n = 0;
+          for (let i = 0; i < d.length; i += 4) if (d[i] < 100 && d[i + 1] < 100 && d[i + 2] < 100) n++;
+          return n;
+        };
+        const top = img.height - canvas.height;
+        return {
+          width: img.width, height: img.height, chartWidth: canvas.width, chartHeight: canvas.height,
+          titleInk: dark(0, Math.min(20, img.height)), footInk: dark(img.height - 20, img.height), extra: top,
+        };
+    }"""
+    )
+    assert measured["width"] == measured["chartWidth"]
+    assert measured["height"] > measured["chartHeight"] + 30, measured
+    assert measured["titleInk"] > 20 and measured["footInk"] > 20, measured
+    assert not page.js_errors, page.js_errors

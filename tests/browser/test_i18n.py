@@ -29,8 +29,20 @@ def test_home_in_italian_by_default(client, plan):
 
 
 @pytest.mark.django_db
-def test_home_in_english_with_accept_language(client, plan):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+@pytest.mark.parametrize("accept", ["en-US", "en-GB,en;q=0.9", "de-DE,de;q=0.9,en;q=0.8", "fr"])
+def test_home_in_italian_whatever_the_browser_says(client, plan, accept):
+    """An Italian public body's site: the browser's languages are not asked, only the switch decides."""
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE=accept)
+    html = response.content.decode()
+    assert '<html lang="it">' in html
+    assert IT_HEADING in html
+    assert EN_HEADING not in html
+
+
+@pytest.mark.django_db
+def test_home_in_english_after_the_switch(client, plan):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    response = client.get("/", HTTP_ACCEPT_LANGUAGE="it-IT,it;q=0.9")
     html = response.content.decode()
     assert response.status_code == 200
     assert '<html lang="en">' in html
@@ -58,10 +70,11 @@ def test_set_language_view_switches_and_back(client, plan):
 
 @pytest.mark.django_db
 def test_other_pages_in_english(client, plan, territory):
-    html = client.get("/territorio/comuni/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = client.get("/territorio/comuni/").content.decode()
     assert "The municipalities of the metropolitan territory" in html
     assert "133 municipalities" in html
-    html = client.get("/piano/missioni/M1/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    html = client.get("/piano/missioni/M1/").content.decode()
     assert "Strategic objectives" in html
     assert "Digitalizzazione, innovazione, competitività, cultura e turismo" in html
 

@@ -69,7 +69,7 @@ def test_queue_keyboard_decision_moves_focus_and_updates_counters(page, live_ser
     page.locator(f"#{first_id} button[value=conferma]").focus()
     page.keyboard.press("Enter")
     page.wait_for_selector(f"#{first_id} .badge.bg-success")
-    page.wait_for_function("document.getElementById('count-suggested').textContent.trim() === '8'")
+    page.wait_for_function("() => document.getElementById('count-suggested').textContent.trim() === '8'")
     assert page.locator("#count-confirmed").inner_text() == "1"
     focused = page.evaluate("[document.activeElement.closest('tr')?.id, document.activeElement.value]")
     assert focused == [second_id, "conferma"]  # Enter again decides the next row

@@ -25,7 +25,7 @@ def _hover_until_tooltip(page, path, attempts: int = 3) -> None:
     again."""
     for attempt in range(attempts):
         page.mouse.move(0, 0)
-        page.wait_for_function("document.querySelectorAll('.comune-tooltip').length === 0")
+        page.wait_for_function("() => document.querySelectorAll('.comune-tooltip').length === 0")
         path.hover()
         try:
             page.locator(".comune-tooltip").wait_for(state="visible", timeout=5000)
@@ -66,7 +66,7 @@ def test_map_choropleth(map_site, page, requests_log, artifacts_dir):
     assert _state(page)["missione"] == ["M2"] and _state(page)["metrica"] == ["funding"]
     assert "missione=M2" in page.locator("#download-csv").get_attribute("href")
     assert "missione=M2" in page.locator("#download-geojson").get_attribute("href")
-    assert "mission: M2" in page.locator("#map-selection").inner_text()
+    assert "Missione PNRR: M2" in page.locator("#map-selection").inner_text()  # Italian filter badges
 
     page.select_option("#f-metrica", "projects_per_1000")
     page.wait_for_selector('#map[data-state*="metrica=projects_per_1000"]')

@@ -62,6 +62,7 @@ ALLOWED: dict[tuple[str, str | None], frozenset[str]] = {
     ("indicator.manage", None): ENTE,
     ("indicator.record_value", "indicator_a"): ENTE | {"comune_a_editor"},
     ("indicator.import_values", None): ENTE | {"comune_a_editor"},
+    ("indicator.record_some", None): ENTE | {"comune_a_editor", "comune_b_editor"},
     # decimetro.participation.permissions
     ("consultation.manage", None): ENTE,
     ("observation.submit", "consultation"): frozenset(
@@ -93,6 +94,9 @@ REFUSED: dict[str, str] = {
     "indicator.manage": "Solo il personale dell'Ente può definire gli indicatori.",
     "indicator.record_value": "Non è consentito registrare valori per questo indicatore.",
     "indicator.import_values": "Non è consentito importare valori degli indicatori.",
+    "indicator.record_some": (
+        "Solo il personale dell'Ente, i Comuni e i responsabili degli indicatori registrano valori."
+    ),
     "consultation.manage": "Solo il personale dell'Ente può compiere questa operazione.",
     "observation.submit": "La tua organizzazione non è invitata a questa consultazione.",
     "observation.view_attachment": "Allegato non disponibile.",

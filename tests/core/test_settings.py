@@ -27,7 +27,7 @@ def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_check_deploy_is_clean_in_production_settings():
+def test_check_deploy_is_clean_in_production_settings(tmp_path):
     result = _manage(
         "check",
         "--deploy",
@@ -37,6 +37,9 @@ def test_check_deploy_is_clean_in_production_settings():
             "DECIMETRO_ENV": "production",
             "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-123",
             "ALLOWED_HOSTS": "decimetro.example.org",
+            # A database of its own: the developer's var/ database has the demo accounts of `make run`, which
+            # check --deploy reports as an error in production (tests/ops/test_production_guards.py).
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
         },
     )
     assert result.returncode == 0, result.stdout + result.stderr
@@ -74,4 +77,6 @@ def test_collectstatic_works_with_the_production_storage(tmp_path):
     page = _manage("shell", "-c", render, env=env)
     assert page.returncode == 0, page.stderr[-2000:]
     assert "bootstrap-italia.min.css" not in page.stdout  # the hashed name is used
-    assert "/static/vendor/bootstrap-italia/fonts" in page.stdout
+    # The fonts come from a collected stylesheet (no inline loader under the CSP), its font files hashed too.
+    assert "/static/css/fonts." in page.stdout and "/static/css/fonts.css" not in page.stdout
+    assert "vendor/bootstrap-italia/fonts/" in manifest

@@ -16,6 +16,7 @@ from decimetro.core.tabular import (
     parse_decimal,
     read_table,
     sniff_delimiter,
+    template_csv,
 )
 
 
@@ -279,3 +280,39 @@ def test_parse_decimal_with_each_callers_options(text, options, expected):
     else:
         result = parse_decimal(text, **options)
         assert (result, str(result)) == (Decimal(expected), expected)
+
+
+# Former column names and templates -----------------------------------------------------------------------
+
+
+def test_aliases_read_a_former_column_name_under_its_new_name():
+    table = read_table(
+        b"Indicatore;data\nMI-1;2025-01-31\n",
+        name="v.csv",
+        required=("codice_indicatore", "data"),
+        aliases={"indicatore": "codice_indicatore"},
+    )
+    assert table.header == ["codice_indicatore", "data"]
+    assert table.rows[0]["codice_indicatore"] == "MI-1"
+
+
+def test_an_alias_beside_its_new_name_is_not_renamed():
+    table = read_table(
+        b"codice,codice_obiettivo\nA,B\n", name="d.csv", aliases={"codice": "codice_obiettivo"}
+    )
+    assert table.header == ["codice", "codice_obiettivo"]
+    assert only_problem(
+        b"codice,codice_obiettivo\nA,B\n",
+        name="d.csv",
+        allowed=("codice_obiettivo",),
+        aliases={"codice": "codice_obiettivo"},
+    ).endswith("colonne sconosciute nell'intestazione: codice")
+
+
+def test_template_is_utf8_with_bom_and_semicolons_and_reads_back():
+    data = template_csv(("codice", "valore", "nota"), ("MI-1", "12,5", "città; centro"))
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data.decode("utf-8-sig").splitlines() == ["codice;valore;nota", 'MI-1;12,5;"città; centro"']
+    table = read_table(data, name="modello.csv")
+    assert (table.delimiter, table.encoding) == (";", "utf-8")
+    assert table.rows[0].values == {"codice": "MI-1", "valore": "12,5", "nota": "città; centro"}

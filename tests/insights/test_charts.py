@@ -84,13 +84,25 @@ def test_source_as_of_how_to_read_and_downloads():
     assert link["download"] == "funding-test.csv"
     prefix = "data:text/csv;charset=utf-8,"
     assert link["href"].startswith(prefix)
-    text = unquote(link["href"][len(prefix) :]).lstrip("\ufeff")
-    assert list(csv.reader(io.StringIO(text))) == [
-        ["Componente", "Finanziato", "Pagato"],
-        ["M1C1", "1234567.5", "1000.0"],
-        ["M2C2", "20", ""],
-        ["M5C2", "0.0", "0.1"],
+    text = unquote(link["href"][len(prefix) :])
+    # Written by reports.writers like every export: the Italian CSV (BOM, ";", decimal comma), the header
+    # first, the chart's source and data date in every row.
+    assert text.startswith("\ufeff")
+    source = "Fonte: Italia Domani – dati di attuazione del PNRR (ReGiS) (CC BY 4.0)"  # noqa: RUF001
+    assert list(csv.reader(io.StringIO(text.removeprefix("\ufeff")), delimiter=";")) == [
+        ["Componente", "Finanziato", "Pagato", "fonte", "data_dati"],
+        ["M1C1", "1234567,5", "1000,0", source, "2026-09-30"],
+        ["M2C2", "20", "", source, "2026-09-30"],
+        ["M5C2", "0,0", "0,1", source, "2026-09-30"],
     ]
+
+
+def test_chart_csv_neutralises_formulas():
+    c = chart("x-1", kind="bar", title="T", labels=["=1+1"], datasets=[{"label": "@s", "data": [-1]}])
+    link = _render(c).find("a", attrs={"data-chart-csv": "x-1"})
+    text = unquote(link["href"].split(",", 1)[1]).removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
+    assert rows[0][:2] == ["Voce", "'@s"] and rows[1][:2] == ["'=1+1", "-1"]  # a negative number stays one
 
 
 def test_untranslated_label_and_escaping():

@@ -89,9 +89,9 @@ def test_a_different_value_already_recorded_is_a_conflict(staff_user, indicator_
         ("indicatore,data,valore\nMI-1,2025-02-30,1\n", "riga 2, colonna «data»: data non valida"),
         (
             "indicatore,data,valore\nXX-9,2025-03-31,1\n",
-            "riga 2, colonna «indicatore»: indicatore sconosciuto «XX-9»",
+            "riga 2, colonna «codice_indicatore»: indicatore sconosciuto «XX-9»",
         ),
-        ("indicatore,data,valore\n,2025-03-31,1\n", "riga 2, colonna «indicatore»: valore mancante"),
+        ("indicatore,data,valore\n,2025-03-31,1\n", "riga 2, colonna «codice_indicatore»: valore mancante"),
         (
             "indicatore,data,valore\nMI-1,2023-12-31,1\n",
             "riga 2, colonna «data»: la data 2023-12-31 è precedente",
@@ -152,7 +152,7 @@ def test_too_many_rows_is_refused(staff_user, indicator_a, monkeypatch):
 
 def test_comune_editor_imports_own_comune_only(comune_a_editor, indicator_a, indicator_b):
     text = "indicatore,data,valore\nMI-1,2025-03-31,1\nRHO-1,2025-03-31,1\n"
-    assert "riga 3, colonna «indicatore»: non è consentito registrare valori per «RHO-1»" in _fails(
+    assert "riga 3, colonna «codice_indicatore»: non è consentito registrare valori per «RHO-1»" in _fails(
         comune_a_editor, text
     )
     _import(comune_a_editor, "indicatore,data,valore\nMI-1,2025-03-31,1\n")

@@ -22,18 +22,30 @@ TODAY = date(2025, 3, 1)
 
 
 @pytest.fixture
+def send(django_capture_on_commit_callbacks):
+    """`indicator_reminders_send` with its e-mails delivered: they are sent by a task once its transaction
+    commits (core.tasks.email_on_commit)."""
+
+    def run(**kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return indicator_reminders_send(**kwargs)
+
+    return run
+
+
+@pytest.fixture
 def owner():
     return UserFactory(username="resp", email="resp@example.org", first_name="Anna", last_name="Rossi")
 
 
-def test_one_email_per_owner_listing_due_indicators_only(owner):
+def test_one_email_per_owner_listing_due_indicators_only(owner, send):
     due1 = IndicatorFactory(code="A-1", owner=owner)
     due2 = IndicatorFactory(code="A-2", owner=owner, frequency="quarterly")
     not_due = IndicatorFactory(code="A-3", owner=owner)
     IndicatorValueFactory(indicator=not_due, date=date(2025, 1, 31))  # next due 2026-01-31
     other = IndicatorFactory(code="B-1", owner=UserFactory(email="altro@example.org"))
 
-    result = indicator_reminders_send(today=TODAY, base_url="https://decimetro.example.org")
+    result = send(today=TODAY, base_url="https://decimetro.example.org")
 
     assert result.emails == 2
     assert result.indicators == 3
@@ -57,11 +69,11 @@ def test_one_email_per_owner_listing_due_indicators_only(owner):
     assert due2.pk and other.pk
 
 
-def test_rerun_does_not_send_again_for_the_same_due_date(owner):
+def test_rerun_does_not_send_again_for_the_same_due_date(owner, send):
     IndicatorFactory(code="A-1", owner=owner)
-    indicator_reminders_send(today=TODAY)
-    result = indicator_reminders_send(today=TODAY)
-    again_later = indicator_reminders_send(today=date(2025, 4, 1))
+    send(today=TODAY)
+    result = send(today=TODAY)
+    again_later = send(today=date(2025, 4, 1))
     assert len(mail.outbox) == 1
     assert mail.outbox[0].subject == "Decimetro: 1 indicatore attende un valore"
     assert result.emails == 0 and result.already_sent == 1
@@ -69,31 +81,32 @@ def test_rerun_does_not_send_again_for_the_same_due_date(owner):
     assert IndicatorReminder.objects.count() == 1
 
 
-def test_a_new_due_date_sends_a_new_reminder(owner, staff_user):
+def test_a_new_due_date_sends_a_new_reminder(owner, staff_user, send):
     ind = IndicatorFactory(code="A-1", owner=owner)
-    indicator_reminders_send(today=TODAY)
+    send(today=TODAY)
     indicator_value_record(by=staff_user, indicator=ind, date=date(2025, 2, 1), value=30)
-    assert indicator_reminders_send(today=TODAY).emails == 0  # value recorded: nothing due
-    assert indicator_reminders_send(today=date(2026, 2, 1)).emails == 1
+    assert send(today=TODAY).emails == 0  # value recorded: nothing due
+    assert send(today=date(2026, 2, 1)).emails == 1
     assert len(mail.outbox) == 2
     assert "01/02/2026" in mail.outbox[1].body
 
 
-def test_inactive_indicators_and_owners_without_email_get_nothing(owner):
+def test_inactive_indicators_and_owners_without_email_get_nothing(owner, send):
     IndicatorFactory(code="A-1", owner=owner, active=False)
     IndicatorFactory(code="C-1", owner=UserFactory(username="senza.email", email=""))
     IndicatorFactory(code="D-1", owner=UserFactory(email="x@example.org", is_active=False))
-    result = indicator_reminders_send(today=TODAY)
+    result = send(today=TODAY)
     assert mail.outbox == []
     assert result.no_email == ["senza.email"]
     assert not IndicatorReminder.objects.exists()
 
 
-def test_command_prints_a_summary_and_is_idempotent(owner):
+def test_command_prints_a_summary_and_is_idempotent(owner, django_capture_on_commit_callbacks):
     IndicatorFactory(code="A-1", owner=owner)
     out = StringIO()
-    call_command("monitoring_remind", "--date", "2025-03-01", stdout=out)
-    call_command("monitoring_remind", "--date", "2025-03-01", stdout=out)
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("monitoring_remind", "--date", "2025-03-01", stdout=out)
+        call_command("monitoring_remind", "--date", "2025-03-01", stdout=out)
     assert len(mail.outbox) == 1
     assert "promemoria: 1 email, 1 indicatori" in out.getvalue()
     assert "promemoria: 0 email, 0 indicatori, 1 già inviati" in out.getvalue()

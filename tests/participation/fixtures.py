@@ -46,8 +46,19 @@ __all__ = [
 PERSONAS = ("ente_admin", "comune_a_editor", "comune_b_editor", "association_user", "anonymous")
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+
+def _image_bytes(fmt: str) -> bytes:
+    """A real, decodable 8 x 6 image (photos are decoded and written again before they are stored)."""
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (8, 6), (200, 120, 40)).save(out, format=fmt)
+    return out.getvalue()
+
+
+PNG = _image_bytes("PNG")
+JPG = _image_bytes("JPEG")
 EXE = b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 64
 
 

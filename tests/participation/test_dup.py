@@ -265,21 +265,26 @@ def test_comune_page_and_map_page(coverage, client):
 
 
 def test_exports_contain_the_rows_and_the_credit(coverage, client):
+    # The Italian CSV (";"), the credit in its `fonte` column; the XLSX's credit on "Fonte e licenza".
     text = client.get(reverse("reports:dup_export", args=["csv"])).content.decode()
     assert CREDIT in text
-    line = next(x for x in text.splitlines() if x.startswith("M1.1,"))
-    assert ",2," in line and coverage["org_a"].comune.name in line and coverage["org_b"].comune.name in line
+    line = next(x for x in text.splitlines() if x.startswith("M1.1;"))
+    assert ";2;" in line and coverage["org_a"].comune.name in line and coverage["org_b"].comune.name in line
     key = coverage["org_a"].comune.codice_istat
     text = client.get(reverse("reports:dup_detail_export", args=[key, "csv"])).content.decode()
     assert CREDIT in text and coverage["dup"].code in text
-    assert any(x.startswith("M1.3,") and ",no," in x for x in text.splitlines())
+    assert any(x.startswith("M1.3;") and ";no;" in x for x in text.splitlines())
     response = client.get(reverse("reports:dup_detail_export", args=[key, "xlsx"]))
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    values = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    values = [[c for c in row] for row in book.active.iter_rows(values_only=True)]
     assert any(row[0] == "M1.1" and row[3] == "sì" for row in values)
-    assert any(row[0] and CREDIT in str(row[0]) for row in values)
+    assert any(
+        row[1] and CREDIT in str(row[1]) for row in book["Fonte e licenza"].iter_rows(values_only=True)
+    )
     response = client.get(reverse("reports:dup_export", args=["xlsx"]))
-    values = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    values = list(
+        load_workbook(io.BytesIO(b"".join(response.streaming_content))).active.iter_rows(values_only=True)
+    )
     assert any(row[0] == "M1.1" and row[3] == 2 for row in values)
     assert client.get(reverse("reports:dup_export", args=["exe"])).status_code == 404
 

@@ -139,7 +139,12 @@ def test_bad_photos_are_rejected_and_nothing_is_saved(
     assert message in " ".join(err.value.messages)
     response = persona_client("comune_b_editor").post(
         reverse("backoffice:verification_create", args=[participation_site["project"].pk]),
-        {"status": "completed", "seen_on": "2026-01-10", "photos": [upload(name, content)]},
+        {
+            "status": "completed",
+            "seen_on": "2026-01-10",
+            "confirm": "on",
+            "photos": [upload(name, content)],
+        },
     )
     assert response.status_code == 400 and message in response.content.decode()
     assert db_state() == before
@@ -154,6 +159,7 @@ def test_future_date_and_too_many_photos_are_refused(participation_site):
             project=participation_site["project"],
             status="completed",
             seen_on=datetime.date(2999, 1, 1),
+            note="Visto",
         )
     with pytest.raises(ValidationError):
         report_create(
@@ -176,6 +182,7 @@ def test_edit_removes_and_adds_photos(participation_site, persona_client, media_
             "status": "completed",
             "seen_on": "2026-01-11",
             "note": "",
+            "confirm": "on",
             "remove_photo": [old.pk],
             "photos": [upload("nuova.jpg", jpg_bytes())],
         },
@@ -185,16 +192,16 @@ def test_edit_removes_and_adds_photos(participation_site, persona_client, media_
     assert not old_path.exists()
 
 
-def test_project_page_lists_reports_with_author_and_organisation_without_n_plus_one(
-    participation_site, client
-):
+def test_project_page_lists_reports_with_their_organisation_without_n_plus_one(participation_site, client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     url = reverse("public:project", args=[participation_site["project"].pk])
     with CaptureQueriesContext(connection) as one:
         html = client.get(url).content.decode()
-    assert participation_site["org_a"].name in html and "redattore.a" in html and "in corso" in html
+    # Signed by the organisation; the author's username is not published.
+    assert participation_site["org_a"].name in html and "in corso" in html
+    assert "redattore.a" not in html
     for persona in ("comune_b_editor", "association_user", "ente_admin"):
         user = participation_site["users"][persona]
         VerificationReportFactory(
@@ -204,3 +211,113 @@ def test_project_page_lists_reports_with_author_and_organisation_without_n_plus_
         html = client.get(url).content.decode()
     assert participation_site["association"].name in html
     assert len(three.captured_queries) == len(one.captured_queries)
+
+
+# The form: no default status, a note or a photo, a confirmation (issue 13, item 5) --------------------------
+
+
+def test_the_form_preselects_no_status_and_asks_for_a_confirmation(participation_site, persona_client):
+    html = (
+        persona_client("comune_b_editor")
+        .get(reverse("backoffice:verification_create", args=[participation_site["project"].pk]))
+        .content.decode()
+    )
+    assert html.count('type="radio" name="status"') == 4 and " checked" not in html
+    assert 'name="confirm"' in html and "Conferma e pubblica" in html
+
+
+def test_an_untouched_submit_is_refused_with_italian_field_errors(participation_site, persona_client):
+    before = db_state()
+    url = reverse("backoffice:verification_create", args=[participation_site["project"].pk])
+    response = persona_client("comune_b_editor").post(url, {"seen_on": "2026-01-10", "note": ""})
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "Scegli lo stato che hai osservato sul campo." in html
+    assert "Scrivi una nota o allega almeno una foto di ciò che hai visto." in html
+    assert "Spunta la conferma per pubblicare la verifica." in html
+    assert db_state() == before
+
+
+def test_a_complete_form_without_confirmation_is_not_published(participation_site, persona_client):
+    before = db_state()
+    url = reverse("backoffice:verification_create", args=[participation_site["project"].pk])
+    response = persona_client("comune_b_editor").post(
+        url, {"status": "completed", "seen_on": "2026-01-10", "note": "Lavori finiti"}
+    )
+    assert response.status_code == 400 and "Spunta la conferma" in response.content.decode()
+    assert db_state() == before
+    response = persona_client("comune_b_editor").post(
+        url, {"status": "completed", "seen_on": "2026-01-10", "note": "Lavori finiti", "confirm": "on"}
+    )
+    assert response.status_code == 302
+    assert VerificationReport.objects.filter(note="Lavori finiti", status="completed").count() == 1
+
+
+def test_a_photo_without_a_note_is_enough(participation_site, persona_client, media_root):
+    url = reverse("backoffice:verification_create", args=[participation_site["project"].pk])
+    response = persona_client("comune_b_editor").post(
+        url,
+        {
+            "status": "problem",
+            "seen_on": "2026-01-10",
+            "note": "  ",
+            "confirm": "on",
+            "photos": [upload("cantiere.jpg", jpg_bytes())],
+        },
+    )
+    assert response.status_code == 302
+    report = VerificationReport.objects.get(organisation=participation_site["org_b"])
+    assert report.note == "" and report.photos.count() == 1
+
+
+def test_the_service_refuses_a_report_without_note_or_photo(participation_site):
+    before = db_state()
+    with pytest.raises(ValidationError) as err:
+        report_create(
+            by=participation_site["users"]["comune_b_editor"],
+            project=participation_site["project"],
+            status="completed",
+            seen_on=DAY,
+            note="   ",
+        )
+    assert err.value.message_dict["note"] == [
+        "Scrivi una nota o allega almeno una foto di ciò che hai visto."
+    ]
+    assert db_state() == before
+
+
+def test_an_edit_that_removes_the_last_photo_and_the_note_is_refused(
+    participation_site, persona_client, media_root
+):
+    report = participation_site["report"]
+    photo = VerificationPhoto(report=report, original_name="unica.png")
+    photo.image.save("unica.png", upload("unica.png", png_bytes()))
+    report.note = ""
+    report.save()
+    before = db_state()
+    response = persona_client("comune_a_editor").post(
+        reverse("backoffice:verification_edit", args=[report.pk]),
+        {
+            "status": "completed",
+            "seen_on": "2026-01-11",
+            "note": "",
+            "confirm": "on",
+            "remove_photo": [photo.pk],
+        },
+    )
+    assert response.status_code == 400 and "Scrivi una nota o allega" in response.content.decode()
+    assert db_state() == before
+    with pytest.raises(ValidationError):
+        report_update(
+            by=participation_site["users"]["comune_a_editor"],
+            report=report,
+            status="completed",
+            seen_on=DAY,
+            remove_photo_ids=[photo.pk],
+        )
+    # Keeping the photo, the note may stay empty.
+    response = persona_client("comune_a_editor").post(
+        reverse("backoffice:verification_edit", args=[report.pk]),
+        {"status": "completed", "seen_on": "2026-01-11", "note": "", "confirm": "on"},
+    )
+    assert response.status_code == 302

@@ -87,6 +87,11 @@ def test_values_csv_download(client, indicator):
     response = client.get(f"/monitoraggio/indicatori/{indicator.pk}/valori.csv")
     assert response["Content-Type"].startswith("text/csv")
     assert response.content.decode().splitlines() == [
+        "\ufeffindicatore;data;valore;fonte;nota",  # the Italian CSV: BOM, ";", decimal comma
+        "MI-RD;2024-12-31;62,5;ISPRA 2025;",
+    ]
+    standard = client.get(f"/monitoraggio/indicatori/{indicator.pk}/valori.csv", {"formato": "standard"})
+    assert standard.content.decode().splitlines() == [
         "indicatore,data,valore,fonte,nota",
         "MI-RD,2024-12-31,62.5,ISPRA 2025,",
     ]

@@ -24,11 +24,12 @@ from typing import Any
 import pytest
 from django.apps import apps
 from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from decimetro.core.models import AuditEntry, Invitation
+from decimetro.core.models import AuditEntry, Invitation, Job
 from decimetro.core.services import token_hash
 from decimetro.linking.models import MeasureObjective, ProjectObjectiveLink
 from decimetro.participation.models import Audience, VerificationPhoto
@@ -54,6 +55,8 @@ from tests.participation.fixtures import (
 
 pytestmark = pytest.mark.django_db
 
+PNRR_PROJECTS = Path(__file__).resolve().parents[1] / "pnrr" / "fixtures" / "progetti_validati.csv.gz"
+
 # The classes of endpoints -----------------------------------------------------------------------------------
 
 PUBLIC_READ = "public read"
@@ -61,11 +64,12 @@ PUBLIC_FILE = "public file, visibility-filtered (published/visible only, else ow
 LOGIN_READ = "any logged-in user, own data only (profile, DUP home redirect)"
 OWN_ACCOUNT_WRITE = "own account write (login required, no id in the URL)"
 STAFF_READ = "staff-only read (Ente back office)"
+ORG_READ = "organisation-scoped read (own comune's indicators or DUP only; writes nothing)"
 ADMIN_READ = "Ente-admin-only read"
 STAFF_WRITE = "staff-only write (Ente staff)"
 ADMIN_WRITE = "Ente-admin-only write (accounts, organisations)"
 ORG_WRITE = "organisation-scoped write (own organisation / own comune only)"
-AUTH = "auth pages (login, logout, language, invitation by one-time token)"
+AUTH = "auth pages (login, logout, language, invitation or password reset by one-time token)"
 API_READ = "public API read"
 API_COMPUTE = "public API computation (POST without any write)"
 API_DOCS = "API root, schema and docs"
@@ -108,6 +112,9 @@ REGISTRY: dict[str, str] = {
     "public:measure": PUBLIC_READ,
     "public:body": PUBLIC_READ,
     "backoffice:import_log": STAFF_READ,
+    "backoffice:pnrr_upload": STAFF_WRITE,  # GET: form and jobs; POST: store a file, enqueue its import
+    "backoffice:job_detail": STAFF_READ,  # a job's state (htmx polling), for who may see the job
+    "backoffice:job_file": STAFF_READ,  # a job's file (an import's rejects), never served from MEDIA_URL
     "backoffice:data_quality": STAFF_READ,
     "reports:data_quality_csv": STAFF_READ,
     # Linking (views_linking.py)
@@ -124,7 +131,8 @@ REGISTRY: dict[str, str] = {
     "public:indicators": PUBLIC_READ,
     "public:indicator": PUBLIC_READ,
     "reports:indicator_values_csv": PUBLIC_READ,
-    "backoffice:indicators_manage": STAFF_READ,
+    "backoffice:indicators_manage": ORG_READ,  # staff: every indicator; a comune editor: its comune's
+    "backoffice:indicator_import_template": ORG_READ,
     "backoffice:indicator_create": STAFF_WRITE,
     # Ente staff, or the owners / comune editors of the file's indicators
     "backoffice:indicator_import": ORG_WRITE,
@@ -157,10 +165,12 @@ REGISTRY: dict[str, str] = {
     "backoffice:dup_manage_home": LOGIN_READ,
     "backoffice:dup_manage": ORG_WRITE,  # GET: the page; POST: add a DUP objective
     "backoffice:dup_import": ORG_WRITE,
+    "backoffice:dup_suggest": ORG_READ,  # suggestions computed from a text, nothing saved
     "backoffice:dup_edit": ORG_WRITE,
     "backoffice:dup_delete": ORG_WRITE,
     # Accounts (views_accounts.py)
     "backoffice:profile": LOGIN_READ,
+    "backoffice:desk": LOGIN_READ,  # the user's own desk (viewing it records their visit time, nothing else)
     "backoffice:password_change": OWN_ACCOUNT_WRITE,
     "backoffice:users": ADMIN_READ,
     "backoffice:user_invite": ADMIN_WRITE,
@@ -176,6 +186,10 @@ REGISTRY: dict[str, str] = {
     # Project-level (decimetro/urls.py)
     "login": AUTH,
     "logout": AUTH,
+    "password_reset": AUTH,
+    "password_reset_done": AUTH,
+    "password_reset_confirm": AUTH,
+    "password_reset_complete": AUTH,
     "set_language": AUTH,
     "admin:*": DJANGO_ADMIN,
     # API (decimetro/api/*.py)
@@ -303,6 +317,29 @@ def changed_models(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
 
 NEW_EDITION_FILE = Path(__file__).resolve().parents[1] / "plan" / "data" / "psttm_2025_2027.yaml"
 INVITATION_TOKEN = "token-di-prova-0123456789abcdef"
+
+
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Uploaded files (the PNRR upload's, the participation's) go to the test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _site_job(w: dict[str, Any]) -> Job:
+    """A finished PNRR import job with its rejects file (made once per site)."""
+    if "job" not in w:
+        relative = "pnrr/imports/prova/prova.scarti.csv"
+        path = Path(settings.MEDIA_ROOT) / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("riga,colonna,motivo\n2,cup,CUP malformato\n", encoding="utf-8")
+        w["job"] = Job.objects.create(
+            kind="pnrr.import",
+            label="prova.csv",
+            view_perm="pnrr.import",
+            state="failed",
+            output_file=relative,
+        )
+    return w["job"]
 
 
 @pytest.fixture
@@ -509,6 +546,13 @@ WRITES: list[Write] = [
         writes=None,  # without a trained model there is nothing to recompute
     ),
     Write(
+        "backoffice:pnrr_upload",
+        lambda w: reverse("backoffice:pnrr_upload"),
+        lambda w: {"file": SimpleUploadedFile("progetti_validati.csv.gz", PNRR_PROJECTS.read_bytes())},
+        "ente_admin",
+        REFUSED_STAFF,
+    ),
+    Write(
         "backoffice:crosswalk",
         lambda w: reverse("backoffice:crosswalk"),
         lambda w: {"misura": w["measure"].code, "obiettivo": "M1.3", "nota": "aggiunta"},
@@ -627,14 +671,14 @@ WRITES: list[Write] = [
     Write(
         "backoffice:verification_create",
         lambda w: reverse("backoffice:verification_create", args=[w["project"].pk]),
-        lambda w: {"status": "completed", "seen_on": "2026-01-05", "note": "Finito"},
+        lambda w: {"status": "completed", "seen_on": "2026-01-05", "note": "Finito", "confirm": "on"},
         "association_user",
         ("anonymous", "plain_user"),
     ),
     Write(
         "backoffice:verification_edit",
         lambda w: reverse("backoffice:verification_edit", args=[w["report_b"].pk]),
-        lambda w: {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo"},
+        lambda w: {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo", "confirm": "on"},
         "comune_b_editor",
         (*REFUSED_ORG, "ente_admin"),  # the Ente hides a report, it does not rewrite it
     ),
@@ -888,9 +932,10 @@ def test_password_change_needs_login(site):
 BACK_OFFICE_READS: dict[str, Callable[[dict[str, Any]], str]] = {
     "backoffice:home": lambda w: reverse("backoffice:home"),
     "backoffice:import_log": lambda w: reverse("backoffice:import_log"),
+    "backoffice:job_detail": lambda w: reverse("backoffice:job_detail", args=[_site_job(w).pk]),
+    "backoffice:job_file": lambda w: reverse("backoffice:job_file", args=[_site_job(w).pk]),
     "backoffice:data_quality": lambda w: reverse("backoffice:data_quality"),
     "reports:data_quality_csv": lambda w: reverse("reports:data_quality_csv"),
-    "backoffice:indicators_manage": lambda w: reverse("backoffice:indicators_manage"),
     "backoffice:indicators_overdue": lambda w: reverse("backoffice:indicators_overdue"),
     "backoffice:consultation_admin": lambda w: reverse("backoffice:consultation_admin"),
     "backoffice:consultation_manage": lambda w: reverse(
@@ -920,8 +965,38 @@ def test_back_office_reads_refuse_the_other_personas(endpoint, site):
     assert _client_for(site, "ente_admin").get(url).status_code == 200
 
 
+def test_organisation_reads_show_only_own_data(site):
+    """The indicator list shows Comune A's editor its comune's indicators (not B's, nor the territory's); the
+    DUP suggestions answer only for one's own DUP; the import template only to who may import."""
+    assert {k for k, v in REGISTRY.items() if v == ORG_READ} == {
+        "backoffice:indicators_manage",
+        "backoffice:indicator_import_template",
+        "backoffice:dup_suggest",
+    }
+    listing = reverse("backoffice:indicators_manage")
+    suggest_a = reverse("backoffice:dup_suggest", args=[_a(site)])
+    suggest_b = reverse("backoffice:dup_suggest", args=[_b(site)])
+    template = reverse("backoffice:indicator_import_template")
+    anonymous = _client_for(site, "anonymous")
+    client_a = _client_for(site, "comune_a_editor")
+    others = [_client_for(site, persona) for persona in ("association_user", "plain_user")]
+    before = snapshot()  # (after the logins, which stamp last_login)
+    for url in (listing, suggest_a, template):
+        assert _is_login_redirect(anonymous.get(url))
+    html = client_a.get(listing).content.decode()
+    assert site["indicator_a"].name in html
+    assert site["indicator_b"].name not in html and site["indicator"].name not in html
+    assert client_a.get(suggest_a, {"testo": "scuole"}).status_code == 200
+    assert client_a.get(suggest_b, {"testo": "scuole"}).status_code in (403, 404)
+    assert client_a.get(template).status_code == 200
+    for client in others:
+        for url in (listing, suggest_a, template):
+            assert client.get(url).status_code in (403, 404), url
+    assert snapshot() == before
+
+
 def test_login_reads_need_login(site):
-    for name in ("backoffice:profile", "backoffice:dup_manage_home"):
+    for name in ("backoffice:profile", "backoffice:dup_manage_home", "backoffice:desk"):
         assert _is_login_redirect(Client().get(reverse(name)))
     # The DUP home sends each comune's editor to its own page only.
     response = _client_for(site, "comune_a_editor").get(
@@ -1021,7 +1096,13 @@ def test_forged_photo_id_in_an_own_report_edit_removes_nothing_of_others(site):
     client = _client_for(site, "comune_a_editor")
     response = client.post(
         reverse("backoffice:verification_edit", args=[site["report"].pk]),
-        {"status": "problem", "seen_on": "2026-01-06", "note": "Fermo", "remove_photo": [str(photo_b.pk)]},
+        {
+            "status": "problem",
+            "seen_on": "2026-01-06",
+            "note": "Fermo",
+            "confirm": "on",
+            "remove_photo": [str(photo_b.pk)],
+        },
     )
     assert response.status_code == 302
     assert VerificationPhoto.objects.filter(pk=photo_b.pk).exists()
@@ -1090,6 +1171,7 @@ def test_registry_summary_is_complete():
         LOGIN_READ,
         OWN_ACCOUNT_WRITE,
         STAFF_READ,
+        ORG_READ,
         ADMIN_READ,
         STAFF_WRITE,
         ADMIN_WRITE,

@@ -7,31 +7,14 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from decimetro.backoffice.forms.plan import DescribedErrorsMixin
+from decimetro.backoffice.forms.base import BackofficeForm
+from decimetro.core.audit_labels import action_label
 from decimetro.core.models import BodyKind, Organisation, Role, User
-
-TEXT_INPUTS = {"text", "email", "password", "date", "search", "number", "url", "tel"}
-
-
-def _style(form: forms.Form) -> None:
-    """Bootstrap Italia's full-width inputs."""
-    for field in form.fields.values():
-        if getattr(field.widget, "input_type", None) in TEXT_INPUTS or isinstance(
-            field.widget, forms.Textarea
-        ):
-            field.widget.attrs.setdefault("class", "form-control")
-
-
-class StyledForm(forms.Form):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        _style(self)
-
 
 ACTIVE_CHOICES = [("", _("tutti")), ("1", _("attivi")), ("0", _("disattivati"))]
 
 
-class UserFilterForm(StyledForm):
+class UserFilterForm(BackofficeForm):
     q = forms.CharField(label=_("Cerca"), required=False, max_length=100)
     organisation = forms.ModelChoiceField(
         label=_("Organizzazione"),
@@ -49,7 +32,7 @@ class UserFilterForm(StyledForm):
         field.queryset = Organisation.objects.order_by("kind", "name")
 
 
-class InvitationForm(DescribedErrorsMixin, StyledForm):
+class InvitationForm(BackofficeForm):
     email = forms.EmailField(label=_("Email della persona invitata"), max_length=254)
     organisation = forms.ModelChoiceField(
         label=_("Organizzazione"), queryset=Organisation.objects.none(), empty_label=None
@@ -63,7 +46,7 @@ class InvitationForm(DescribedErrorsMixin, StyledForm):
         field.queryset = Organisation.objects.filter(active=True).order_by("kind", "name")
 
 
-class RoleForm(DescribedErrorsMixin):
+class RoleForm(BackofficeForm):
     role = forms.ChoiceField(label=_("Ruolo"), choices=Role.choices)
     organisation = forms.ModelChoiceField(
         label=_("Organizzazione"), queryset=Organisation.objects.none(), empty_label=None
@@ -76,7 +59,7 @@ class RoleForm(DescribedErrorsMixin):
         field.queryset = Organisation.objects.filter(active=True).order_by("kind", "name")
 
 
-class OrganisationForm(DescribedErrorsMixin, StyledForm):
+class OrganisationForm(BackofficeForm):
     name = forms.CharField(label=_("Nome"), max_length=200)
     body_kind = forms.ChoiceField(label=_("Tipo"), choices=BodyKind.choices, initial=BodyKind.OTHER)
     fiscal_code = forms.CharField(
@@ -111,7 +94,7 @@ def _check_repeated_password(form: forms.Form, data: dict[str, Any], first: str,
         form.add_error(second, _("Le due password non coincidono."))
 
 
-class InvitationAcceptForm(DescribedErrorsMixin, StyledForm):
+class InvitationAcceptForm(BackofficeForm):
     full_name = forms.CharField(label=_("Nome e cognome"), max_length=150, required=False)
     username = forms.CharField(
         label=_("Nome utente"),
@@ -127,7 +110,7 @@ class InvitationAcceptForm(DescribedErrorsMixin, StyledForm):
         return data
 
 
-class PasswordForm(DescribedErrorsMixin, StyledForm):
+class PasswordForm(BackofficeForm):
     old_password = _password_field(_("Password attuale"), autocomplete="current-password")
     new_password1 = _password_field(_("Nuova password"), help_text=NEW_PASSWORD_HELP)
     new_password2 = _password_field(_("Ripeti la nuova password"))
@@ -138,7 +121,7 @@ class PasswordForm(DescribedErrorsMixin, StyledForm):
         return data
 
 
-class AuditFilterForm(StyledForm):
+class AuditFilterForm(BackofficeForm):
     actor = forms.ModelChoiceField(
         label=_("Utente"), queryset=User.objects.none(), required=False, empty_label=_("tutti")
     )
@@ -171,7 +154,7 @@ class AuditFilterForm(StyledForm):
         target.choices = [("", _("tutti")), *target_types]
         action = self.fields["action"]
         assert isinstance(action, forms.ChoiceField)
-        action.choices = [("", _("tutte")), *[(a, a) for a in actions]]
+        action.choices = [("", _("tutte")), *[(a, action_label(a)) for a in actions]]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

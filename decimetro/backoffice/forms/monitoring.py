@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from decimetro.backoffice.forms.plan import DescribedErrorsMixin
+from decimetro.backoffice.forms.base import BackofficeForm
 from decimetro.core.models import User
 from decimetro.monitoring.models import Frequency, Polarity
 from decimetro.plan.models import Objective
@@ -27,7 +27,7 @@ class OwnerChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return f"{name} ({obj.get_username()})" if name else obj.get_username()
 
 
-class IndicatorForm(DescribedErrorsMixin):
+class IndicatorForm(BackofficeForm):
     code = forms.CharField(
         label=_("Codice"), max_length=40, help_text=_("Unico; usato nei file CSV (es. M2.05-RD).")
     )
@@ -65,7 +65,7 @@ class IndicatorForm(DescribedErrorsMixin):
         self.fields["objective"].queryset = objectives  # type: ignore[attr-defined]
 
 
-class ValueForm(DescribedErrorsMixin):
+class ValueForm(BackofficeForm):
     date = forms.DateField(label=_("Data del valore"), widget=DATE_WIDGET)
     value = forms.DecimalField(label=_("Valore"), max_digits=18, decimal_places=4)
     source = forms.CharField(label=_("Fonte"), max_length=300, required=False)
@@ -74,8 +74,11 @@ class ValueForm(DescribedErrorsMixin):
     )
 
 
-class ValuesCsvForm(DescribedErrorsMixin):
+class ValuesCsvForm(BackofficeForm):
     file = forms.FileField(
         label=_("File CSV"),
-        help_text=_("UTF-8, separatore «,» o «;», al massimo 1 MB e 5.000 righe."),
+        help_text=_(
+            "CSV salvato da Excel o da un altro foglio di calcolo (UTF-8 o Windows-1252, separatore «;» o "
+            "«,»), al massimo 1 MB e 5.000 righe."
+        ),
     )

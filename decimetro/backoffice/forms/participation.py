@@ -7,6 +7,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from decimetro.backoffice.forms.base import BackofficeForm
 from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.participation.models import (
     AUDIENCE_KIND_CHOICES,
@@ -30,7 +31,7 @@ SUBJECT_KINDS = [
 ]
 
 
-class ConsultationForm(forms.Form):
+class ConsultationForm(BackofficeForm):
     title = forms.CharField(label=_("Titolo"), max_length=200)
     text = forms.CharField(label=_("Testo della consultazione"), widget=forms.Textarea(attrs={"rows": 6}))
     subject_kind = forms.ChoiceField(
@@ -93,7 +94,7 @@ class ConsultationForm(forms.Form):
         return data
 
 
-class ModerationForm(forms.Form):
+class ModerationForm(BackofficeForm):
     status = forms.ChoiceField(
         widget=_select(),
         label=_("Stato"),
@@ -102,27 +103,65 @@ class ModerationForm(forms.Form):
     reason = forms.CharField(label=_("Motivo (obbligatorio per nascondere)"), required=False, max_length=500)
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(BackofficeForm):
     answer = forms.CharField(
         label=_("Risposta dell'Ente"), widget=forms.Textarea(attrs={"rows": 3}), max_length=10000
     )
 
 
 class VerificationForm(forms.Form):
+    """A field verification. No status is chosen in advance (an untouched form is refused, never published as
+    "non avviato"); a note or at least one photo is required; `confirm` is the confirmation step: one tick on
+    the same page (a separate preview page would make a phone user pick the photos again, or keep unpublished
+    uploads on the server between two requests)."""
+
     status = forms.ChoiceField(
-        widget=_select(), label=_("Stato osservato sul campo"), choices=GroundStatus.choices
+        widget=forms.RadioSelect,
+        label=_("Stato osservato sul campo"),
+        choices=GroundStatus.choices,
+        error_messages={"required": _("Scegli lo stato che hai osservato sul campo.")},
     )
-    seen_on = forms.DateField(label=_("Data del sopralluogo"), widget=DATE)
+    seen_on = forms.DateField(
+        label=_("Data del sopralluogo"),
+        widget=DATE,
+        error_messages={"required": _("Indica la data del sopralluogo.")},
+    )
     note = forms.CharField(
-        label=_("Nota"), widget=forms.Textarea(attrs={"rows": 4}), required=False, max_length=5000
+        label=_("Nota"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=5000,
+        help_text=_("Che cosa hai visto. Obbligatoria se non alleghi foto."),
+    )
+    confirm = forms.BooleanField(
+        label=_(
+            "Confermo che la verifica descrive ciò che ho visto e che sarà pubblicata "
+            "sulla pagina del progetto."
+        ),
+        error_messages={"required": _("Spunta la conferma per pubblicare la verifica.")},
     )
 
+    def __init__(self, *args: Any, photos: int = 0, **kwargs: Any) -> None:
+        """`photos`: how many photos the report will have (new uploads and the ones kept)."""
+        super().__init__(*args, **kwargs)
+        self.photos = photos
 
-class HideForm(forms.Form):
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not (data.get("note") or "").strip() and not self.photos and "note" not in self.errors:
+            self.add_error("note", _("Scrivi una nota o allega almeno una foto di ciò che hai visto."))
+        return data
+
+
+class HideForm(BackofficeForm):
     reason = forms.CharField(label=_("Motivo"), required=False, max_length=500)
 
 
-class DupObjectiveForm(forms.Form):
+class DupObjectiveForm(BackofficeForm):
+    """A DUP objective: the comune's own words and the plan objectives it serves. The plan objectives are
+    drawn grouped by mission with their full titles and a search box (`_dup_plan_objectives.html`); with
+    `suggest_url`, the title asks for the plan objectives its text suggests (htmx; never saved by itself)."""
+
     code = forms.CharField(label=_("Codice"), max_length=30)
     title = forms.CharField(label=_("Titolo"), max_length=500)
     dup_mission = forms.CharField(
@@ -138,26 +177,49 @@ class DupObjectiveForm(forms.Form):
         queryset=Objective.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
+        help_text=_("Raggruppati per missione; spunta tutti quelli a cui l'obiettivo del DUP contribuisce."),
     )
 
-    def __init__(self, *args: Any, edition: Edition, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        edition: Edition,
+        suggest_url: str = "",
+        suggest_text: str = "",
+        suggestions: list[Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         qs = (
             Objective.objects.filter(edition=edition)
             .select_related("mission")
             .order_by("mission__number", "number")
         )
-        field = self.fields["plan_objectives"]
-        field.queryset = qs  # type: ignore[attr-defined]
-        field.label_from_instance = lambda o: f"{o.code} {o.title[:110]}"  # type: ignore[attr-defined]
+        field = cast(forms.ModelMultipleChoiceField, self.fields["plan_objectives"])
+        field.queryset = qs
+        field.label_from_instance = lambda obj: f"{obj.code} {obj.title}"  # type: ignore[method-assign]
+        field.template_name = "backoffice/participation/_dup_plan_objectives.html"  # type: ignore[attr-defined]
+        self.suggest_url = suggest_url
+        self.suggest_text = suggest_text  # the text of the plain-link fallback (the saved title)
+        self.suggestions = suggestions  # None: nothing asked yet
+        if suggest_url:
+            self.fields["title"].widget.attrs.update(
+                {
+                    "hx-get": suggest_url,
+                    "hx-trigger": "input changed delay:600ms",
+                    "hx-target": "#dup-suggestions",
+                    "hx-swap": "innerHTML",
+                    "aria-controls": "dup-suggestions",
+                }
+            )
 
 
-class DupCsvForm(forms.Form):
+class DupCsvForm(BackofficeForm):
     file = forms.FileField(
         label=_("File CSV"),
         help_text=_(
-            "Colonne: codice, titolo, missione_dup, anno_da, anno_a, obiettivi_piano. "
-            "Codifica UTF-8, separatore virgola o punto e virgola."
+            "CSV salvato da Excel o da un altro foglio di calcolo (UTF-8 o Windows-1252, separatore «;» o "
+            "«,»), al massimo 1 MB; le colonne sono descritte sopra."
         ),
     )
 

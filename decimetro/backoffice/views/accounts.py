@@ -95,7 +95,8 @@ def password_change(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def _users_context(request: HttpRequest, invite_form: InvitationForm | None = None) -> dict[str, Any]:
-    filters = UserFilterForm(request.GET or None)
+    # Its own ids: the invitation form on the same page has fields of the same names (organisation, role).
+    filters = UserFilterForm(request.GET or None, auto_id="filtro_%s")
     params: dict[str, Any] = {}
     if filters.is_valid():
         data = filters.cleaned_data

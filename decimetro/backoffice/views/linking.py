@@ -21,6 +21,7 @@ from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.linking import selectors as link_sel
 from decimetro.linking import services as link_svc
 from decimetro.linking.models import LinkOrigin, LinkStatus, MeasureObjective, ProjectObjectiveLink, RuleState
+from decimetro.linking.tasks import suggestions_refresh_enqueue
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Measure
@@ -204,6 +205,8 @@ def review_queue(request: AuthenticatedHttpRequest) -> HttpResponse:
                 messages.success(request, _("%(n)d suggerimenti respinti.") % {"n": n})
         except ProjectObjectiveLink.DoesNotExist as exc:
             raise Http404 from exc
+        except link_svc.LinkAlreadyDecided as exc:
+            messages.error(request, str(exc))
         return redirect(_queue_url(query))
 
     filters, query = _filters(request.GET)
@@ -274,7 +277,7 @@ def links_matching(request: AuthenticatedHttpRequest) -> HttpResponse:
             n = link_svc.links_decide_matching(
                 by=request.user, filters=filters, decision=decision, expected=expected
             )
-        except link_svc.QueueChanged:
+        except (link_svc.QueueChanged, link_svc.LinkAlreadyDecided):
             changed = True
         else:
             if decision == "confirm":
@@ -315,7 +318,13 @@ def link_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("azione", "")
         objective_code = request.POST.get(f"obiettivo-{link.pk}") or request.POST.get("obiettivo", "")
-        message = _apply(request, link, action, objective_code)
+        try:
+            message = _apply(request, link, action, objective_code)
+        except link_svc.LinkAlreadyDecided as exc:  # a colleague decided it meanwhile: nothing changed
+            message = str(exc)
+            if not request.headers.get("HX-Request"):
+                messages.error(request, message)
+                return redirect(_queue_url(_filters(request.POST)[1]))
         query = _filters(request.POST)[1]
         if request.headers.get("HX-Request"):
             link = link_sel.review_queue(link_sel.QueueFilters(status="")).get(pk=link.pk)
@@ -344,14 +353,13 @@ def link_decide(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @require_perm("link.review")
 def links_recompute(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Recompute the suggestions of the territory's projects (decisions stay)."""
-    summary = link_svc.links_suggest_all(by=request.user)
+    """Recompute the suggestions of the territory's projects (decisions stay), in a task: the job's page
+    shows its progress and summary."""
+    job = suggestions_refresh_enqueue(by=request.user)
     messages.success(
-        request,
-        _("Suggerimenti ricalcolati: %(projects)d progetti, %(created)d nuovi, %(withdrawn)d superati.")
-        % {"projects": summary.projects, "created": summary.created, "withdrawn": summary.withdrawn},
+        request, _("Ricalcolo dei suggerimenti in coda: il riepilogo comparirà in questa pagina.")
     )
-    return redirect("backoffice:link_queue")
+    return redirect("backoffice:job_detail", pk=job.pk)
 
 
 @require_http_methods(["GET", "POST"])

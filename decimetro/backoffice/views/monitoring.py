@@ -13,10 +13,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from decimetro.backoffice.forms.monitoring import IndicatorForm, ValueForm, ValuesCsvForm
 from decimetro.core.http import AuthenticatedHttpRequest, require_perm
-from decimetro.core.permissions import ensure
+from decimetro.core.permissions import can, ensure, writable_comune_id
+from decimetro.core.tabular import template_csv
 from decimetro.monitoring import selectors as sel
 from decimetro.monitoring.models import Indicator
 from decimetro.monitoring.services import (
+    CSV_ALIASES,
+    CSV_EXAMPLE,
     CSV_MAX_BYTES,
     CSV_OPTIONAL,
     CSV_REQUIRED,
@@ -33,10 +36,21 @@ from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
 
 
-@require_perm("indicator.manage")
+@require_perm("indicator.record_some")
 def manage_list(request: AuthenticatedHttpRequest) -> HttpResponse:
-    indicators = sel.indicators_list(filters=sel.IndicatorFilters(include_inactive=True))
-    return render(request, "backoffice/monitoring/manage_list.html", {"indicators": indicators})
+    """The Ente's staff see every indicator (also deactivated) and manage them; a Comune's editor, or an
+    indicator's owner, sees the ones they keep up to date, each with its value form right there."""
+    if can(request.user, "indicator.manage"):
+        indicators = sel.indicators_list(filters=sel.IndicatorFilters(include_inactive=True))
+        return render(request, "backoffice/monitoring/manage_list.html", {"indicators": indicators})
+    comune_id = writable_comune_id(request.user)
+    mine = sel.indicators_recordable_by(user_id=request.user.pk, comune_id=comune_id)
+    rows = [(ind, ValueForm(auto_id=f"id_v{ind.pk}_%s")) for ind in mine]
+    return render(
+        request,
+        "backoffice/monitoring/record_list.html",
+        {"rows": rows, "writes_for_comune": comune_id is not None},
+    )
 
 
 def _form_initial(ind: Indicator) -> dict[str, Any]:
@@ -96,15 +110,22 @@ def indicator_value_record_view(request: AuthenticatedHttpRequest, pk: int) -> H
     if not ind.active:
         raise PermissionDenied
     form = ValueForm(request.POST if request.method == "POST" else None)
+    back_to_list = request.POST.get("dopo") == "elenco" or request.GET.get("dopo") == "elenco"
     if form.is_bound and form.is_valid():
         try:
             indicator_value_record(by=request.user, indicator=ind, **form.cleaned_data)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Valore registrato."))
+            messages.success(request, _("Valore registrato per %(name)s.") % {"name": ind.name})
+            if back_to_list:
+                return redirect("backoffice:indicators_manage")
             return redirect("public:indicator", pk=ind.pk)
-    return render(request, "backoffice/monitoring/value_form.html", {"form": form, "indicator": ind})
+    return render(
+        request,
+        "backoffice/monitoring/value_form.html",
+        {"form": form, "indicator": ind, "back_to_list": back_to_list},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -137,8 +158,19 @@ def indicator_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
             "file_name": file_name,
             "required": CSV_REQUIRED,
             "optional": CSV_OPTIONAL,
+            "aliases": CSV_ALIASES,
         },
     )
+
+
+@require_perm("indicator.import_values")
+def indicator_import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The file to fill in: the header and one example row, as Excel on Italian Windows opens it."""
+    response = HttpResponse(
+        template_csv((*CSV_REQUIRED, *CSV_OPTIONAL), CSV_EXAMPLE), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'attachment; filename="valori-indicatori-modello.csv"'
+    return response
 
 
 @require_perm("indicator.manage")

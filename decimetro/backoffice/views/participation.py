@@ -26,6 +26,8 @@ from decimetro.backoffice.forms.participation import (
 from decimetro.core.http import AuthenticatedHttpRequest, add_service_errors, require_perm
 from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.core.permissions import can, ensure
+from decimetro.linking.classifier import ModelError, classify_text
+from decimetro.linking.ranking import rank_objectives
 from decimetro.participation import selectors_consultations as cons_sel
 from decimetro.participation import selectors_dup as dup_sel
 from decimetro.participation.models import (
@@ -57,6 +59,7 @@ from decimetro.participation.services_verification import (
     report_update,
 )
 from decimetro.plan import selectors as plan_sel
+from decimetro.plan.models import Edition, Objective
 from decimetro.pnrr.models import Project
 
 
@@ -252,7 +255,11 @@ def _report_form_page(
 def verification_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     project = get_object_or_404(Project, pk=pk)
     ensure(request.user, "verification.file")
-    form = VerificationForm(request.POST or None, initial={"seen_on": timezone.localdate()})
+    form = VerificationForm(
+        request.POST if request.method == "POST" else None,
+        initial={"seen_on": timezone.localdate()},
+        photos=len(request.FILES.getlist("photos")),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             report_create(
@@ -277,12 +284,14 @@ def verification_create(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 def verification_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     report = get_object_or_404(VerificationReport.objects.select_related("organisation", "project"), pk=pk)
     ensure(request.user, "verification.change", report)
+    remove = [int(x) for x in request.POST.getlist("remove_photo") if x.isdigit()]
+    kept = report.photos.exclude(pk__in=remove).count() if request.method == "POST" else 0
     form = VerificationForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"status": report.status, "seen_on": report.seen_on, "note": report.note},
+        photos=kept + len(request.FILES.getlist("photos")),
     )
     if request.method == "POST" and form.is_valid():
-        remove = [int(x) for x in request.POST.getlist("remove_photo") if x.isdigit()]
         try:
             report_update(
                 by=request.user,
@@ -352,6 +361,57 @@ def dup_manage_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return redirect(url)
 
 
+SUGGESTIONS = 3
+SUGGEST_MAX_CHARS = 2000
+
+
+def _suggested_objectives(edition: Edition, text: str) -> list[Objective]:
+    """The plan objectives (at most SUGGESTIONS, best first) that a DUP objective's text suggests: linking's
+    classifier (its component prediction and the objectives' texts) when a model is installed, else the text
+    ranking alone. Computed, never saved."""
+    text = text.strip()[:SUGGEST_MAX_CHARS]
+    if not text:
+        return []
+    try:
+        pairs = classify_text(text, limit=SUGGESTIONS).objectives
+    except ModelError:
+        pairs = rank_objectives(text=text, component_scores={}, limit=SUGGESTIONS)
+    codes = [code for code, _score in pairs]
+    by_code = {o.code: o for o in Objective.objects.filter(edition=edition, code__in=codes)}
+    return [by_code[code] for code in codes if code in by_code]
+
+
+def _dup_form(
+    request: HttpRequest, key: str, edition: Edition, *, data: Any = None, **kwargs: Any
+) -> DupObjectiveForm:
+    return DupObjectiveForm(
+        data, edition=edition, suggest_url=reverse("backoffice:dup_suggest", args=[key]), **kwargs
+    )
+
+
+@require_http_methods(["GET"])
+def dup_suggest(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
+    """The plan objectives a text suggests, for the one who writes this DUP: the htmx fragment under the
+    title, or (without JavaScript) a page with its own form. Reads only: nothing is saved."""
+    organisation = _writable_owner(request, key)
+    edition = plan_sel.current_edition_or_404()
+    text = (request.GET.get("testo") or request.GET.get("title") or "")[:SUGGEST_MAX_CHARS]
+    suggestions = _suggested_objectives(edition, text) if text.strip() else None
+    if request.headers.get("HX-Request"):
+        return render(request, "backoffice/participation/_dup_suggestions.html", {"suggestions": suggestions})
+    return render(
+        request,
+        "backoffice/participation/dup_suggest.html",
+        {
+            "nav": "dup",
+            "key": key,
+            "organisation": organisation,
+            "text": text,
+            "suggestions": suggestions,
+        },
+    )
+
+
 def _manage_page(
     request: HttpRequest,
     organisation: Organisation,
@@ -371,7 +431,7 @@ def _manage_page(
             "key": key,
             "organisation": organisation,
             "dup_objectives": dup_sel.dup_objectives_of(organisation),
-            "form": form or DupObjectiveForm(edition=edition),
+            "form": form or _dup_form(request, key, edition),
             "csv_form": csv_form or DupCsvForm(),
             "csv_problems": csv_problems or [],
             "csv_columns": CSV_COLUMNS,
@@ -398,7 +458,7 @@ def dup_manage(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     organisation = _writable_owner(request, key)
     if request.method == "GET":
         return _manage_page(request, organisation)
-    form = DupObjectiveForm(request.POST, edition=plan_sel.current_edition_or_404())
+    form = _dup_form(request, key, plan_sel.current_edition_or_404(), data=request.POST)
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -432,7 +492,16 @@ def dup_edit(request: AuthenticatedHttpRequest, key: str, pk: int) -> HttpRespon
         "year_to": dup_objective.year_to,
         "plan_objectives": [o.pk for o in dup_objective.plan_objectives.all()],
     }
-    form = DupObjectiveForm(request.POST or None, edition=plan_sel.current_edition_or_404(), initial=initial)
+    edition = plan_sel.current_edition_or_404()
+    form = _dup_form(
+        request,
+        key,
+        edition,
+        data=request.POST or None,
+        initial=initial,
+        suggest_text=dup_objective.title,
+        suggestions=_suggested_objectives(edition, dup_objective.title),
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

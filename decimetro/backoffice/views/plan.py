@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
-from decimetro.backoffice.forms.plan import ComponentForm, MissionForm, ObjectiveForm
+from decimetro.backoffice.forms.plan import ComponentForm, EditionUploadForm, MissionForm, ObjectiveForm
 from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import ACTOR_FIELDS, EditionStatus
@@ -133,10 +133,6 @@ def component_edit(request: AuthenticatedHttpRequest, code: str) -> HttpResponse
 # Plan editions ----------------------------------------------------------------------------------------------
 
 MAX_PLAN_FILE_BYTES = 2 * 1024 * 1024
-
-
-class EditionUploadForm(forms.Form):
-    file = forms.FileField(label=_("File del piano (YAML)"))
 
 
 @require_http_methods(["GET", "POST"])

@@ -10,6 +10,8 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from decimetro.core.audit_labels import organisation_name_of
+
 register = template.Library()
 
 BOLD = re.compile(r"\*\*(.+?)\*\*", re.DOTALL)
@@ -24,6 +26,13 @@ def plan_text(value: str) -> SafeString:
         escaped = str(conditional_escape(p))
         html.append("<p>" + BOLD.sub(r"<strong>\1</strong>", escaped) + "</p>")
     return mark_safe("".join(html))  # noqa: S308 - input escaped above
+
+
+@register.filter
+def organisation_of(user: object) -> str:
+    """Who did something, as public pages say it: the user's organisation, never the username
+    (`core.audit_labels.organisation_name_of`; select `…__membership__organisation` with the row)."""
+    return organisation_name_of(user) if user is not None else "—"
 
 
 @register.filter

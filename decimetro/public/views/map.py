@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.db import DatabaseError
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _t
 
+from decimetro.core.workers import worker_status
 from decimetro.insights import figures
 from decimetro.insights import map as sm
 from decimetro.insights.allocation import RULE_NOTES, AllocationRule
@@ -64,6 +66,12 @@ def territory_map(request: HttpRequest) -> HttpResponse:
             "rule_note": RULE_NOTES[data.rule],
             "breaks_method": sm.BREAKS_METHOD,
             "classes": _classes(payload, state["livello"]),
+            "class_format": "0g" if payload["integer"] else "2g",
+            "filter_badges": _filter_badges(payload),
+            "active_filters": sum(
+                1 for k in ("missione", "componente", "misura", "obiettivo", "zona", "attore") if state[k]
+            ),
+            "comuni_names": sorted(a["name"] for a in payload["comuni"]),  # "trova il tuo comune", no query
             "query": query,
             "geojson_url": f"{reverse('reports:map_geojson')}?{query}",
             "csv_url": f"{reverse('reports:map_csv')}?{query}",
@@ -122,9 +130,13 @@ def _table_rows(payload: dict[str, Any]) -> tuple[list[dict[str, Any]], list[dic
 
 
 def _classes(payload: dict[str, Any], level: str) -> list[dict[str, Any]]:
-    """The legend: one row per class (from, to) for the server-rendered legend."""
-    breaks = payload["zone_breaks" if level == "zone" else "breaks"]
-    return [{"index": i, "low": breaks[i], "high": breaks[i + 1]} for i in range(len(breaks) - 1)]
+    """The legend: one row per class (from, to, open below) for the server-rendered legend."""
+    return payload["zone_classes" if level == "zone" else "classes"]
+
+
+def _filter_badges(payload: dict[str, Any]) -> list[tuple[str, str]]:
+    """The active filters as "Missione PNRR: M2" (the zone is named apart, as the highlighted zone)."""
+    return [(payload["filter_labels"][k], v) for k, v in payload["filters"].items() if k != "zone"]
 
 
 def _area_for(key: str) -> tuple[str, str, list[Comune], str] | None:
@@ -213,5 +225,34 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 
 def salute(request: HttpRequest) -> HttpResponse:
-    """Health check and the ceiling of the page benchmark: no database, no template."""
-    return HttpResponse("ok", content_type="text/plain")
+    """Health check: the database (one query, the workers' latest heartbeat) and the task worker. 200 while
+    the database answers, whatever the worker (a missing worker delays background work, the site still
+    serves); 503 when the database does not. Plain text (first line "ok"), JSON when asked with `Accept:
+    application/json`. No template: still near the ceiling of the page benchmark."""
+    body: dict[str, Any]
+    try:
+        worker = worker_status()
+    except DatabaseError:
+        body = {
+            "status": "errore",
+            "database": "errore",
+            "worker": "sconosciuto",
+            "worker_heartbeat_age_s": None,
+        }
+        return _health_response(request, body, status=503)
+    body = {
+        "status": "ok",
+        "database": "ok",
+        "worker": "attivo" if worker.alive else "assente",
+        "worker_heartbeat_age_s": None if worker.age is None else round(worker.age, 1),
+    }
+    return _health_response(request, body, status=200)
+
+
+def _health_response(request: HttpRequest, body: dict[str, Any], *, status: int) -> HttpResponse:
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(body, status=status)
+    age = body["worker_heartbeat_age_s"]
+    heartbeat = "" if age is None else f" (ultimo battito {age:.0f} s fa)"
+    text = f"{body['status']}\ndatabase: {body['database']}\nworker: {body['worker']}{heartbeat}\n"
+    return HttpResponse(text, content_type="text/plain; charset=utf-8", status=status)

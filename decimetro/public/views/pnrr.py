@@ -25,7 +25,7 @@ from decimetro.pnrr.models import (
     Project,
     Provenance,
 )
-from decimetro.reports.exports import projects_csv
+from decimetro.reports.exports import projects_download
 from decimetro.territory.models import Comune, Zone
 
 PAGE_SIZE = 25
@@ -51,7 +51,7 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
         sort = pnrr_sel.DEFAULT_PROJECT_SORT
     projects = pnrr_sel.projects_filtered(filters=filters, sort=sort)
     if request.GET.get("format") == "csv":
-        return projects_csv(projects)
+        return projects_download(request, projects)
     try:
         per_page = int(request.GET.get("per_pagina") or PAGE_SIZE)
     except ValueError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from decimetro.insights import lists
@@ -27,6 +27,11 @@ def _area_pnrr(request: HttpRequest, comuni: list[Comune], list_query: str) -> d
 
 def comune_list(request: HttpRequest) -> HttpResponse:
     q = (request.GET.get("q") or "").strip()[:100]
+    if q and request.GET.get("vai"):
+        # "Trova il tuo comune" of the map without JavaScript: one comune by that name → its page.
+        found = terr_sel.comune_by_name(q)
+        if found is not None:
+            return redirect("public:comune", codice_istat=found.codice_istat)
     zone = (request.GET.get("zona") or "").strip()
     sort = request.GET.get("ordina") or terr_sel.DEFAULT_SORT
     if not lists.comune_sort_is_valid(sort):

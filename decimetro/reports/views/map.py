@@ -1,4 +1,4 @@
-"""Exports of the Web GIS: the map's values as GeoJSON and CSV (contents in `reports.exports`)."""
+"""Exports of the Web GIS: the map's values as GeoJSON, CSV or XLSX (contents in `reports.exports`)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.http.response import HttpResponseBase
 from decimetro.insights import map as sm
 from decimetro.insights.params import map_data_for, map_state
 from decimetro.reports import exports
+from decimetro.reports.writers import request_format
 
 
 def map_geojson(request: HttpRequest) -> HttpResponse:
@@ -16,6 +17,7 @@ def map_geojson(request: HttpRequest) -> HttpResponse:
 
 
 def map_csv(request: HttpRequest) -> HttpResponseBase:
-    """The current map state as CSV (UTF-8, comma, dot decimals): first line the credit and the rule, then a
-    row per comune, per zone and for the territory."""
-    return exports.map_csv(sm.map_payload(map_data_for(map_state(request.GET))))
+    """The current map state as a table (Italian CSV by default, `?formato=standard|xlsx`): a row per
+    comune, per zone and for the territory, each with the credit, the rule and the payments' date."""
+    asked = request_format(request.GET)
+    return exports.map_table(sm.map_payload(map_data_for(map_state(request.GET))), fmt=asked)

@@ -1,5 +1,6 @@
-"""Exports of the PNRR data: the project list and the data-quality problems as CSV (contents in
-`reports.exports`; `public` calls `exports.projects_csv` itself for /progetti/?format=csv)."""
+"""Exports of the PNRR data: the project list and the data-quality problems as CSV or XLSX (contents in
+`reports.exports`; `public` calls `exports.projects_download` itself for /progetti/?format=csv). Both are
+heavy exports: they take one of the instance's export slots (`reports.limits`), a 429 beyond them."""
 
 from __future__ import annotations
 
@@ -14,13 +15,19 @@ from decimetro.reports import exports
 
 
 def project_list_csv(request: HttpRequest) -> HttpResponseBase:
+    """The filtered list (same filters and order as /progetti/): Italian CSV, `?formato=standard|xlsx`."""
     filters, _values = filters_from(request.GET)
     sort = request.GET.get("ordina") or pnrr_sel.DEFAULT_PROJECT_SORT
-    return exports.projects_csv(pnrr_sel.projects_filtered(filters=filters, sort=sort))
+    return exports.projects_download(request, pnrr_sel.projects_filtered(filters=filters, sort=sort))
 
 
 @require_perm("pnrr.quality.view")
 def data_quality_csv(request: HttpRequest) -> HttpResponseBase:
-    """Every listed problem (same filters as the page), first line the credit."""
+    """Every listed problem (same filters as the page)."""
     release, comune, _values = quality_filters_from(request.GET)
-    return exports.quality_problems_csv(pnrr_quality.data_quality_problems(release=release, comune=comune))
+    return exports.heavy_download(
+        request,
+        lambda asked: exports.quality_problems_table(
+            pnrr_quality.data_quality_problems(release=release, comune=comune), fmt=asked
+        ),
+    )

@@ -8,20 +8,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from decimetro.core.models import BodyKind, Organisation, OrganisationKind, Role, User
+from decimetro.core.demo import DEMO_BODY, DEMO_USERS
+from decimetro.core.models import BodyKind, Organisation, OrganisationKind, User
 from decimetro.core.services import organisation_create, user_create_for_development
-
-DEMO_BODY = "Associazione Imprese Metropolitane (demo)"
-
-# username, organisation ("ente", a codice ISTAT, or "body"), role
-DEMO_USERS = [
-    ("admin.ente", "ente", Role.ADMIN),
-    ("redattore.ente", "ente", Role.EDITOR),
-    ("lettore.ente", "ente", Role.VIEWER),
-    ("redattore.milano", "015146", Role.EDITOR),
-    ("redattore.rho", "015182", Role.EDITOR),
-    ("associazione", "body", Role.EDITOR),
-]
 
 
 class Command(BaseCommand):
@@ -36,7 +25,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        if getattr(settings, "PRODUCTION", False) or not settings.DEBUG:
+        if getattr(settings, "PRODUCTION", False):
+            raise CommandError(
+                "demo_users non gira in produzione: gli account dimostrativi hanno password note "
+                "(stampate nel log). Creare gli utenti reali con un invito dal back office."
+            )
+        if not settings.DEBUG:
             raise CommandError(
                 "demo_users gira solo in sviluppo (DEBUG attivo, DECIMETRO_ENV diverso da production)."
             )

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from decimetro.linking.classifier import MANIFEST_FILE, ModelError, Params, load, model_dir
+from decimetro.linking.tasks import classifier_train_enqueue
 from decimetro.linking.training import train_artefact
 from decimetro.linking.training_data import bundled_files, find_files
 from decimetro.pnrr.sources import BadFile
@@ -38,8 +39,20 @@ class Command(BaseCommand):
         parser.add_argument(
             "--if-missing", action="store_true", help="non fa nulla se un modello valido è già installato"
         )
+        parser.add_argument(
+            "--background",
+            action="store_true",
+            help="accoda l'addestramento per il worker (un'attività in background) invece di eseguirlo qui",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
+        if o["background"]:
+            if o["model_dir"] or o["if_missing"]:
+                raise CommandError("--background: cartella predefinita, senza --model-dir né --if-missing.")
+            folder = "" if o["bundled"] else str(o["data_dir"] or DEFAULT_DATA_DIR)
+            job = classifier_train_enqueue(by=None, bundled=o["bundled"], data_dir=folder, seed=o["seed"])
+            self.stdout.write(f"Addestramento accodato (attività {job.pk}).")
+            return
         directory = model_dir(o["model_dir"])
         if o["if_missing"] and (directory / MANIFEST_FILE).exists():
             try:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from decimetro.pnrr.services import BUNDLED_FILES, ImportRejected, ImportSummary, pnrr_import_file
+from decimetro.pnrr.signals import imports_done
 
 
 class Command(BaseCommand):
@@ -40,9 +41,15 @@ class Command(BaseCommand):
             action="store_true",
             help="salta i file già importati (stessa impronta SHA-256)",
         )
+        parser.add_argument(
+            "--no-refresh",
+            action="store_true",
+            help="non accoda l'aggiornamento dei suggerimenti dei collegamenti dopo l'importazione",
+        )
 
     def handle(self, *args: Any, **o: Any) -> None:
         failed = 0
+        written: list[str] = []
         paths: list[Path] = list(o["paths"]) + (BUNDLED_FILES if o["bundled"] else [])
         if not paths:
             raise CommandError("Indicare almeno un file (o --bundled).")
@@ -65,6 +72,11 @@ class Command(BaseCommand):
                 continue
             self._end_bar()
             self._print(summary)
+            if summary.status in ("ok", "partial"):
+                written.append(summary.file_name)
+        if written and not o["no_refresh"]:
+            # What follows new data (the suggestions' refresh, in `linking`) is enqueued by its receivers.
+            imports_done.send(sender=self.__class__, files=written)
         if failed:
             raise CommandError(f"{failed} file su {len(paths)} rifiutati: nessuna scrittura per quei file.")
 
