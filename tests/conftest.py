@@ -157,6 +157,25 @@ def _load_territory() -> Any:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """PostgreSQL: no autovacuum on the test database's tables, so the planner never sees statistics that
+    an ANALYZE took at a random moment of the run (after a live-server, worker or production-stack test
+    committed a handful of rows): with them, a query on the thousands of rows a later test writes inside its
+    transaction could be planned as nested loops over nested loops and run for hours (CI stop 19 waited 80
+    minutes on `crosswalk_load`). Every table is then planned from its real size, as on a fresh database."""
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT format('ALTER TABLE %I.%I SET (autovacuum_enabled = off, "
+                    "toast.autovacuum_enabled = off)', schemaname, tablename) "
+                    "FROM pg_tables WHERE schemaname = current_schema()"
+                )
+                for (statement,) in cursor.fetchall():
+                    cursor.execute(statement)
+
+
+@pytest.fixture(scope="session")
 def _plan_rows(django_db_setup, django_db_blocker) -> _Snapshot:
     with django_db_blocker.unblock():
         return _capture(_load_plan)

@@ -722,13 +722,24 @@ def _measure_projects(measure_ids: Iterable[int]) -> Any:
     return territory_projects().filter(submeasure__measure_id__in=list(measure_ids))
 
 
+RULE_CHUNK = 2000  # projects read per query when rules are applied (ids sorted, so the order stays by pk)
+
+
 def _apply_rules_to(projects: Any, *, by: User | None, by_label: str) -> SuggestSummary:
     """The rule part of the links of these projects, inside the caller's transaction (no ranking)."""
     total = SuggestSummary()
     rules = rules_map()
     new_links: list[ProjectObjectiveLink] = []
     events: list[LinkEvent] = []
-    for project in _projects_for_suggest(None).filter(pk__in=projects.values("pk")).order_by("pk"):
+    # The ids first, then the projects by id: one nested `IN (subquery IN (subquery))` left to the planner was
+    # planned as nested loops on stale statistics and ran for over an hour on PostgreSQL.
+    ids = sorted(projects.order_by().values_list("pk", flat=True))
+    chunks = (ids[start : start + RULE_CHUNK] for start in range(0, len(ids), RULE_CHUNK))
+    for project in (
+        project
+        for chunk in chunks
+        for project in _projects_for_suggest(None).filter(pk__in=chunk).order_by("pk")
+    ):
         existing = {link.objective_id: link for link in project.objective_links.all()}
         measure_rules = rules.get(project.submeasure.measure_id, {})
         if not measure_rules and not any(link.rule_id for link in existing.values()):
