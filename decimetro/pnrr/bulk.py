@@ -219,6 +219,19 @@ def lock(key: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [key])
 
 
+def analyze(models_: list[type[models.Model]]) -> bool:
+    """PostgreSQL, once an import has committed: fresh planner statistics for the tables it wrote. A national
+    release multiplies a table's rows between two autovacuum runs, and queries planned on the old statistics
+    (nested loops sized for a few rows) can run for hours. Skipped inside a transaction (a rolled-back write
+    would leave statistics of rows that never were) and on SQLite (its planner keeps none). True if run."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return False
+    with connection.cursor() as cursor:
+        for model in models_:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    return True
+
+
 def values_list(queryset: models.QuerySet[Any], *fields: str) -> list[Row]:
     """`queryset.values_list(*fields)` read in one go with the driver's cursor: for keys and codes only (text
     and integers), whose values need no conversion."""

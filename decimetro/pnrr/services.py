@@ -23,6 +23,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from django.apps import apps
 from django.db import transaction
 
 from decimetro.core.audit import audit_record
@@ -173,6 +174,8 @@ def pnrr_import_file(
         audit_record(
             by=by, by_label=by_label, action="pnrr.import", target=run, before=None, after=summary.counts()
         )
+    if summary.inserted or summary.updated:
+        bulk.analyze(list(apps.get_app_config("pnrr").get_models()))
     return summary
 
 

@@ -279,3 +279,20 @@ def test_lock_holds_an_advisory_lock_until_the_end_of_the_transaction():
             "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = pg_backend_pid()"
         )
         assert cursor.fetchone()[0] == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_committed_import_refreshes_the_planner_statistics_on_postgresql(plan):
+    """After a release multiplies a table's rows, queries must not be planned on the statistics of the small
+    table it was (CI stop 19: a nested-loop plan ran for over an hour)."""
+    from django.db import connection
+
+    from decimetro.pnrr.services import BUNDLED_FILES, pnrr_import_file
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite keeps no planner statistics")
+    pnrr_import_file(path=BUNDLED_FILES[0])
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'pnrr_project'")
+        (last_analyze,) = cursor.fetchone()
+    assert last_analyze is not None
