@@ -14,6 +14,7 @@ per-process memory cache would not. A slot is given back when the stream ends, w
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable, Iterator
@@ -22,12 +23,15 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from decimetro.reports.models import ExportSlot
+
+logger = logging.getLogger(__name__)
 
 SLOT_SECONDS = 300  # a dead holder's slot is free again after this; a live stream pushes it forward
 REFRESH_SECONDS = 60
@@ -86,8 +90,13 @@ class HeldStream:
             self.close()
             raise
         if self._slot is not None and time.monotonic() >= self._refresh_at:
-            self._slot.refresh()
             self._refresh_at = time.monotonic() + REFRESH_SECONDS
+            try:
+                self._slot.refresh()
+            except DatabaseError:
+                # Bookkeeping must never cut a download: on SQLite another stream's write can hold the lock
+                # past the busy timeout. The slot then simply expires SLOT_SECONDS after its last refresh.
+                logger.warning("slot %s: proroga non riuscita, l'esportazione continua", self._slot.number)
         return line
 
     def close(self) -> None:
