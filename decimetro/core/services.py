@@ -446,15 +446,7 @@ def user_change_password(*, by: User, old_password: str, new_password: str) -> U
         user = User.objects.select_for_update().get(pk=by.pk)
         if not user.check_password(old_password):
             raise ValidationError({"old_password": _("La password attuale non è corretta.")})
-        try:
-            validate_password(new_password, user=user)
-        except ValidationError as exc:
-            raise ValidationError({"new_password1": list(exc.messages)}) from exc
-        user.set_password(new_password)
-        user.save(update_fields=["password"])
-        audit_record(
-            by=user, action="password_change", target=user, before=None, after={"password": "modificata"}
-        )
+        _store_password(user, new_password, action="password_change", after="modificata")
     by.password = user.password
     return user
 
@@ -464,17 +456,21 @@ def user_reset_password(*, user: User, new_password: str) -> User:
     new password changes the hash the token was signed with, so the link works once). The validators apply."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
-        try:
-            validate_password(new_password, user=locked)
-        except ValidationError as exc:
-            raise ValidationError({"new_password1": list(exc.messages)}) from exc
-        locked.set_password(new_password)
-        locked.save(update_fields=["password"])
-        audit_record(
-            by=locked, action="password_reset", target=locked, before=None, after={"password": "reimpostata"}
-        )
+        _store_password(locked, new_password, action="password_reset", after="reimpostata")
     user.password = locked.password
     return locked
+
+
+def _store_password(user: User, new_password: str, *, action: str, after: str) -> None:
+    """The new password of a locked user row: validated (errors on the form's `new_password1`), hashed, saved
+    and audited (never the password itself). Inside the caller's transaction."""
+    try:
+        validate_password(new_password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"new_password1": list(exc.messages)}) from exc
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+    audit_record(by=user, action=action, target=user, before=None, after={"password": after})
 
 
 # The desk's visits ------------------------------------------------------------------------------------------
