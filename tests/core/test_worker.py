@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.processes import ROOT, manage, process_env
+
 TABLE = "django_tasks_database_dbtaskresult"
 
 
@@ -25,26 +26,17 @@ def worker_db(tmp_path_factory) -> Iterator[tuple[dict[str, str], Path]]:
     """A migrated file database and the environment of the processes that use it."""
     directory = tmp_path_factory.mktemp("worker")
     db = directory / "decimetro.sqlite3"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"sqlite:///{db}",
-        "DECIMETRO_TASKS_BACKEND": "django_tasks_db.DatabaseBackend",
-        "PYTHONPATH": str(ROOT),
-    }
-    env.pop("DJANGO_SETTINGS_MODULE", None)
+    env = process_env(
+        DATABASE_URL=f"sqlite:///{db}",
+        DECIMETRO_TASKS_BACKEND="django_tasks_db.DatabaseBackend",
+        PYTHONPATH=str(ROOT),
+    )
     _manage(env, "migrate", "--noinput", timeout=240)
     yield env, db
 
 
 def _manage(env: dict[str, str], *args: str, timeout: float = 60) -> str:
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    done = manage(*args, env=env, timeout=timeout)
     assert done.returncode == 0, done.stderr
     return done.stdout
 

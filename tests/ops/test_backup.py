@@ -8,8 +8,6 @@ import io
 import json
 import os
 import sqlite3
-import subprocess
-import sys
 import tarfile
 from contextlib import closing
 from pathlib import Path
@@ -24,9 +22,8 @@ from decimetro.core.backup import MANIFEST, archive_verify, tables_with_rows
 from decimetro.core.models import AuditEntry, User
 from decimetro.plan.models import Objective
 from decimetro.territory.models import Comune
+from tests import processes
 from tests.factories import UserFactory
-
-ROOT = Path(__file__).resolve().parents[2]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -247,14 +244,12 @@ def test_commands_on_a_sqlite_file_database_in_subprocesses(tmp_path):
     with an account and an upload is backed up, and restored into a second, freshly migrated database."""
 
     def manage(db: str, *args: str) -> str:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))}
-        env.update(
+        env = processes.process_env(
             DATABASE_URL=f"sqlite:///{tmp_path / db}",
             MEDIA_ROOT=str(tmp_path / f"media-{db}"),
             DECIMETRO_MODEL_DIR=str(tmp_path / f"models-{db}"),
         )
-        command = [sys.executable, "manage.py", *args]
-        result = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+        result = processes.manage(*args, env=env)
         assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
         return result.stdout
 

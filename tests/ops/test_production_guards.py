@@ -4,12 +4,9 @@
 from __future__ import annotations
 
 import io
-import os
 import sqlite3
 import subprocess
-import sys
 from contextlib import closing
-from pathlib import Path
 
 import pytest
 from django.core import checks
@@ -21,8 +18,8 @@ from decimetro.backoffice.management.commands.setup_data import Command as Setup
 from decimetro.core.demo import DEMO_USERNAMES
 from decimetro.core.models import User
 from tests.factories import UserFactory
+from tests.processes import manage, process_env
 
-ROOT = Path(__file__).resolve().parents[2]
 PRODUCTION = {
     "DECIMETRO_ENV": "production",
     "SECRET_KEY": "x" * 20 + "a-long-random-production-secret-value-123",
@@ -31,21 +28,7 @@ PRODUCTION = {
 
 
 def _manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    full_env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "CACHE_URL"}
-        and not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))
-    }
-    full_env.update(env)
-    return subprocess.run(  # noqa: S603 - fixed arguments
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return manage(*args, env=process_env(**env))
 
 
 def _demo_errors() -> list[checks.CheckMessage]:

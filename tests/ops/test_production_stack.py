@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
 import sqlite3
 import subprocess
@@ -25,8 +24,8 @@ from django.db import connection
 
 from decimetro.territory.models import Comune
 from tests.factories import PlaceFactory, ProjectFactory
+from tests.processes import ROOT, manage, process_env
 
-ROOT = Path(__file__).resolve().parents[2]
 HOST = "decimetro.example.org"
 SECRET = "production-stack-test-" + "k" * 40
 # What `make serve` and deploy/systemd run: gunicorn with its configuration, and the task worker.
@@ -37,32 +36,20 @@ pytestmark = [pytest.mark.production_stack, pytest.mark.django_db(transaction=Tr
 
 
 def _production_env(**extra: str) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
-        and not k.startswith(("PYTEST_", "DJANGO_SETTINGS"))
-    }
-    env.update(
+    return process_env(
         DECIMETRO_ENV="production",
         SECRET_KEY=SECRET,
         ALLOWED_HOSTS=HOST,
         DJANGO_SETTINGS_MODULE="decimetro.settings",
         **extra,
     )
-    return env
 
 
 @pytest.fixture(scope="module")
 def static_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("staticfiles")
-    result = subprocess.run(
-        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
-        cwd=ROOT,
-        env=_production_env(STATIC_ROOT=str(root)),
-        capture_output=True,
-        text=True,
-        check=False,
+    result = manage(
+        "collectstatic", "--noinput", "--verbosity", "0", env=_production_env(STATIC_ROOT=str(root))
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return root
