@@ -24,7 +24,7 @@ Rules (an approved crosswalk row, `MeasureObjective.state == approved`) and thei
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -725,6 +725,12 @@ def _measure_projects(measure_ids: Iterable[int]) -> Any:
 RULE_CHUNK = 2000  # projects read per query when rules are applied (ids sorted, so the order stays by pk)
 
 
+def _projects_by_ids(ids: list[int]) -> Iterator[Project]:
+    """The projects of `ids` (sorted) with their measure and links, RULE_CHUNK per query, in id order."""
+    for start in range(0, len(ids), RULE_CHUNK):
+        yield from _projects_for_suggest(None).filter(pk__in=ids[start : start + RULE_CHUNK]).order_by("pk")
+
+
 def _apply_rules_to(projects: Any, *, by: User | None, by_label: str) -> SuggestSummary:
     """The rule part of the links of these projects, inside the caller's transaction (no ranking)."""
     total = SuggestSummary()
@@ -733,13 +739,7 @@ def _apply_rules_to(projects: Any, *, by: User | None, by_label: str) -> Suggest
     events: list[LinkEvent] = []
     # The ids first, then the projects by id: one nested `IN (subquery IN (subquery))` left to the planner was
     # planned as nested loops on stale statistics and ran for over an hour on PostgreSQL.
-    ids = sorted(projects.order_by().values_list("pk", flat=True))
-    chunks = (ids[start : start + RULE_CHUNK] for start in range(0, len(ids), RULE_CHUNK))
-    for project in (
-        project
-        for chunk in chunks
-        for project in _projects_for_suggest(None).filter(pk__in=chunk).order_by("pk")
-    ):
+    for project in _projects_by_ids(sorted(projects.order_by().values_list("pk", flat=True))):
         existing = {link.objective_id: link for link in project.objective_links.all()}
         measure_rules = rules.get(project.submeasure.measure_id, {})
         if not measure_rules and not any(link.rule_id for link in existing.values()):
