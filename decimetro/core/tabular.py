@@ -12,7 +12,6 @@ open-data parsers (their errors and numbers). One place decides:
 - how a number written the Italian way is read (`parse_decimal`: `1.234.567,89`, `12,5`, `0.25`).
 - a column's former names (`read_table(aliases=…)`: the uploads share one vocabulary, `codice_<what>` for a
   row's key, and still read the files written with the old names);
-- how an upload's template is written (`template_csv`: UTF-8 with BOM, `;`, as Italian spreadsheets save it).
 
 A problem is a `Problem(line, column, message)`; a refused file raises `TableError(name, problems)`. Each
 caller keeps the wording its users know: `read_table(messages=…)` replaces the default message of a kind of
@@ -298,16 +297,6 @@ def read_table(
     if not rows and not problems:
         raise TableError(name, [Problem(0, "", _message(messages, "no_rows"))])
     return Table(name, header, rows, problems, delimiter, decoded.encoding)
-
-
-def template_csv(columns: Sequence[str], example: Sequence[str]) -> bytes:
-    """The template of an upload: the header and one example row, as an Italian spreadsheet saves and opens it
-    (UTF-8 with BOM, `;`, decimal comma in the example). `read_table` reads it back as it is."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow(columns)
-    writer.writerow(example)
-    return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
 
 
 # Numbers --------------------------------------------------------------------------------------------------

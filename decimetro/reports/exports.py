@@ -30,6 +30,7 @@ from decimetro.insights import map as sm
 from decimetro.insights.definitions import Dataset
 from decimetro.insights.freshness import dataset_dates
 from decimetro.insights.lists import project_progress, projects_with_progress
+from decimetro.monitoring.services import CSV_EXAMPLE, CSV_OPTIONAL, CSV_REQUIRED
 from decimetro.monitoring.status import plain_decimal
 from decimetro.participation import selectors_dup as dup_sel
 from decimetro.participation.credits import DUP
@@ -510,3 +511,10 @@ def dup_csv_template(*, fmt: str = CSV_ITALIAN) -> HttpResponse | StreamingHttpR
     """The DUP import file with one example row. No credit column: the import reads these columns only."""
     rows = [CSV_COLUMNS, ["SO.1", "Una città più verde", "9", "2025", "2027", "M1.1 M1.2"]]
     return csv_response(rows, filename="dup-modello.csv", fmt=fmt)
+
+
+def indicator_values_template(*, fmt: str = CSV_ITALIAN) -> HttpResponse | StreamingHttpResponse:
+    """The indicator-values import file with one example row (no credit column: the import reads these
+    columns only)."""
+    rows = [[*CSV_REQUIRED, *CSV_OPTIONAL], list(CSV_EXAMPLE)]
+    return csv_response(rows, filename="valori-indicatori-modello.csv", fmt=fmt)

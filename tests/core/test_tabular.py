@@ -16,7 +16,6 @@ from decimetro.core.tabular import (
     parse_decimal,
     read_table,
     sniff_delimiter,
-    template_csv,
 )
 
 
@@ -307,12 +306,3 @@ def test_an_alias_beside_its_new_name_is_not_renamed():
         allowed=("codice_obiettivo",),
         aliases={"codice": "codice_obiettivo"},
     ).endswith("colonne sconosciute nell'intestazione: codice")
-
-
-def test_template_is_utf8_with_bom_and_semicolons_and_reads_back():
-    data = template_csv(("codice", "valore", "nota"), ("MI-1", "12,5", "città; centro"))
-    assert data.startswith(b"\xef\xbb\xbf")
-    assert data.decode("utf-8-sig").splitlines() == ["codice;valore;nota", 'MI-1;12,5;"città; centro"']
-    table = read_table(data, name="modello.csv")
-    assert (table.delimiter, table.encoding) == (";", "utf-8")
-    assert table.rows[0].values == {"codice": "MI-1", "valore": "12,5", "nota": "città; centro"}

@@ -19,7 +19,6 @@ PACKAGE = Path(settings.BASE_DIR) / "decimetro"
 WRITERS = {
     "reports/writers.py": "the writers of every download (neutralise on every text cell)",
     "pnrr/services.py": "the import's reject file: every cell through core.spreadsheet.neutralise (below)",
-    "core/tabular.py": "upload templates: only our own column names and example row, no data from people",
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,12 +15,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 from decimetro.backoffice.forms.monitoring import IndicatorForm, ValueForm, ValuesCsvForm
 from decimetro.core.http import AuthenticatedHttpRequest, require_perm
 from decimetro.core.permissions import can, ensure, writable_comune_id
-from decimetro.core.tabular import template_csv
 from decimetro.monitoring import selectors as sel
 from decimetro.monitoring.models import Indicator
 from decimetro.monitoring.services import (
     CSV_ALIASES,
-    CSV_EXAMPLE,
     CSV_MAX_BYTES,
     CSV_OPTIONAL,
     CSV_REQUIRED,
@@ -34,6 +33,7 @@ from decimetro.monitoring.services import (
 from decimetro.monitoring.status import GRACE_DAYS
 from decimetro.plan import selectors as plan_sel
 from decimetro.plan.models import Objective
+from decimetro.reports import exports
 
 
 @require_perm("indicator.record_some")
@@ -164,13 +164,9 @@ def indicator_import_view(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_perm("indicator.import_values")
-def indicator_import_template(request: AuthenticatedHttpRequest) -> HttpResponse:
+def indicator_import_template(request: AuthenticatedHttpRequest) -> HttpResponseBase:
     """The file to fill in: the header and one example row, as Excel on Italian Windows opens it."""
-    response = HttpResponse(
-        template_csv((*CSV_REQUIRED, *CSV_OPTIONAL), CSV_EXAMPLE), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = 'attachment; filename="valori-indicatori-modello.csv"'
-    return response
+    return exports.indicator_values_template()
 
 
 @require_perm("indicator.manage")
