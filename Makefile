@@ -25,6 +25,7 @@ run: setup
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 setup: install
+	bash scripts/ensure-weasyprint.sh
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py setup_data
@@ -45,6 +46,7 @@ imports: install
 
 pytest: install
 	bash scripts/ensure-chromium.sh
+	bash scripts/ensure-weasyprint.sh
 	mkdir -p var
 	$(VENV)/bin/pytest
 

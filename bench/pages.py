@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.client import HTTPConnection
 from pathlib import Path
@@ -101,10 +102,15 @@ def pages(env: dict[str, str]) -> list[tuple[str, str]]:
         ("map page", "/territorio/mappa/"),
         ("map data (API)", "/api/v1/territory/map?metric=funding_per_resident"),
         ("map data, filtered", "/api/v1/territory/map?metric=payment_progress&mission=M2&actor=comuni"),
+        ("project list", "/progetti/"),
+        ("list, mission M2", "/progetti/?missione=M2"),
+        ("list, comune Milano", "/progetti/?comune=015146"),
+        ("list, body + amount", "/progetti/?attuatore=comune&importo_min=100000&ordina=-total"),
+        ("list, text", "/progetti/?q=biblioteca"),
     ]
 
 
-def wait_up(base: str, timeout: float = 60) -> None:
+def wait_up(base: str, timeout: float = 180) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -228,6 +234,16 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=5, help="requests per URL before measuring")
     parser.add_argument("--tool", choices=["auto", "wrk", "python"], default="auto")
     parser.add_argument("--client", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--skip-exports",
+        action="store_true",
+        help="skip the export part (national CSV alone; /salute/ while 5 exports run; a 6th refused)",
+    )
+    parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="first request of each page after a data change: computed live, then precomputed (no load)",
+    )
     args = parser.parse_args()
 
     if args.client:
@@ -250,10 +266,16 @@ def main() -> None:
             [PYTHON, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
         )
         targets = pages(env)
+        if args.cold:
+            cold(args, env, targets)
+            return
         results = measure(args, tool, env, targets)
+        export_results = None if args.skip_exports else measure_exports(args, env)
     finally:
         shutil.rmtree(static_root, ignore_errors=True)
     report(args, tool, results)
+    if export_results is not None:
+        report_exports(args, export_results)
 
 
 def measure(
@@ -303,6 +325,85 @@ def measure(
     return results
 
 
+# --cold -----------------------------------------------------------------------------------------------------
+
+# An audited write, as every service leaves one: the data version changes, so every cached and precomputed
+# figure is stale (the refresh task it enqueues is not run here, no worker: the bench runs the refresh).
+BUMP = (
+    "from decimetro.core.audit import audit_record;"
+    "from decimetro.plan.models import Edition;"
+    "audit_record(by=None, action='bench.cold', target=Edition.objects.first(), before=None, after=None)"
+)
+
+
+def _manage(env: dict[str, str], *args: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, capture_output=True)
+    return time.perf_counter() - start
+
+
+def _first_request(url: str) -> float:
+    start = time.perf_counter()
+    with urllib.request.urlopen(url, timeout=120) as r:
+        r.read()
+        if r.status != 200:
+            raise SystemExit(f"{url}: HTTP {r.status}")
+    return (time.perf_counter() - start) * 1000
+
+
+def cold(args: argparse.Namespace, env: dict[str, str], targets: list[tuple[str, str]]) -> None:
+    """For each page, the first request after a data change (an audited write from `manage.py shell`), with a
+    process cache that cannot hold the new version: first with the figures computed live (what a page does
+    while the refresh task has not finished), then once `manage.py insights_precompute` (the refresh task's
+    work, timed) has stored them. One gunicorn worker, so that no other worker's cache answers."""
+    base = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "decimetro.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--workers",
+            "1",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    rows = []
+    try:
+        wait_up(base)
+        live: dict[str, float] = {}
+        for label, path in targets[1:]:
+            _first_request(base + path)  # warm the worker (imports, connections, templates)
+            _manage(env, "shell", "-c", BUMP)
+            live[label] = _first_request(base + path)
+            print(f"  {label}: live {live[label]:.0f} ms", file=sys.stderr)
+        # Once for every page (a whole refresh takes a while): the pages after the first may find a figure
+        # they share with an earlier one (the dates, the map) in the worker's cache instead of its row.
+        _manage(env, "shell", "-c", BUMP)
+        refresh = _manage(env, "insights_precompute")
+        for label, path in targets[1:]:
+            precomputed = _first_request(base + path)
+            rows.append((label, live[label], precomputed))
+            print(f"  {label}: precomputed {precomputed:.0f} ms", file=sys.stderr)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    print("\nFirst request after a data change (1 gunicorn worker, production settings; goal ≤ 300 ms)\n")
+    print(f"| {'page':<24} | {'live ms':>9} | {'precomputed ms':>14} |")
+    print(f"|{'-' * 26}|{'-' * 11}|{'-' * 16}|")
+    for label, live_ms, precomputed in rows:
+        print(f"| {label:<24} | {live_ms:>9.0f} | {precomputed:>14.0f} |")
+    print(
+        f"\nrefresh: `manage.py insights_precompute` {refresh:.1f} s (every page's figures, every language)"
+    )
+
+
 def report(args: argparse.Namespace, tool: str, results: list[tuple[str, str, dict[str, float]]]) -> None:
     ceiling = results[0][2]["rps"]
     print(
@@ -321,6 +422,120 @@ def report(args: argparse.Namespace, tool: str, results: list[tuple[str, str, di
             f"| {r['rps'] / ceiling:>6.3f} | {int(r['errors']):>6} |"
         )
     print("\nratio = page req/s ÷ /salute/ req/s (same stack, same load)")
+
+
+# Exports ----------------------------------------------------------------------------------------------------
+
+EXPORT_PATH = "/progetti/export.csv"
+EXPORTS_AT_ONCE = 5
+
+
+def download(url: str) -> dict[str, float]:
+    """Time to the last byte of `url` (read and thrown away), its status and size."""
+    start = time.perf_counter()
+    size, status = 0, 0
+    try:
+        with urllib.request.urlopen(url, timeout=600) as r:
+            status = r.status
+            while chunk := r.read(1 << 16):
+                size += len(chunk)
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    return {"seconds": time.perf_counter() - start, "status": status, "bytes": size}
+
+
+def salute_latencies(base: str, stop: threading.Event, out: list[float]) -> None:
+    """/salute/ asked one request after another (keep-alive) until `stop`; each latency in ms."""
+    conn = HTTPConnection("127.0.0.1", int(base.rsplit(":", 1)[1]), timeout=60)
+    while not stop.is_set():
+        start = time.perf_counter()
+        conn.request("GET", "/salute/", headers={"Host": "127.0.0.1"})
+        response = conn.getresponse()
+        response.read()
+        out.append((time.perf_counter() - start) * 1000)
+    conn.close()
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * p / 100))] if ordered else float("nan")
+
+
+def measure_exports(args: argparse.Namespace, env: dict[str, str]) -> dict[str, object]:
+    """The production stack as deployed (deploy/gunicorn.conf.py: gthread workers) with 5 export slots:
+    the national CSV alone (time to last byte), then /salute/ alone, then /salute/ while 5 national CSVs
+    stream at once, and a 6th export asked meanwhile (a 429 is expected: the slots are full)."""
+    base = f"http://127.0.0.1:{args.port + 1}"
+    server_env = {
+        **env,
+        "DECIMETRO_BIND": f"127.0.0.1:{args.port + 1}",
+        "WEB_CONCURRENCY": str(args.workers),
+        "DECIMETRO_EXPORT_SLOTS": str(EXPORTS_AT_ONCE),
+    }
+    server = subprocess.Popen(
+        [GUNICORN, "-c", str(ROOT / "deploy" / "gunicorn.conf.py"), "--access-logfile", "/dev/null"],
+        cwd=ROOT,
+        env=server_env,
+        start_new_session=True,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_up(base)
+        alone = download(base + EXPORT_PATH)
+        print(f"  national CSV alone: {alone['seconds']:.1f} s, HTTP {alone['status']}", file=sys.stderr)
+        quiet: list[float] = []
+        stop = threading.Event()
+        probe = threading.Thread(target=salute_latencies, args=(base, stop, quiet))
+        probe.start()
+        time.sleep(3)
+        stop.set()
+        probe.join()
+        results: list[dict[str, float]] = []
+        downloads = [
+            threading.Thread(target=lambda: results.append(download(base + EXPORT_PATH)))
+            for _ in range(EXPORTS_AT_ONCE)
+        ]
+        busy: list[float] = []
+        stop = threading.Event()
+        probe = threading.Thread(target=salute_latencies, args=(base, stop, busy))
+        for t in downloads:
+            t.start()
+        time.sleep(1)  # the five have taken their slots
+        probe.start()
+        sixth = download(base + EXPORT_PATH)
+        for t in downloads:
+            t.join()
+        stop.set()
+        probe.join()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
+    return {"alone": alone, "quiet": quiet, "busy": busy, "five": results, "sixth": sixth}
+
+
+def report_exports(args: argparse.Namespace, r: dict[str, object]) -> None:
+    alone = r["alone"]
+    quiet, busy = r["quiet"], r["busy"]
+    five, sixth = r["five"], r["sixth"]
+    assert isinstance(alone, dict) and isinstance(sixth, dict) and isinstance(five, list)
+    assert isinstance(quiet, list) and isinstance(busy, list)
+    print(
+        f"\nexports: deploy/gunicorn.conf.py ({args.workers} gthread workers), {EXPORTS_AT_ONCE} export "
+        f"slots, national CSV = {alone['bytes'] / 1e6:.1f} MB\n"
+    )
+    print("| measure                                   |    value | /salute/ p50 ratio |")
+    print("|-------------------------------------------|---------:|-------------------:|")
+    print(f"| national CSV alone, time to last byte (s) | {alone['seconds']:>8.1f} |                    |")
+    slowest = max(x["seconds"] for x in five)
+    statuses = ",".join(str(x["status"]) for x in five)
+    print(f"| 5 exports at once, slowest (s) [{statuses}] | {slowest:>8.1f} |                    |")
+    print(f"| 6th export asked meanwhile: HTTP status   | {sixth['status']:>8} |                    |")
+    base = pct(quiet, 50)
+    for label, values in (("alone", quiet), ("during 5 exports", busy)):
+        for p in (50, 95):
+            v = pct(values, p)
+            print(f"| /salute/ {label} p{p} (ms){' ' * (24 - len(label))} | {v:>8.1f} | {v / base:>18.2f} |")
+    print(f"\n/salute/ requests: {len(quiet)} alone (3 s), {len(busy)} during the exports")
 
 
 if __name__ == "__main__":

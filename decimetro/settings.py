@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "decimetro.monitoring",
     "decimetro.participation",
     "decimetro.insights",
+    "decimetro.search",
+    "decimetro.follow",
     "decimetro.reports",
     "decimetro.public",
     "decimetro.backoffice",
@@ -75,6 +77,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Whole pages for anonymous visitors per data version (before CSP: a stored page keeps its final headers).
+    "decimetro.public.pagecache.PageCacheMiddleware",
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy: see CONTENT_SECURITY_POLICY below
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,6 +168,13 @@ DECIMETRO_LOGIN_IP_FAILURE_LIMIT = int(os.environ.get("AXES_IP_FAILURE_LIMIT", "
 # per address in an hour (beyond: the same page, no email). Counted in the cache (shared with CACHE_URL).
 DECIMETRO_PASSWORD_RESET_IP_LIMIT = int(os.environ.get("DECIMETRO_PASSWORD_RESET_IP_LIMIT", "5"))
 DECIMETRO_PASSWORD_RESET_EMAIL_LIMIT = int(os.environ.get("DECIMETRO_PASSWORD_RESET_EMAIL_LIMIT", "3"))
+# Requests per minute with one API token (the write API, decimetro/api/auth.py); more → 429 with Retry-After.
+DECIMETRO_API_TOKEN_RATE_LIMIT = int(os.environ.get("DECIMETRO_API_TOKEN_RATE_LIMIT", "60"))
+# Follow by email (/segui/): subscriptions per IP address in an hour (beyond: 429), confirmation emails per
+# address in an hour (beyond: the same page, no email), hours a confirmation link stays valid.
+DECIMETRO_FOLLOW_IP_LIMIT = int(os.environ.get("DECIMETRO_FOLLOW_IP_LIMIT", "10"))
+DECIMETRO_FOLLOW_EMAIL_LIMIT = int(os.environ.get("DECIMETRO_FOLLOW_EMAIL_LIMIT", "3"))
+DECIMETRO_FOLLOW_CONFIRM_HOURS = int(os.environ.get("DECIMETRO_FOLLOW_CONFIRM_HOURS", "72"))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "decimetro.core.security.lockout_response"
 # Behind N trusted reverse proxies set AXES_PROXY_COUNT=N: the client IP is then read from X-Forwarded-For.
@@ -274,6 +285,27 @@ DECIMETRO_TERRITORY_UTS = os.environ.get("DECIMETRO_TERRITORY_UTS", "215")
 # The key holds a version of the data (last import, audit row, project, place, payment, link, comune), so a
 # change is seen at once; the time only bounds what the version cannot see.
 DECIMETRO_MAP_CACHE_SECONDS = int(os.environ.get("DECIMETRO_MAP_CACHE_SECONDS", "600" if PRODUCTION else "0"))
+# Seconds the cache (CACHE_URL) keeps a whole public page for anonymous visitors (0 = off; see
+# decimetro/public/pagecache.py). Keyed on the data version, the language, the day and the deployed code.
+DECIMETRO_PAGE_CACHE_SECONDS = int(
+    os.environ.get("DECIMETRO_PAGE_CACHE_SECONDS", "600" if PRODUCTION else "0")
+)
+# Paths never cached whole (pages of logged-in people, login, the health check, the language switch).
+DECIMETRO_PAGE_CACHE_EXCLUDE = [
+    "/gestione/",
+    "/scrivania/",
+    "/profilo/",
+    "/invito/",
+    "/accesso/",
+    "/uscita/",
+    "/salute/",
+    "/lingua/",
+    "/i18n/",
+    "/admin/",
+]
+# The heavy pages' figures precomputed per data version by a task after every change (decimetro/insights/
+# precomputed.py), so that the first request after an import reads them instead of grouping every project.
+DECIMETRO_PRECOMPUTED_FIGURES = env_bool("DECIMETRO_PRECOMPUTED_FIGURES", default=PRODUCTION)
 # Trained models (the linking classifier: manifest.json + model.npz, never a pickle); `make run` trains one.
 DECIMETRO_MODEL_DIR = Path(os.environ.get("DECIMETRO_MODEL_DIR", BASE_DIR / "var" / "models"))
 # Heavy exports (the project list, the data-quality problems) running at once on the whole instance; beyond

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from decimetro.api.main import api
 from decimetro.backoffice.views import password_reset
+from decimetro.core.locale import language_switch
 
 urlpatterns = [
     # Exports first (their routes are the most specific), then public pages, then the back office.
@@ -21,6 +22,8 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("accesso/password/fatto/", password_reset.CompleteView.as_view(), name="password_reset_complete"),
+    # The header's language switch (GET: no CSRF token on the pages); Django's POST view stays under i18n/.
+    path("lingua/", language_switch, name="language"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

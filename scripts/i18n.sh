@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY="${PY:-.venv/bin/python}"
 IGNORE=(--ignore=node_modules --ignore=static --ignore=var --ignore=tests --ignore=bench --ignore=build
-        --ignore='*.egg-info' --ignore=.venv)
+        --ignore='*.egg-info' --ignore='.venv*')
 case "${1:-}" in
   make)
     "$PY" manage.py makemessages -l en --no-obsolete --add-location=file "${IGNORE[@]}"

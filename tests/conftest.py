@@ -72,6 +72,14 @@ def _tasks_run_at_once() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _media_in_a_temporary_folder(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Files the code writes under MEDIA_ROOT (uploads, the open-data bundles built after imports) go to a
+    folder of the session, never to the checkout's var/media, and are never read from a former run."""
+    with override_settings(MEDIA_ROOT=tmp_path_factory.mktemp("media")):
+        yield
+
+
 # Reference data: the plan and the territory ---------------------------------------------------------------
 #
 # plan_load and territory_load take about a second per test. They run once per session, in a transaction

@@ -10,10 +10,14 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
-from ninja.errors import HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from decimetro.api.auth import RateLimited
 
 # Pagination: `limit` 1..MAX_LIMIT, `offset` 0..MAX_OFFSET (beyond the data: an empty page, never an error;
 # beyond MAX_OFFSET: 422 — the database cannot skip more rows than a 64-bit integer anyway).
@@ -115,6 +119,52 @@ def install(api: NinjaAPI) -> None:
             message = _("Corpo della richiesta non leggibile: è atteso un oggetto JSON.")
         return api.create_response(request, {"detail": message}, status=exc.status_code)
 
+    def on_auth(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = api.create_response(
+            request,
+            {
+                "detail": _(
+                    "Autenticazione richiesta: manca il token API, oppure non è valido o è stato revocato "
+                    "(intestazione «Authorization: Bearer <token>»)."
+                )
+            },
+            status=401,
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="decimetro"'
+        return response
+
+    def on_denied(request: HttpRequest, exc: Any) -> HttpResponse:
+        message = str(exc) or _("Operazione non consentita con questo token.")
+        return api.create_response(request, {"detail": message}, status=403)
+
+    def on_invalid(request: HttpRequest, exc: Any) -> HttpResponse:
+        """A service refused the data (django ValidationError): 422 with one item per field."""
+        assert isinstance(exc, DjangoValidationError)
+        issues: list[dict[str, Any]] = []
+        if hasattr(exc, "error_dict"):
+            for name, errs in exc.message_dict.items():
+                loc = ["body"] if name == "__all__" else ["body", name]
+                issues += [{"loc": loc, "msg": str(m), "type": "invalid"} for m in errs]
+        else:
+            issues = [{"loc": ["body"], "msg": str(m), "type": "invalid"} for m in exc.messages]
+        return api.create_response(request, {"detail": issues}, status=422)
+
+    def on_rate(request: HttpRequest, exc: Any) -> HttpResponse:
+        response = api.create_response(
+            request,
+            {
+                "detail": _("Troppe richieste con questo token: riprova fra %(s)s secondi.")
+                % {"s": exc.retry_after}
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+
+    api.add_exception_handler(AuthenticationError, on_auth)
+    api.add_exception_handler(PermissionDenied, on_denied)
+    api.add_exception_handler(DjangoValidationError, on_invalid)
+    api.add_exception_handler(RateLimited, on_rate)
     api.add_exception_handler(ValidationError, on_validation)
     api.add_exception_handler(Http404, on_404)
     api.add_exception_handler(HttpError, on_http_error)

@@ -56,6 +56,17 @@ class ClassifyOut(Schema):
         description="Obiettivi del piano (es. M2.5), fino ai 3 migliori (vuoto se il piano non è caricato)"
     )
     model_version: str = Field(description="Versione del modello (prime 12 cifre della sua impronta SHA-256)")
+    confidence: float = Field(
+        ge=0,
+        le=1,
+        description="Probabilità calibrata della prima missione (calibrazione su un campione di validazione)",
+    )
+    abstain: bool = Field(
+        description=(
+            "«Non so»: vero se la confidenza è sotto la soglia scelta sul campione di validazione o se il "
+            "testo non contiene parole note al modello; i suggerimenti restano, ma vanno presi con cautela"
+        )
+    )
 
 
 @router.post(
@@ -93,5 +104,7 @@ def classify(request: HttpRequest, payload: ClassifyIn):
             "component": scores(result.component),
             "objectives": scores(result.objectives),
             "model_version": result.model_version,
+            "confidence": result.confidence,
+            "abstain": result.abstain,
         },
     )

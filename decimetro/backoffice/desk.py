@@ -24,6 +24,7 @@ from decimetro.core import permissions as perms
 from decimetro.core import selectors as core_sel
 from decimetro.core.models import OrganisationKind, User
 from decimetro.core.services import desk_visit_record
+from decimetro.follow import selectors as follow_sel
 from decimetro.insights.definitions import Dataset
 from decimetro.insights.freshness import dataset_dates
 from decimetro.linking import selectors as link_sel
@@ -58,6 +59,13 @@ class Desk:
         None  # where the dated news start: the previous visit, or FIRST_VISIT_DAYS ago
     )
     sections: dict[str, Any] = field(default_factory=dict)
+    follows: list[Any] = field(default_factory=list)  # what the account's address follows by email
+
+    @property
+    def follows_own_comune(self) -> bool:
+        return self.comune is not None and any(
+            f.kind == "comune" and f.key == self.comune.codice_istat for f in self.follows
+        )
 
     @property
     def first_visit(self) -> bool:
@@ -90,6 +98,7 @@ def desk_for(user: User) -> Desk:
         news_from=since or timezone.now() - timedelta(days=FIRST_VISIT_DAYS),
     )
     since_project = visit.since_marks.get(PROJECT_MARK)
+    desk.follows = list(follow_sel.follows_of_user(user))
     if desk.persona == STAFF:
         desk.sections = _staff(user)
     elif desk.persona == COMUNE:

@@ -5,7 +5,17 @@ account); each view then asks for its own permission (`core.http.require_perm`, 
 
 from django.urls import path
 
-from decimetro.backoffice.views import accounts, desk, jobs, linking, monitoring, participation, plan, pnrr
+from decimetro.backoffice.views import (
+    accounts,
+    desk,
+    jobs,
+    linking,
+    monitoring,
+    participation,
+    plan,
+    pnrr,
+    tokens,
+)
 from decimetro.core.http import login_required_urls
 
 app_name = "backoffice"
@@ -87,6 +97,10 @@ behind_login = [
     path("gestione/dup/<str:key>/<int:pk>/", participation.dup_edit, name="dup_edit"),
     path("gestione/dup/<str:key>/<int:pk>/elimina/", participation.dup_delete, name="dup_delete"),
     path("scrivania/", desk.desk, name="desk"),
+    path("scrivania/segui/", desk.follow_add, name="follow_add"),
+    path("scrivania/segui/smetti/", desk.follow_remove, name="follow_remove"),
+    path("gestione/token/", tokens.token_list, name="tokens"),
+    path("gestione/token/<int:pk>/revoca/", tokens.token_revoke, name="token_revoke"),
     path("profilo/", accounts.profile, name="profile"),
     path("profilo/password/", accounts.password_change, name="password_change"),
     path("gestione/utenti/", accounts.users, name="users"),

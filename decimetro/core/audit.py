@@ -35,7 +35,11 @@ def audit_record(
     after: dict[str, Any] | None,
     by_label: str | None = None,
 ) -> AuditEntry:
-    label = by_label or (by.get_username() if by is not None else "sistema")
+    # A token's account carries the token's name (`core.services_tokens.api_token_authenticate`): the row says
+    # which token wrote, not the account's technical username.
+    label = (
+        by_label or getattr(by, "audit_label", None) or (by.get_username() if by is not None else "sistema")
+    )
     return AuditEntry.objects.create(
         actor=by,
         actor_label=label,

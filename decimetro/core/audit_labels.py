@@ -92,12 +92,21 @@ ACTION_LABELS: dict[str, Promise] = {
     "user_disable": _("utente disattivato"),
     "user_enable": _("utente riattivato"),
     "demo_user": _("utente dimostrativo"),
+    "follow.request": _("richiesta di seguire per email"),
+    "follow.confirm": _("iscrizione per email confermata"),
+    "follow.unsubscribe": _("iscrizione per email annullata"),
+    "follow.own": _("pagina seguita con l'email dell'account"),
+    "follow.unfollow": _("pagina non più seguita"),
+    "follow.digest": _("riepilogo delle novità inviato"),
+    "apitoken.create": _("token API creato"),
+    "apitoken.revoke": _("token API revocato"),
 }
 
 # The writers that are not a person (`audit_record(by=None, by_label=…)`: commands, scheduled jobs).
 SYSTEM_ACTORS: dict[str, Promise] = {
     "sistema": _("sistema"),
     "plan_load": _("caricamento del piano"),
+    "manage.py api_token_create": _("comando di creazione dei token API"),
     "pnrr_import": _("importazione dei dati PNRR"),
     "linking_suggest": _("suggerimenti automatici"),
     "linking_rules": _("regole di collegamento"),

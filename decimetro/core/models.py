@@ -237,3 +237,39 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} {self.hostname}:{self.pid}"
+
+
+class ApiToken(models.Model):
+    """An organisation's key to the write API (issue 17). Only the SHA-256 of the secret is stored; `prefix`
+    (its first characters) names it in lists. It acts through its own `user`: an account without password,
+    editor of the organisation, so the permission layer sees exactly the organisation's rights (never more
+    than its admin's), and every audit row it leaves names the token (`actor_label`). Revoking it disables
+    that account: from then on the token gets 401."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="api_tokens")
+    name = models.CharField(_("nome"), max_length=80)
+    prefix = models.CharField(max_length=12, db_index=True)
+    digest = models.CharField(max_length=64, unique=True)
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_token")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["organisation", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "name"], name="core_apitoken_unique_name"),
+        ]
+        verbose_name = _("token API")
+        verbose_name_plural = _("token API")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…, {self.organisation})"
+
+    @property
+    def label(self) -> str:
+        """What the audit log shows as the author of the token's writes."""
+        return f"token API «{self.name}» ({self.prefix}…) di {self.organisation.name}"[:150]

@@ -31,6 +31,7 @@ Registered here (rules about users, organisations and comuni; the plan-editing r
 | link.review        |              | active Django staff: confirm/reject project-objective links      |
 | pnrr.import        |              | active Django staff: import PNRR open-data files                 |
 | pnrr.quality.view  |              | active Django staff: the import log and the data-quality report  |
+| apitoken.manage    | Organisation | Ente admin, or an admin of that organisation (its API tokens)    |
 
 Who may do each permission, in Italian words, is in PERMISSION_HOLDERS below (one place for every app's
 permissions): `ensure` raises PermissionRefused, which carries it to the 403 page ("Questa azione è riservata
@@ -170,6 +171,19 @@ def is_member_writer_of(user: Any, organisation: Organisation | None) -> bool:
 
 
 @rules.predicate
+def is_member_admin_of(user: Any, organisation: Organisation | None) -> bool:
+    """An admin of exactly this organisation."""
+    if organisation is None:
+        return False
+    membership = membership_of(user)
+    return (
+        membership is not None
+        and membership.organisation_id == organisation.pk
+        and membership.role == Role.ADMIN
+    )
+
+
+@rules.predicate
 def is_writer_of_own_organisation(user: Any) -> bool:
     """An editor/admin of some (active) organisation: may act in its name."""
     membership = membership_of(user)
@@ -271,6 +285,8 @@ PERMISSION_HOLDERS: dict[str, Promise] = {
     "verification.view_hidden": _("il personale dell'Ente e l'organizzazione che ha inviato la verifica"),
     "dup.write": _("il personale dell'Ente e i redattori o amministratori del Comune titolare del DUP"),
     "dup.manage_all": _STAFF,
+    "apitoken.manage": _("gli amministratori dell'Ente e gli amministratori dell'organizzazione"),
+    "follow.own": _("gli utenti registrati e attivi (con l'indirizzo email del proprio account)"),
 }
 
 
@@ -300,3 +316,8 @@ add_perm("plan.edit", is_django_staff, refused=_PLAN_STAFF_ONLY)
 add_perm("link.review", is_django_staff, refused=_PLAN_STAFF_ONLY)
 add_perm("pnrr.import", is_django_staff, refused=_PLAN_STAFF_ONLY)
 add_perm("pnrr.quality.view", is_django_staff, refused="Pagina riservata al personale dell'Ente.")
+add_perm(
+    "apitoken.manage",
+    has_object & (is_ente_admin | is_member_admin_of),
+    refused="Solo gli amministratori dell'organizzazione gestiscono i suoi token API.",
+)

@@ -18,9 +18,12 @@ def users_for_admin(
     role: str = "",
     active: bool | None = None,
 ) -> QuerySet[User]:
-    """Users with their organisation and role, ordered by organisation then username (one query)."""
-    qs = User.objects.select_related("membership__organisation").order_by(
-        "membership__organisation__kind", "membership__organisation__name", "username"
+    """Users with their organisation and role, ordered by organisation then username (one query). The
+    accounts of API tokens are not people: they are listed with their tokens, not here."""
+    qs = (
+        User.objects.filter(api_token__isnull=True)
+        .select_related("membership__organisation")
+        .order_by("membership__organisation__kind", "membership__organisation__name", "username")
     )
     if search:
         qs = qs.filter(

@@ -35,6 +35,9 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _lazy
 
+# The csv module's default largest field (characters), enforced for every file read here.
+FIELD_SIZE_LIMIT = 131_072
+
 MB = 1024 * 1024
 # The encodings tried in order. Latin-1 decodes any byte: it takes the five Windows-1252 leaves undefined.
 UTF8_OR_WINDOWS = ("utf-8", "cp1252", "latin-1")
@@ -268,6 +271,9 @@ def read_table(
         raise TableError(name, [Problem(0, "", _message(messages, "empty"))])
     match = _FIRST_LINE.match(text)
     delimiter = sniff_delimiter(match.group() if match else "", delimiters)
+    # The csv module's limit is process-wide and a library may raise it (frictionless does, on import of its
+    # CSV parser): a user's file is always read with the standard one (a huge field is a problem).
+    csv.field_size_limit(FIELD_SIZE_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=strict)
     rows: list[Row] = []
     problems: list[Problem] = []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+import pickle
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
@@ -13,22 +15,59 @@ from django.db import connection
 from django.utils import translation
 
 from decimetro.core.models import AuditEntry
-from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
+from decimetro.insights.models import PrecomputedFigure
+from decimetro.linking.models import ProjectObjectiveLink
 from decimetro.pnrr.models import ImportRun, PaymentSnapshot, Place, Project
 from decimetro.territory.models import Comune
 
+# Audit rows of writes that change nothing a page, an export or the API shows: following by email (its
+# requests, confirmations, digests), API tokens, accounts. They must not change the data version: otherwise
+# an anonymous visitor subscribing to a digest would empty every cached page and start a refresh of the
+# precomputed figures. Prefixes end with "."; the account actions are exact names.
+NEUTRAL_ACTION_PREFIXES = ("follow.", "apitoken.")
+NEUTRAL_ACTIONS = (
+    "invitation_create",
+    "invitation_accept",
+    "invitation_revoke",
+    "membership_set_role",
+    "password_change",
+    "password_reset",
+    "user_disable",
+    "user_enable",
+    "demo_user",
+)
+
+
+def is_neutral_action(action: str) -> bool:
+    """Whether an audit row of `action` leaves every figure and public page as it was."""
+    return action.startswith(NEUTRAL_ACTION_PREFIXES) or action in NEUTRAL_ACTIONS
+
+
+def _audit_max_sql() -> tuple[str, list[str]]:
+    table = AuditEntry._meta.db_table
+    likes = " AND ".join("action NOT LIKE %s" for _ in NEUTRAL_ACTION_PREFIXES)
+    names = ", ".join("%s" for _ in NEUTRAL_ACTIONS)
+    sql = f"(SELECT MAX(id) FROM {table} WHERE {likes} AND action NOT IN ({names}))"  # noqa: S608 (names)
+    return sql, [f"{p}%" for p in NEUTRAL_ACTION_PREFIXES] + list(NEUTRAL_ACTIONS)
+
 
 def data_version() -> tuple[Any, ...]:
-    """What changes when the map's (or a dashboard's) values may change: the last import, audit row (every
-    write of the services leaves one), project, place, payment snapshot, link and comune, and the number of
-    confirmed links. One query of index lookups."""
-    tables = [m._meta.db_table for m in (ImportRun, AuditEntry, Project, Place, PaymentSnapshot)]
+    """What changes when the map's (or a dashboard's) values may change: the last audit row (every write of
+    the services leaves one; not those of `is_neutral_action`: the backward scan of the primary key stops at
+    the first other row), the last import, project, place, payment snapshot, link and comune. One query of
+    primary-key index lookups (O(1) whatever the size of the tables: it runs on every cached page).
+
+    A link confirmed, rejected or withdrawn changes no largest id, but every path that does it leaves an
+    audit row: `link_confirm`/`link_reject`/`link_choose_other` and the bulk and queue decisions through them,
+    rules (`crosswalk_approve`, `_revoke`, `_remove`, `_load`, `links_apply_rules`), the suggestions'
+    refresh, the edition's remap (inside `edition_publish`). A count of confirmed links, kept here before,
+    cost a scan of the links table (milliseconds on national data) for nothing more."""
+    tables = [m._meta.db_table for m in (ImportRun, Project, Place, PaymentSnapshot)]
     tables += [ProjectObjectiveLink._meta.db_table, Comune._meta.db_table]
-    link = ProjectObjectiveLink._meta.db_table
     parts = ", ".join(f"(SELECT MAX(id) FROM {t})" for t in tables)  # noqa: S608 (table names)
-    sql = f"SELECT {parts}, (SELECT COUNT(*) FROM {link} WHERE status = %s)"  # noqa: S608 (table names)
+    audit_sql, params = _audit_max_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [LinkStatus.CONFIRMED.value])
+        cursor.execute(f"SELECT {audit_sql}, {parts}", params)
         return tuple(cursor.fetchone())
 
 
@@ -39,25 +78,86 @@ T = TypeVar("T")
 _current_version: ContextVar[tuple[Any, ...] | None] = ContextVar("decimetro_data_version", default=None)
 
 
+@contextmanager
+def known_data_version(version: tuple[Any, ...]) -> Iterator[None]:
+    """Inside this block the cached figures use `version` (read once by the caller: the page cache, which
+    keyed the page on it) instead of asking for it again."""
+    token = _current_version.set(version)
+    try:
+        yield
+    finally:
+        _current_version.reset(token)
+
+
+def precomputed_enabled() -> bool:
+    """Whether the figures are precomputed per data version (`DECIMETRO_PRECOMPUTED_FIGURES`, production by
+    default): the pages then read `PrecomputedFigure` rows before computing, and every change of the data
+    enqueues their refresh (`insights.tasks`)."""
+    return bool(getattr(settings, "DECIMETRO_PRECOMPUTED_FIGURES", False))
+
+
+# Set by the refresh task (`insights.precomputed.precompute_figures`): every computation is stored.
+_building: ContextVar[bool] = ContextVar("decimetro_building_figures", default=False)
+
+
+def stored_key(name: str, parts: tuple[Any, ...]) -> str:
+    """The key of a computation in `PrecomputedFigure`: its name, parts and language (not the version, which
+    the row holds: a stale row is replaced, not added)."""
+    raw = repr((name, parts, translation.get_language()))
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _read_stored(key: str, version: tuple[Any, ...]) -> Any:
+    """The stored value of `key` if it was computed for `version`, else None (a stale row is never read).
+    One query."""
+    payload = (
+        PrecomputedFigure.objects.filter(key=key, version=repr(version))
+        .values_list("payload", flat=True)
+        .first()
+    )
+    # Our own rows, written by the refresh task from our own computation (as the cache backend's pickles).
+    return None if payload is None else pickle.loads(bytes(payload))  # noqa: S301
+
+
+def _write_stored(key: str, name: str, version: tuple[Any, ...], value: Any) -> None:
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    PrecomputedFigure.objects.update_or_create(
+        key=key, defaults={"name": name, "version": repr(version), "payload": payload}
+    )
+
+
 def cached_for_data_version(name: str, parts: tuple[Any, ...], compute: Callable[[], T]) -> T:
     """`compute()`, remembered by this process for `DECIMETRO_MAP_CACHE_SECONDS` (production; 0 = no cache)
     under `name`, `parts`, the active language and the data version (`data_version`: one query, none when
     called inside another cached computation, which already has it), so that a change of the data is seen at
-    once. Used by the map, the area figures, the dashboards and the "data as of" date."""
+    once. Used by the map, the area figures, the dashboards and the "data as of" date.
+
+    With precomputed figures (`precomputed_enabled`), a miss of the process cache reads the row the refresh
+    task stored for the same computation (one query) and uses it only when it was computed for the current
+    data version; otherwise it computes live (correct, slower) — the task enqueued by the change will store
+    it. Inside the refresh task every computation is stored."""
     seconds = getattr(settings, "DECIMETRO_MAP_CACHE_SECONDS", 0)
-    if not seconds:
+    building = _building.get()
+    if not seconds and not building and not precomputed_enabled():
         return compute()
     version = _current_version.get()
     if version is None:
         version = data_version()
     raw = repr((version, parts, translation.get_language()))
     key = f"decimetro:{name}:" + hashlib.sha256(raw.encode()).hexdigest()
-    value = cache.get(key)
+    # The refresh task computes and stores every figure (none read: it rewrites each row it needs).
+    value = cache.get(key) if seconds and not building else None
     if value is None:
         token = _current_version.set(version)
         try:
-            value = compute()
+            stored = stored_key(name, parts) if building or precomputed_enabled() else ""
+            value = _read_stored(stored, version) if stored and not building else None
+            if value is None:
+                value = compute()
+                if building:
+                    _write_stored(stored, name, version, value)
         finally:
             _current_version.reset(token)
-        cache.set(key, value, seconds)
+        if seconds:
+            cache.set(key, value, seconds)
     return value  # type: ignore[no-any-return]

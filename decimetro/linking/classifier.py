@@ -28,16 +28,27 @@ from typing import Any
 import numpy as np
 from scipy import sparse
 
-from decimetro.linking.ranking import rank_objectives
+from decimetro.linking.ranking import ObjectiveIndex, objective_index, rank_objectives, rank_text
 from decimetro.linking.text import char_features, word_features, words
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: calibration (temperature) and abstain threshold in the arrays (issue 18)
 MODEL_NAME = "component-classifier"
 MODEL_FILE = "model.npz"
 MANIFEST_FILE = "manifest.json"
 MAX_VOCAB_TERM = 64  # characters; the longest word bigram kept
 CHAR_CACHE_SIZE = 300_000  # distinct words whose character n-grams are kept in memory
-ARRAYS = ("classes", "word_vocab", "word_idf", "char_vocab", "char_idf", "char_weight", "coef", "intercept")
+ARRAYS = (
+    "classes",
+    "word_vocab",
+    "word_idf",
+    "char_vocab",
+    "char_idf",
+    "char_weight",
+    "coef",
+    "intercept",
+    "temperature",
+    "abstain_threshold",
+)
 
 
 class ModelError(Exception):
@@ -53,6 +64,9 @@ class Params:
     structure_weight: float = 10.0  # sample weight of the structure and milestone texts (long, official)
     measure_balance: float = 1.0  # 0: none; 1: every measure of a component weighs the same in training
     max_iter: int = 300
+    validation_share: float = 0.1  # of the training split: not fitted, calibrates and sets the abstain
+    abstain_precision: float = 0.9  # abstain threshold: validation mission accuracy kept at least this
+    field_weight: float = 10.0  # > 0: the work/supply/service fields of training projects are extra examples
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -63,6 +77,9 @@ class Params:
             "structure_weight": self.structure_weight,
             "measure_balance": self.measure_balance,
             "max_iter": self.max_iter,
+            "validation_share": self.validation_share,
+            "abstain_precision": self.abstain_precision,
+            "field_weight": self.field_weight,
         }
 
 
@@ -130,6 +147,11 @@ class Vectorizer:
             char.append(self._char_indices(tokens))
         return self._matrix(word, char)
 
+    def knows_a_word(self, text: str) -> bool:
+        """Whether a word of the text is in the vocabulary (else the model cannot know)."""
+        wi = self._word_index
+        return any(token in wi for token in words(text))
+
     def _char_indices(self, tokens: list[str]) -> list[int]:
         out: list[int] = []
         cache, ci = self._char_cache, self._char_index
@@ -178,6 +200,8 @@ class Prediction:
     mission: list[tuple[str, float]]
     component: list[tuple[str, float]]
     component_scores: dict[str, float]
+    confidence: float = 0.0  # calibrated probability of the top mission
+    abstain: bool = False  # confidence below the validated threshold, or no known word: "non so"
 
 
 @dataclass
@@ -186,6 +210,8 @@ class ComponentModel:
     vectorizer: Vectorizer
     coef: np.ndarray  # (n_classes, n_features) float32
     intercept: np.ndarray  # (n_classes,) float32
+    temperature: float = 1.0  # softmax temperature fitted on the validation split (calibration)
+    abstain_threshold: float = 0.0  # below this top-mission probability the model says "non so"
     manifest: dict[str, Any] = field(default_factory=dict)
     _weights: np.ndarray = field(init=False, repr=False)  # coef.T as float64, (n_features, n_classes)
     _bias: np.ndarray = field(init=False, repr=False)
@@ -199,8 +225,12 @@ class ComponentModel:
         x = self.vectorizer.transform_texts(texts)
         return self.probabilities_from_features(x)
 
-    def probabilities_from_features(self, x: sparse.csr_matrix) -> np.ndarray:
+    def probabilities_from_features(
+        self, x: sparse.csr_matrix, *, temperature: float | None = None
+    ) -> np.ndarray:
+        """Calibrated probabilities (the model's temperature, or the one given)."""
         scores = np.asarray(x @ self._weights) + self._bias
+        scores /= self.temperature if temperature is None else temperature
         scores -= scores.max(axis=1, keepdims=True)
         np.exp(scores, out=scores)
         scores /= scores.sum(axis=1, keepdims=True)
@@ -211,15 +241,20 @@ class ComponentModel:
         return [self.classes[i] for i in probs.argmax(axis=1)]
 
     def classify(self, text: str, *, limit: int = 3) -> Prediction:
-        probs = self.probabilities([text])[0]
+        x = self.vectorizer.transform_texts([text])
+        probs = self.probabilities_from_features(x)[0]
         components = {c: float(p) for c, p in zip(self.classes, probs, strict=True)}
         missions: dict[str, float] = {}
         for c, p in components.items():
             missions[c[:2]] = missions.get(c[:2], 0.0) + p
+        confidence = max(missions.values())
+        known_word = self.vectorizer.knows_a_word(text)
         return Prediction(
             mission=_top(missions, limit),
             component=_top(components, limit),
             component_scores=components,
+            confidence=min(1.0, max(0.0, round(confidence, 6))),
+            abstain=not known_word or confidence < self.abstain_threshold,
         )
 
     # Persistence ------------------------------------------------------------------------------------------
@@ -234,6 +269,8 @@ class ComponentModel:
             "char_weight": np.asarray([self.vectorizer.char_weight], dtype=np.float64),
             "coef": self.coef.astype(np.float32),
             "intercept": self.intercept.astype(np.float32),
+            "temperature": np.asarray([self.temperature], dtype=np.float64),
+            "abstain_threshold": np.asarray([self.abstain_threshold], dtype=np.float64),
         }
 
 
@@ -328,7 +365,15 @@ def _from_arrays(arrays: dict[str, np.ndarray], manifest: dict[str, Any], name: 
     for key in ("classes", "word_vocab", "char_vocab"):
         if arrays[key].dtype.kind != "U" or arrays[key].ndim != 1:
             raise ModelError(f"{name}: «{key}» deve essere un vettore di testi")
-    for key in ("word_idf", "char_idf", "char_weight", "coef", "intercept"):
+    for key in (
+        "word_idf",
+        "char_idf",
+        "char_weight",
+        "coef",
+        "intercept",
+        "temperature",
+        "abstain_threshold",
+    ):
         if arrays[key].dtype.kind != "f" or not np.all(np.isfinite(arrays[key])):
             raise ModelError(f"{name}: «{key}» deve contenere numeri finiti")
     classes = [str(c) for c in arrays["classes"]]
@@ -339,6 +384,9 @@ def _from_arrays(arrays: dict[str, np.ndarray], manifest: dict[str, Any], name: 
         or arrays["coef"].shape != (len(classes), n_w + n_c)
         or arrays["intercept"].shape != (len(classes),)
         or arrays["char_weight"].shape != (1,)
+        or arrays["temperature"].shape != (1,)
+        or arrays["abstain_threshold"].shape != (1,)
+        or not float(arrays["temperature"][0]) > 0
         or len(classes) < 2
     ):
         raise ModelError(f"{name}: dimensioni degli array incoerenti")
@@ -355,6 +403,8 @@ def _from_arrays(arrays: dict[str, np.ndarray], manifest: dict[str, Any], name: 
         vectorizer=vectorizer,
         coef=arrays["coef"].astype(np.float32),
         intercept=arrays["intercept"].astype(np.float32),
+        temperature=float(arrays["temperature"][0]),
+        abstain_threshold=float(arrays["abstain_threshold"][0]),
         manifest=manifest,
     )
 
@@ -391,6 +441,8 @@ class Classification:
     component: list[tuple[str, float]]
     objectives: list[tuple[str, float]]
     model_version: str
+    confidence: float = 0.0  # calibrated probability of the top mission
+    abstain: bool = False  # "non so": the suggestions are shown, but the model is not confident
 
 
 def classify_text(text: str, *, limit: int = TOP) -> Classification:
@@ -405,9 +457,39 @@ def classify_text(text: str, *, limit: int = TOP) -> Classification:
     model = load_current()
     prediction = model.classify(text, limit=limit)
     objectives = rank_objectives(text=text, component_scores=prediction.component_scores, limit=limit)
+    return _classification(model, prediction, objectives)
+
+
+def classify_texts(texts: Sequence[str], *, limit: int = TOP) -> list[Classification]:
+    """`classify_text` for many texts with a constant number of queries (the objective index is read once):
+    the suggestions of a page of observations. Texts are cut at MAX_TEXT_CHARS; an empty text gets empty
+    lists and abstains. Raises ModelError when no usable model is installed."""
+    model = load_current()
+    index: ObjectiveIndex | None = objective_index()
+    out: list[Classification] = []
+    for text in texts:
+        text = text[:MAX_TEXT_CHARS]
+        if not text.strip():
+            out.append(Classification([], [], [], str(model.manifest.get("model_version", "")), 0.0, True))
+            continue
+        prediction = model.classify(text, limit=limit)
+        objectives = (
+            rank_text(index, text=text, component_scores=prediction.component_scores, limit=limit)
+            if index is not None
+            else []
+        )
+        out.append(_classification(model, prediction, objectives))
+    return out
+
+
+def _classification(
+    model: ComponentModel, prediction: Prediction, objectives: list[tuple[str, float]]
+) -> Classification:
     return Classification(
         mission=prediction.mission,
         component=prediction.component,
         objectives=[(code, min(1.0, max(0.0, float(score)))) for code, score in objectives],
         model_version=str(model.manifest.get("model_version", "")),
+        confidence=prediction.confidence,
+        abstain=prediction.abstain,
     )

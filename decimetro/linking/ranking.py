@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -143,6 +144,7 @@ class ObjectiveIndex:
     component_mission: dict[str, str]
     vectorizer: TfidfVectorizer
     matrix: np.ndarray = field(repr=False)
+    prior: dict[str, dict[str, float]] = field(default_factory=dict)  # component → objective share
 
     @classmethod
     def build(
@@ -168,9 +170,18 @@ class ObjectiveIndex:
         text: str,
         component_scores: dict[str, float],
         crosswalk: Iterable[str] = (),
+        prior: dict[str, float] | None = None,
         limit: int = 3,
     ) -> list[tuple[str, float]]:
+        """`prior` (objective → score, used when no crosswalk is given): the crosswalk predicted from the
+        text's component probabilities (`objective_text.soft_crosswalk`), relative to its best objective and
+        weighted as the crosswalk."""
         crosswalk_codes = set(crosswalk)
+        soft: dict[str, float] = {}
+        if not crosswalk_codes and prior:
+            top_prior = max(prior.values())
+            if top_prior > 0:
+                soft = {code: value / top_prior for code, value in prior.items()}
         mission_p: dict[str, float] = {}
         for code, score in component_scores.items():
             mission = self.component_mission.get(code.upper())
@@ -187,7 +198,7 @@ class ObjectiveIndex:
         rel = sims / top_sim if top_sim > 0 else sims
 
         weights = WEIGHT_TEXT
-        if crosswalk_codes:
+        if crosswalk_codes or soft:
             weights += WEIGHT_CROSSWALK
         if mission_p:
             weights += WEIGHT_COMPONENT
@@ -195,11 +206,13 @@ class ObjectiveIndex:
         for i, obj in enumerate(self.objectives):
             in_crosswalk = obj.code in crosswalk_codes
             p = mission_p.get(obj.mission, 0.0)
-            if mission_p and p <= 0 and not in_crosswalk:
+            if mission_p and p <= 0 and not in_crosswalk and not soft.get(obj.code):
                 continue  # the component restricts the candidates
             score = WEIGHT_TEXT * float(rel[i])
             if crosswalk_codes and in_crosswalk:
                 score += WEIGHT_CROSSWALK
+            elif soft:
+                score += WEIGHT_CROSSWALK * soft.get(obj.code, 0.0)
             if mission_p:
                 score += WEIGHT_COMPONENT * p
             value = round(min(1.0, max(0.0, score / weights)), 4)
@@ -207,6 +220,44 @@ class ObjectiveIndex:
                 ranked.append((obj.code, value))
         ranked.sort(key=lambda pair: (-pair[1], _code_key(pair[0])))
         return ranked[: max(0, limit)]
+
+
+def component_prior(pairs: Iterable[tuple[str, str]]) -> dict[str, dict[str, float]]:
+    """component → {objective: share of the component's crosswalked measures listing it}, from
+    (measure code, objective code) pairs."""
+    by_measure: dict[str, set[str]] = defaultdict(set)
+    for measure, objective in pairs:
+        by_measure[measure.upper()].add(objective.upper())
+    measures_of: dict[str, list[str]] = defaultdict(list)
+    for measure in sorted(by_measure):
+        measures_of[measure[:4]].append(measure)
+    prior: dict[str, dict[str, float]] = {}
+    for component, measures in measures_of.items():
+        counts: dict[str, float] = defaultdict(float)
+        for measure in measures:
+            for objective in by_measure[measure]:
+                counts[objective] += 1.0 / len(measures)
+        prior[component] = dict(counts)
+    return prior
+
+
+def soft_crosswalk(
+    component_scores: dict[str, float], prior: dict[str, dict[str, float]]
+) -> dict[str, float]:
+    """Σ_c P(c | text) · share(objective | c)."""
+    out: dict[str, float] = defaultdict(float)
+    for component, p in component_scores.items():
+        for objective, share in prior.get(component.upper(), {}).items():
+            out[objective] += p * share
+    return dict(out)
+
+
+def rank_text(
+    index: ObjectiveIndex, *, text: str, component_scores: dict[str, float], limit: int = 3
+) -> list[tuple[str, float]]:
+    """A text with no measure: its predicted components, and the crosswalk predicted from them."""
+    prior = soft_crosswalk(component_scores, index.prior) if component_scores else None
+    return index.rank(text=text, component_scores=component_scores, prior=prior, limit=limit)
 
 
 def _code_key(code: str) -> tuple[int, int]:
@@ -236,9 +287,16 @@ def objective_index() -> ObjectiveIndex | None:
     )
     if not rows:
         return None
+    from decimetro.linking.models import MeasureObjective, RuleState
+
     components = list(Component.objects.filter(edition=edition).values_list("code", "title", "mission__code"))
+    crosswalk_pairs = sorted(
+        MeasureObjective.objects.filter(objective__edition=edition)
+        .exclude(state=RuleState.REVOKED)
+        .values_list("measure__code", "objective__code")
+    )
     missions = list(Mission.objects.filter(edition=edition).values_list("code", "title", "introduction"))
-    key = (edition.pk, tuple(rows), tuple(components), tuple(missions))
+    key = (edition.pk, tuple(rows), tuple(components), tuple(missions), tuple(crosswalk_pairs))
     with _cache_lock:
         index = _cache.get(key)
         if index is None:
@@ -249,6 +307,7 @@ def objective_index() -> ObjectiveIndex | None:
                 {code.upper(): mission for code, _, mission in components},
                 background,
             )
+            index.prior = component_prior(crosswalk_pairs)
             _cache.clear()
             _cache[key] = index
     return index
@@ -294,4 +353,6 @@ def rank_objectives(
         return []
     declared, crosswalk = crosswalk_for_measure(measure_code)
     scores = {declared: 1.0} if declared else dict(component_scores)
-    return index.rank(text=text, component_scores=scores, crosswalk=crosswalk, limit=limit)
+    # no measure: the crosswalk predicted from the component probabilities (issue 18)
+    prior = soft_crosswalk(scores, index.prior) if not crosswalk and scores else None
+    return index.rank(text=text, component_scores=scores, crosswalk=crosswalk, prior=prior, limit=limit)

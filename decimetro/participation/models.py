@@ -215,6 +215,7 @@ class DupObjective(models.Model):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="dup_objectives")
     code = models.CharField(_("codice"), max_length=30)
     title = models.CharField(_("titolo"), max_length=500)
+    description = models.TextField(_("descrizione"), blank=True)
     dup_mission = models.CharField(_("missione del DUP"), max_length=200, blank=True)
     year_from = models.PositiveSmallIntegerField(_("dall'anno"))
     year_to = models.PositiveSmallIntegerField(_("all'anno"))

@@ -38,6 +38,7 @@ def _snapshot(d: DupObjective) -> dict[str, Any]:
     return {
         "code": d.code,
         "title": d.title,
+        "description": d.description,
         "dup_mission": d.dup_mission,
         "year_from": d.year_from,
         "year_to": d.year_to,
@@ -81,6 +82,7 @@ def dup_objective_create(
     year_from: int,
     year_to: int,
     plan_objectives: Iterable[Objective] = (),
+    description: str = "",
 ) -> DupObjective:
     ensure(by, "dup.write", organisation)
     errors = _validate(
@@ -98,6 +100,7 @@ def dup_objective_create(
             organisation=organisation,
             code=code.strip(),
             title=title.strip(),
+            description=description.strip(),
             dup_mission=dup_mission.strip(),
             year_from=year_from,
             year_to=year_to,

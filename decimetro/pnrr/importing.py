@@ -13,14 +13,18 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
+from datetime import date
 from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
+
+from django.db.models import Model
 
 from decimetro.pnrr import bulk, sources
 from decimetro.pnrr.bulk import Outcome, Progress
 from decimetro.pnrr.models import (
     ImplementingBody,
+    ImportRun,
     Measure,
     MeasurePayment,
     Milestone,
@@ -68,6 +72,9 @@ class FileKind:
     unique_key: Callable[[Any], Hashable]
     """Two rows of one file with the same key are the same row: merged when identical, else an error."""
     writer: Writer
+    tables: tuple[type[Model], ...] = ()
+    """The tables its writer writes besides the PNRR structure (given fresh planner statistics after an
+    import, `bulk.analyze`)."""
 
     @property
     def name(self) -> str:
@@ -77,6 +84,11 @@ class FileKind:
     @property
     def label(self) -> str:
         return self.parser.LABEL
+
+    @property
+    def written(self) -> list[type[Model]]:
+        """Every table an import of this kind may write: its own, the PNRR structure and `ImportRun`."""
+        return [*self.tables, *STRUCTURE_TABLES, ImportRun]
 
 
 def read_file(path: Path | str) -> sources.SourceFile:
@@ -414,13 +426,19 @@ def _write_projects(
 
 
 def _ensure_projects(
-    rows: Iterable[Any], provenance: str
-) -> tuple[dict[ProjectKey, int], dict[str, int], dict[str, int]]:
+    rows: Iterable[Any], provenance: str, *, funded: bool = False
+) -> tuple[dict[ProjectKey, int], dict[str, int], dict[str, int], set[int]]:
     """Project pks for the rows' keys, creating stubs (no title) for projects not yet known. A stub made from
-    validated places is `validated`; a universe project named by validated places is promoted."""
+    validated places is `validated`; a universe project named by validated places is promoted.
+
+    `funded` (payments rows): a stub is created with the funding (totale, PNRR) of its latest row in the file,
+    which is its latest snapshot (a new project has no other), as `_fund_universe_projects` would set it
+    after: one INSERT instead of an INSERT and an UPDATE per stub. Also returns the pks of the stubs created
+    (`extra["progetti_universo_finanziati_dai_pagamenti"]` starts with those given some funding)."""
     rows = list(rows)
     sub_pks = _ensure_structure(r.structure for r in rows)
-    keys = {(r.cup, r.local_code, sub_pks[r.structure.submeasure_code]) for r in rows}
+    funding = _latest_funding(rows, sub_pks) if funded else {}
+    keys = funding.keys() or {(r.cup, r.local_code, sub_pks[r.structure.submeasure_code]) for r in rows}
     current: dict[ProjectKey, tuple[int, str]] = {
         (cup, local, sub): (pk, prov)
         for pk, cup, local, sub, prov in bulk.values_list(
@@ -436,12 +454,16 @@ def _ensure_projects(
     # by CUP alone costs a fifth of sorting by the whole key.
     missing = sorted((k for k in keys if k not in current), key=itemgetter(0))
     new_pks = bulk.new_pks(Project, len(missing))
-    # The stub's other columns are the database defaults (db_default) or NULL: only its key is written.
-    bulk.insert(
-        Project,
-        ["id", "cup", "local_code", "submeasure_id", "provenance"],
-        [(pk, *k, provenance) for pk, k in zip(new_pks, missing, strict=True)],
-    )
+    # The stub's other columns are the database defaults (db_default) or NULL: only its key is written (and
+    # its funding, when `funded`).
+    stub_fields = ["id", "cup", "local_code", "submeasure_id", "provenance"]
+    stubs: list[tuple[Any, ...]] = [(pk, *k, provenance) for pk, k in zip(new_pks, missing, strict=True)]
+    funded_stubs = 0
+    if funded and missing:
+        stub_fields += ["fin_totale", "fin_pnrr"]
+        stubs = [(*stub, *funding[stub[1:4]]) for stub in stubs]
+        funded_stubs = sum(1 for stub in stubs if stub[-2:] != (None, None))
+    bulk.insert(Project, stub_fields, stubs)
     promoted = 0
     if provenance == Provenance.VALIDATED:
         promote = [current[k][0] for k in keys if k in current and current[k][1] == Provenance.UNIVERSE]
@@ -454,7 +476,26 @@ def _ensure_projects(
     extra = {"progetti_creati": len(missing)}
     if promoted:
         extra["progetti_promossi_a_validati"] = promoted
-    return pks, sub_pks, extra
+    if funded_stubs:
+        extra["progetti_universo_finanziati_dai_pagamenti"] = funded_stubs
+    return pks, sub_pks, extra, set(new_pks)
+
+
+def _latest_funding(
+    rows: list[payments.PaymentRow], sub_pks: dict[str, int]
+) -> dict[ProjectKey, tuple[Any, Any]]:
+    """Project key → (fin_totale, fin_pnrr) of its row with the latest extraction date in the file (the
+    key of every row's project, in one pass)."""
+    latest: dict[ProjectKey, tuple[Any, Any]] = {}
+    dates: dict[ProjectKey, date] = {}
+    for r in rows:
+        key = (r.cup, r.local_code, sub_pks[r.structure.submeasure_code])
+        found = dates.get(key)
+        if found is None or r.extracted_on > found:
+            dates[key] = r.extracted_on
+            amounts = r.amounts
+            latest[key] = (amounts["fin_totale"], amounts["fin_pnrr"])
+    return latest
 
 
 def _write_places(
@@ -470,7 +511,7 @@ def _write_places(
     if not rows:
         return Outcome(), {}
     dataset = rows[0].dataset
-    project_pks, sub_pks, extra = _ensure_projects(rows, provenance=dataset)
+    project_pks, sub_pks, extra, _created = _ensure_projects(rows, provenance=dataset)
     comuni = dict(Comune.objects.values_list("codice_istat", "pk"))
     wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
     for r in rows:
@@ -518,7 +559,9 @@ def _write_payments(
     outcome = Outcome()
     extra: dict[str, int] = {}
     if project_rows:
-        project_pks, sub_pks, extra = _ensure_projects(project_rows, provenance=Provenance.UNIVERSE)
+        project_pks, sub_pks, extra, created = _ensure_projects(
+            project_rows, provenance=Provenance.UNIVERSE, funded=True
+        )
         amounts = itemgetter(*PAYMENT_FIELDS)
         wanted = {
             (project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]], r.extracted_on): amounts(
@@ -536,7 +579,9 @@ def _write_payments(
             progress=progress,
             phase="pagamenti",
         )
-        funded = _fund_universe_projects(set(project_pks.values()))
+        # The stubs just created have their funding already; the other universe projects are compared.
+        funded = extra.pop("progetti_universo_finanziati_dai_pagamenti", 0)
+        funded += _fund_universe_projects(set(project_pks.values()) - created)
         if funded:
             extra["progetti_universo_finanziati_dai_pagamenti"] = funded
     if measure_rows:
@@ -551,22 +596,29 @@ def _write_payments(
 def _fund_universe_projects(pks: set[int]) -> int:
     """A project known only from the universe (no validated row) has no funding of its own: it takes the
     funding (totale, PNRR) of its latest payments snapshot, so that what it was paid is measured against what
-    it was granted. Validated projects keep the funding of the projects file. Returns how many changed."""
-    latest: dict[tuple[int], tuple[Any, Any]] = {}
+    it was granted. Validated projects keep the funding of the projects file. Returns how many changed.
+
+    Both sides are read as the driver gives them, without the ORM's conversion to Decimal (a third of the
+    payments import on SQLite): snapshot and project hold their amounts in columns of the same type, so the
+    same amount reads back as the same value (SQLite: the same int or float; PostgreSQL: a Decimal), and a
+    changed one is written back as read."""
+    if not pks:
+        return 0
+    latest: dict[int, tuple[Any, Any]] = {}
     snapshots = PaymentSnapshot.objects.filter(project__provenance=Provenance.UNIVERSE).order_by(
         "project_id", "release_date"
     )
-    for pid, fin, pnrr in snapshots.values_list("project_id", "fin_totale", "fin_pnrr").iterator(5000):
+    for pid, fin, pnrr in bulk.values_list(snapshots, "project_id", "fin_totale", "fin_pnrr"):
         if pid in pks:
-            latest[(pid,)] = (fin, pnrr)
-    outcome, _existing = bulk.upsert(
-        Project,
-        key_fields=["id"],
-        fields=["fin_totale", "fin_pnrr"],
-        wanted=latest,
-        existing=Project.objects.filter(provenance=Provenance.UNIVERSE),
-    )
-    return outcome.updated
+            latest[pid] = (fin, pnrr)
+    universe = Project.objects.filter(provenance=Provenance.UNIVERSE)
+    changed = [
+        (*latest[pid], pid)
+        for pid, fin, pnrr in bulk.values_list(universe, "pk", "fin_totale", "fin_pnrr")
+        if pid in latest and latest[pid] != (fin, pnrr)
+    ]
+    bulk.update(Project, ["fin_totale", "fin_pnrr"], changed)
+    return len(changed)
 
 
 def _write_measure_payments(rows: list[payments.MeasurePaymentRow]) -> Outcome:
@@ -608,16 +660,18 @@ def _write_lombardia(
 
 # The registry -----------------------------------------------------------------------------------------------
 
+STRUCTURE_TABLES: tuple[type[Model], ...] = (PnrrMission, PnrrComponent, Measure, SubMeasure)
+_PLACES = (Place, Project)  # a place's project may be a new stub or promoted
 KINDS: dict[str, FileKind] = {
     kind.name: kind
     for kind in (
-        FileKind(parser=projects, unique_key=_own_key, writer=_write_projects),
-        FileKind(parser=places_validated, unique_key=_place_key, writer=_write_places),
-        FileKind(parser=places_universe, unique_key=_place_key, writer=_write_places),
-        FileKind(parser=payments, unique_key=_payment_key, writer=_write_payments),
-        FileKind(parser=financial_frame, unique_key=_own_key, writer=_write_frame),
-        FileKind(parser=milestones, unique_key=_own_key, writer=_write_milestones),
-        FileKind(parser=lombardia, unique_key=_lombardia_key, writer=_write_lombardia),
+        FileKind(projects, _own_key, _write_projects, (Project, ImplementingBody)),
+        FileKind(places_validated, _place_key, _write_places, _PLACES),
+        FileKind(places_universe, _place_key, _write_places, _PLACES),
+        FileKind(payments, _payment_key, _write_payments, (PaymentSnapshot, MeasurePayment, Project)),
+        FileKind(financial_frame, _own_key, _write_frame),
+        FileKind(milestones, _own_key, _write_milestones, (Milestone, Milestone.submeasures.through)),
+        FileKind(lombardia, _lombardia_key, _write_lombardia, (Project, ImplementingBody, Place)),
     )
 }
 """Every kind of file the import knows, by name; in this order a header is matched against them."""

@@ -6,10 +6,12 @@ Everything here is written by `pnrr.services` from the Italia Domani open data (
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F
 from django.utils.translation import gettext_lazy as _
 
 from decimetro.territory.models import Comune
@@ -207,6 +209,12 @@ class Project(models.Model):
                 fields=["cup", "local_code", "submeasure"], name="pnrr_project_source_key"
             ),
         ]
+        # The project list's orders (`pnrr.selectors.project_order`: nulls last, the id as tie-breaker), so
+        # that a keyset page is an index range, not a sort of every project. Only the list's main orders:
+        # each index is paid by every import. The amounts' indexes, `(fin_pnrr DESC NULLS LAST, id)` and
+        # `(fin_totale DESC NULLS LAST, id)`, are made on PostgreSQL only by migration 0005 (SQLite refuses
+        # NULLS LAST in an index, and would rebuild every declared index when it remakes the table).
+        indexes = [models.Index(F("title"), F("id"), name="pnrr_project_list_title")]
         verbose_name = _("progetto PNRR")
         verbose_name_plural = _("progetti PNRR")
 
@@ -263,24 +271,54 @@ class Place(models.Model):
     @property
     def scope(self) -> str:
         """comune | provincia | regione | nazionale."""
-        if self.istat_code:
-            return "comune"
-        if self.region_code in {"", "0"}:
-            return "nazionale"
-        if self.province_code in {"", "0"}:
-            return "regione"
-        return "provincia"
+        return place_scope(self.istat_code, self.region_code, self.province_code)
 
     @property
     def label(self) -> str:
-        scope = self.scope
-        if scope == "comune":
-            return self.comune.name if self.comune_id and self.comune else self.comune_name.title()
-        if scope == "nazionale":
-            return self.region_name or "AMBITO NAZIONALE"
-        if scope == "regione":
-            return f"{self.region_name} (intera regione)"
-        return f"{self.province_name} ({self.comune_name or 'intera provincia'})"
+        return place_label(
+            istat_code=self.istat_code,
+            region_code=self.region_code,
+            region_name=self.region_name,
+            province_code=self.province_code,
+            province_name=self.province_name,
+            comune_name=self.comune_name,
+            our_comune_name=self.comune.name if self.comune_id and self.comune else None,
+        )
+
+
+# A place's scope and label as plain functions of its columns, so that the national project export can label
+# hundreds of thousands of places from rows, without a model instance each (`Place.label` calls the same).
+
+
+def place_scope(istat_code: str, region_code: str, province_code: str) -> str:
+    if istat_code:
+        return "comune"
+    if region_code in {"", "0"}:
+        return "nazionale"
+    if province_code in {"", "0"}:
+        return "regione"
+    return "provincia"
+
+
+def place_label(
+    *,
+    istat_code: str,
+    region_code: str,
+    region_name: str,
+    province_code: str,
+    province_name: str,
+    comune_name: str,
+    our_comune_name: str | None,
+) -> str:
+    """`our_comune_name`: the name of the place's comune in our database, when it is one."""
+    scope = place_scope(istat_code, region_code, province_code)
+    if scope == "comune":
+        return our_comune_name if our_comune_name is not None else comune_name.title()
+    if scope == "nazionale":
+        return region_name or "AMBITO NAZIONALE"
+    if scope == "regione":
+        return f"{region_name} (intera regione)"
+    return f"{province_name} ({comune_name or 'intera provincia'})"
 
 
 class PaymentAmounts(models.Model):
@@ -309,9 +347,14 @@ class PaymentAmounts(models.Model):
 
     @property
     def paid_share(self) -> float | None:
-        if self.paid_total is None or not self.fin_totale:
-            return None
-        return float(self.paid_total / self.fin_totale)
+        return paid_share(self.paid_total, self.fin_totale)
+
+
+def paid_share(paid_total: Decimal | None, fin_totale: Decimal | None) -> float | None:
+    """Paid on funded (0 to 1), None without payments or funding (`PaymentAmounts.paid_share`)."""
+    if paid_total is None or not fin_totale:
+        return None
+    return float(paid_total / fin_totale)
 
 
 class PaymentSnapshot(PaymentAmounts):

@@ -30,3 +30,19 @@ class ObservationForm(forms.Form):
         required=False,
         help_text=_("Tipi ammessi: pdf, png, jpg, odt, docx; massimo 5 MB."),
     )
+
+
+class FollowForm(forms.Form):
+    """Follow a page by email (its own page, /segui/…): the address only; what is followed is in the URL."""
+
+    email = forms.EmailField(
+        label=_("Il tuo indirizzo email"),
+        max_length=254,
+        error_messages={
+            "required": _("Scrivi l'indirizzo email a cui mandare le novità."),
+            "invalid": _(
+                "L'indirizzo email non è valido: controlla di averlo scritto per intero (nome@dominio.it)."
+            ),
+        },
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )

@@ -29,7 +29,7 @@ from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.insights import map as sm
 from decimetro.insights.definitions import Dataset
 from decimetro.insights.freshness import dataset_dates
-from decimetro.insights.lists import project_progress, projects_with_progress
+from decimetro.insights.lists import ProjectExportRow, project_export_rows
 from decimetro.monitoring.services import CSV_EXAMPLE, CSV_OPTIONAL, CSV_REQUIRED
 from decimetro.monitoring.status import plain_decimal
 from decimetro.participation import selectors_dup as dup_sel
@@ -116,35 +116,35 @@ PROJECTS_DEFINITIONS = {
 }
 
 
-# Projects read (and their places and objectives prefetched) per database round trip while streaming.
+# Projects read (with their places, payments and objectives) per database round trip while streaming.
 PROJECTS_CHUNK = 2000
 
 
-def project_rows(projects: Iterable[Project]) -> Iterator[Row]:
+def project_rows(projects: Iterable[ProjectExportRow]) -> Iterator[Row]:
+    """The header, then a row per project (`insights.lists.project_export_rows`)."""
     yield PROJECTS_CSV_HEADER
     for p in projects:
-        measure = p.submeasure.measure
-        body = p.implementing_body
-        places = getattr(p, "list_places", [])
-        progress = project_progress(p)
+        _pk, cup, local, sub, measure, component, mission, title, body, fiscal, provenance, *rest = p.values
+        fin_pnrr, fin_totale, updated_on = rest
+        progress = p.progress
         yield [
-            p.cup,
-            p.local_code,
-            p.submeasure.code,
-            measure.code,
-            measure.component.code,
-            measure.component.mission.code,
-            p.title,
-            body.name if body else "",
-            body.fiscal_code if body else "",
-            PROVENANCE_WORDS.get(p.provenance, p.provenance),
-            p.fin_pnrr,
-            p.fin_totale,
-            " ".join(pl.istat_code for pl in places if pl.istat_code),
-            "; ".join(pl.label for pl in places),
-            p.updated_on,
+            cup,
+            local,
+            sub,
+            measure,
+            component,
+            mission,
+            title,
+            body or "",
+            fiscal or "",
+            PROVENANCE_WORDS.get(provenance, provenance),
+            fin_pnrr,
+            fin_totale,
+            " ".join(istat for istat, _label in p.places if istat),
+            "; ".join(label for _istat, label in p.places),
+            updated_on,
             progress.paid,
-            getattr(p, "latest_release", None),
+            p.latest_release,
             progress.progress_pct,
             " ".join(progress.objectives),
             progress.provenance,
@@ -167,13 +167,15 @@ def _pnrr_about(title: str, definitions: dict[str, str] | None = None) -> About:
     )
 
 
-def projects_table(projects: QuerySet[Project], *, fmt: str = CSV_ITALIAN) -> HttpResponseBase:
+def projects_table(
+    projects: QuerySet[Project], *, sort: str = pnrr_sel.DEFAULT_PROJECT_SORT, fmt: str = CSV_ITALIAN
+) -> HttpResponseBase:
     """The filtered set, header first, credit and release date in every row. Streamed in chunks of 2000
-    projects, each with its places and confirmed objectives prefetched and its latest payments annotated
-    (`insights.lists.projects_with_progress`): memory stays flat whatever the number of projects."""
-    rows = projects_with_progress(pnrr_sel.with_list_places(projects)).iterator(chunk_size=PROJECTS_CHUNK)
+    projects read as plain rows, with their places, latest payments and confirmed objectives
+    (`insights.lists.project_export_rows`: the list's figures): memory stays flat whatever the number of
+    projects."""
     return table_response(
-        project_rows(rows),
+        project_rows(project_export_rows(projects, sort=sort, chunk_size=PROJECTS_CHUNK)),
         fmt=fmt,
         basename="progetti_pnrr",
         sheet="Progetti",
@@ -204,9 +206,11 @@ def heavy_download(request: HttpRequest, build: Any, *, suffix: str = "csv") -> 
     return response
 
 
-def projects_download(request: HttpRequest, projects: QuerySet[Project]) -> HttpResponseBase:
-    """`/progetti/export.csv` and `/progetti/?format=csv`: the filtered set in the asked format."""
-    return heavy_download(request, lambda fmt: projects_table(projects, fmt=fmt))
+def projects_download(
+    request: HttpRequest, projects: QuerySet[Project], *, sort: str = pnrr_sel.DEFAULT_PROJECT_SORT
+) -> HttpResponseBase:
+    """`/progetti/export.csv` and `/progetti/?format=csv`: the filtered set in the asked format and order."""
+    return heavy_download(request, lambda fmt: projects_table(projects, sort=sort, fmt=fmt))
 
 
 # Data-quality problems (staff) ----------------------------------------------------------------------------

@@ -153,12 +153,44 @@ def csv_lines(
     italian = fmt == CSV_ITALIAN
     writer = csv.writer(_Echo(), delimiter=";" if italian else ",")
     first = True
+    # The common exact types first (a national export is millions of cells); anything else, subclasses
+    # included (bool is an int), through `csv_value`. Same text either way.
+    fast: dict[type, Any] = {
+        str: neutralise,
+        type(None): lambda _cell: "",
+        date: date.isoformat,
+        int: str,
+        Decimal: (lambda d: format(d, "f").replace(".", ",")) if italian else (lambda d: format(d, "f")),
+    }
     for row in _with_constants(rows, constants):
-        line = writer.writerow([csv_value(cell, decimal_comma=italian) for cell in row])
+        line = writer.writerow(
+            [
+                convert(cell) if (convert := fast.get(type(cell))) else csv_value(cell, decimal_comma=italian)
+                for cell in row
+            ]
+        )
         if first and italian:
             line = "\ufeff" + line
         first = False
         yield line
+
+
+STREAM_BLOCK = 64 * 1024  # characters of CSV handed to the server at a time
+
+
+def csv_blocks(lines: Iterable[str], *, size: int = STREAM_BLOCK) -> Iterator[str]:
+    """The lines joined into blocks of about `size` characters: a national export is 221,686 lines, and
+    each piece of a streamed response costs the server a write (a system call) of its own."""
+    block: list[str] = []
+    length = 0
+    for line in lines:
+        block.append(line)
+        length += len(line)
+        if length >= size:
+            yield "".join(block)
+            block, length = [], 0
+    if block:
+        yield "".join(block)
 
 
 def _attachment(response: HttpResponseBase, filename: str) -> None:
@@ -178,7 +210,7 @@ def csv_response(
     lines = csv_lines(rows, fmt=fmt, constants=about.constants() if about else ())
     response: HttpResponse | StreamingHttpResponse
     if stream:
-        response = StreamingHttpResponse(lines, content_type=CSV_CONTENT_TYPE)
+        response = StreamingHttpResponse(csv_blocks(lines), content_type=CSV_CONTENT_TYPE)
     else:
         response = HttpResponse("".join(lines), content_type=CSV_CONTENT_TYPE)
     _attachment(response, filename)

@@ -264,6 +264,10 @@
       var c = document.getElementById("download-csv");
       if (g) g.href = labels.geojsonDownload + "?" + query;
       if (c) c.href = labels.csvDownload + "?" + query;
+      var x = document.getElementById("download-xlsx");
+      var s = document.getElementById("download-csv-standard");
+      if (x) x.href = labels.csvDownload + "?" + query + "&formato=xlsx";
+      if (s) s.href = labels.csvDownload + "?" + query + "&formato=standard";
     }
 
     function redraw() {

@@ -51,7 +51,7 @@ def test_classify_returns_top3_of_each_sorted_in_unit_interval(client, plan, wit
     response = post(client, {"text": HEALTH_TEXT})
     assert response.status_code == 200
     body = response.json()
-    assert set(body) == {"mission", "component", "objectives", "model_version"}
+    assert set(body) == {"mission", "component", "objectives", "model_version", "confidence", "abstain"}
     for key in ("mission", "component", "objectives"):
         items = body[key]
         assert len(items) == 3
@@ -66,6 +66,37 @@ def test_classify_returns_top3_of_each_sorted_in_unit_interval(client, plan, wit
     assert {item["code"] for item in body["objectives"]} <= known
     assert body["objectives"][0]["code"].startswith("M6.")  # the plan's health mission
     assert body["model_version"] == clf.load(clf.model_dir(with_model)).manifest["model_version"]
+
+
+def test_confidence_is_the_calibrated_top_mission_probability(client, plan, with_model):
+    body = post(client, {"text": HEALTH_TEXT}).json()
+    model = clf.load(clf.model_dir(with_model))
+    assert 0 <= body["confidence"] <= 1
+    assert body["confidence"] == pytest.approx(body["mission"][0]["score"], abs=1e-6)
+    assert body["confidence"] == pytest.approx(model.classify(HEALTH_TEXT).confidence, abs=1e-6)
+    assert body["abstain"] is (body["confidence"] < model.abstain_threshold)
+
+
+@pytest.mark.parametrize("text", ["xqzw plorf vantrix gubbel", "zzzz kkkk", "lorem ipsum dolor"])
+def test_nonsense_text_abstains(client, plan, with_model, text):
+    response = post(client, {"text": text})
+    assert response.status_code == 200
+    body = response.json()
+    assert body["abstain"] is True
+    assert len(body["mission"]) == 3  # the suggestions are still given, marked as "non so"
+
+
+def test_a_clear_text_does_not_abstain(client, plan, with_model):
+    body = post(client, {"text": HEALTH_TEXT}).json()
+    assert body["abstain"] is False
+    assert body["mission"][0]["code"] == "M6"
+
+
+def test_new_fields_are_in_the_schema(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    props = schema["components"]["schemas"]["ClassifyOut"]["properties"]
+    assert props["abstain"]["type"] == "boolean"
+    assert props["confidence"]["minimum"] == 0 and props["confidence"]["maximum"] == 1
 
 
 def test_text_of_exactly_the_limit_is_accepted(client, plan, with_model):

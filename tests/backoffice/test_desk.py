@@ -256,8 +256,9 @@ def test_the_comune_desk_query_count_is_constant(comune_a_editor, plan, django_a
         VerificationReportFactory(organisation=org, project=ProjectFactory())
         PlaceFactory(project=ProjectFactory(), comune=org.comune)
     # session, user; latest project id; the visit (savepoint, select for update, update, release); membership,
-    # organisation, comune; indicators due; DUP status; new projects and their count; reports; consultations
-    with django_assert_num_queries(16):
+    # organisation, comune; indicators due; DUP status; new projects and their count; reports; consultations;
+    # what the account's address follows by email
+    with django_assert_num_queries(17):
         html = client.get(DESK).content.decode()
     assert _count(html, "desk-consultations") == n and _count(html, "desk-projects") == n
 
@@ -281,7 +282,7 @@ def test_the_staff_desk_query_count_is_constant(
     client.get(DESK)
     # session, user; latest project id; the visit (savepoint, select for update, update, release); membership,
     # organisation; indicators due; consultations to moderate; dataset dates; suggestions by measure; link
-    # counts by status; last imports; pending invitations
-    with django_assert_num_queries(16):
+    # counts by status; last imports; pending invitations; what the account's address follows by email
+    with django_assert_num_queries(17):
         html = client.get(DESK).content.decode()
     assert _count(html, "desk-suggestions") == n and _count(html, "desk-moderation") == n

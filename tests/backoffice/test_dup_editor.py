@@ -150,3 +150,36 @@ def test_each_listed_dup_objective_links_to_its_suggestions(editor, comune_a_edi
     DupObjectiveFactory(organisation=organisation, title="Scuole sicure")
     html = editor.get(reverse("backoffice:dup_manage", args=[_key(comune_a_editor)])).content.decode()
     assert reverse("backoffice:dup_suggest", args=[_key(comune_a_editor)]) + "?testo=Scuole%20sicure" in html
+
+
+@pytest.fixture(scope="module")
+def _trained_base(tmp_path_factory):
+    from pathlib import Path
+
+    from decimetro.linking import classifier as clf
+    from decimetro.linking.training import train_artefact
+    from decimetro.linking.training_data import find_files
+
+    base = tmp_path_factory.mktemp("dup-models")
+    fixtures = Path(__file__).resolve().parents[1] / "linking" / "fixtures" / "classifier"
+    train_artefact(
+        files=find_files(fixtures), params=clf.Params(seed=7), directory=clf.model_dir(base), data_label="t"
+    )
+    return base
+
+
+def test_with_a_model_a_nonsense_text_is_marked_non_so_and_a_clear_one_is_not(
+    editor, comune_a_editor, settings, _trained_base
+):
+    """Issue 18: the classifier's abstain reaches the DUP editor ("Non so:" above the suggestions)."""
+    settings.DECIMETRO_MODEL_DIR = _trained_base
+    url = reverse("backoffice:dup_suggest", args=[_key(comune_a_editor)])
+    unclear = editor.get(url, {"title": "xqzw plorf vantrix gubbel"}, HTTP_HX_REQUEST="true")
+    assert 'id="dup-suggestion-abstain"' in unclear.content.decode()
+    clear = editor.get(
+        url,
+        {"title": "Casa della comunità e ospedale di comunità: assistenza sanitaria territoriale"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert 'id="dup-suggestion-abstain"' not in clear.content.decode()
+    assert re.findall(r'data-code="([^"]+)"', clear.content.decode())

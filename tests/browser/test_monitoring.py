@@ -45,7 +45,8 @@ def test_indicator_list_accessibility(page, live_server, indicator, artifacts_di
     page.goto(f"{live_server.url}/monitoraggio/indicatori/")
     assert page.locator(".indicator-table tbody tr").count() == 2
     page.select_option("#f-stato", "no_data")
-    page.locator("form[method=get] button[type=submit]").click()
+    # the filter form, not the header search
+    page.locator("main form[method=get] button[type=submit]", has_text="Filtra").click()
     page.wait_for_url("**stato=no_data**")
     assert page.locator(".indicator-table tbody tr").count() == 1
     assert_accessible(page)

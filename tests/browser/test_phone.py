@@ -14,6 +14,7 @@ import pytest
 from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, get_resolver, resolve, reverse
 
+from decimetro.follow.tokens import confirm_token, unsubscribe_token
 from decimetro.participation.models import VerificationReport
 from decimetro.plan.models import Edition, Mission, Objective
 from decimetro.territory.models import Zone
@@ -32,6 +33,9 @@ NOT_PAGES = {
     "verification_photo",
     "observation_create",
     "project_by_cup",
+    "comune_projects_atom",  # Atom feeds (XML)
+    "objective_projects_atom",
+    "consultations_atom",
 }
 
 SCROLL_WIDTH = "() => document.documentElement.scrollWidth"
@@ -97,6 +101,20 @@ def _public_pages(linked: Any, indicator: Any, consultation: Any) -> dict[str, s
         "consultation": reverse("public:consultation", args=[consultation.pk]),
         "dup": reverse("public:dup"),
         "dup_detail": reverse("public:dup_detail", args=["015146"]),
+        "follow": reverse("public:follow", args=["comune", "015146"]),
+        "follow_sent": reverse("public:follow_sent") + "?comune=015146",
+        # the pages of the emails' signed links (GET only shows the button)
+        "follow_confirm": reverse(
+            "public:follow_confirm", args=[confirm_token(follow_id=1, email_hash="0" * 16)]
+        ),
+        "follow_unsubscribe": reverse(
+            "public:follow_unsubscribe", args=[unsubscribe_token(follower_id=1, email_hash="0" * 16)]
+        ),
+        "search": reverse("public:search") + "?q=scuole",
+        # the widgets (narrow by design: also read inside a comune's page on a phone) and their builder
+        "embed_comune": reverse("public:embed_comune", args=["015146"]),
+        "embed_objective": reverse("public:embed_objective", args=[objective.code]),
+        "widget_builder": reverse("public:widget_builder") + "?widget=c:015146",
         "login": reverse("login"),
     }
 

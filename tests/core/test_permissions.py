@@ -58,6 +58,7 @@ ALLOWED: dict[tuple[str, str | None], frozenset[str]] = {
     ("link.review", None): ENTE,
     ("pnrr.import", None): ENTE,
     ("pnrr.quality.view", None): ENTE,
+    ("apitoken.manage", "org_b"): frozenset({"ente_admin"}),  # Comune B's editor is not its admin
     # decimetro.monitoring.permissions
     ("indicator.manage", None): ENTE,
     ("indicator.record_value", "indicator_a"): ENTE | {"comune_a_editor"},
@@ -78,6 +79,8 @@ ALLOWED: dict[tuple[str, str | None], frozenset[str]] = {
     ("verification.view_hidden", "report_b"): ENTE | {"comune_b_editor"},
     ("dup.write", "org_b"): ENTE | {"comune_b_editor"},
     ("dup.manage_all", None): ENTE,
+    # decimetro.follow.permissions
+    ("follow.own", None): EVERYONE_LOGGED_IN,
 }
 
 # The message of each refusal (the texts users see, and that other tests match): kept word for word.
@@ -91,6 +94,7 @@ REFUSED: dict[str, str] = {
     "link.review": "Solo il personale dell'Ente può modificare il piano.",
     "pnrr.import": "Solo il personale dell'Ente può modificare il piano.",
     "pnrr.quality.view": "Pagina riservata al personale dell'Ente.",
+    "apitoken.manage": "Solo gli amministratori dell'organizzazione gestiscono i suoi token API.",
     "indicator.manage": "Solo il personale dell'Ente può definire gli indicatori.",
     "indicator.record_value": "Non è consentito registrare valori per questo indicatore.",
     "indicator.import_values": "Non è consentito importare valori degli indicatori.",
@@ -107,6 +111,7 @@ REFUSED: dict[str, str] = {
     "verification.view_hidden": "Verifica non disponibile.",
     "dup.write": "Non puoi modificare il DUP di questa organizzazione.",
     "dup.manage_all": "Solo il personale dell'Ente può compiere questa operazione.",
+    "follow.own": "Per seguire con il proprio account occorre accedere con un account attivo.",
 }
 
 

@@ -174,6 +174,8 @@ def test_the_daily_schedule_holds_the_reminders_and_the_freshness_check():
     assert names == {
         "decimetro.monitoring.tasks.indicator_reminders",
         "decimetro.insights.tasks.data_freshness_check",
+        "decimetro.insights.tasks.figures_refresh_daily",
+        "decimetro.follow.tasks.digests_send_due",  # the follow digests of those due (issue 17)
     }
 
 

@@ -217,8 +217,10 @@ def test_area_standing_ranks_against_the_median(map_projects):
     assert sm.area_standing(data=data, key="zzz") is None
 
 
-def test_cache_sees_every_change_through_the_data_version(map_projects, settings):
+def test_cache_sees_every_change_through_the_data_version(map_projects, settings, staff_user):
     from django.core.cache import cache
+
+    from decimetro.linking.services import link_confirm
 
     settings.DECIMETRO_MAP_CACHE_SECONDS = 60
     cache.clear()
@@ -235,8 +237,8 @@ def test_cache_sees_every_change_through_the_data_version(map_projects, settings
         )
         objective = sm.MapFilters(objective=link.objective.code)
         assert sm.map_data(filters=objective).territory.projects == 0
-        link.status = LinkStatus.CONFIRMED  # a decision: the number of confirmed links changes the version
-        link.save()
+        link_confirm(by=staff_user, link=link)  # a decision: its audit row changes the version
+        assert ProjectObjectiveLink.objects.get(pk=link.pk).status == LinkStatus.CONFIRMED
         assert sm.map_data(filters=objective).territory.projects == 1
     finally:
         cache.clear()

@@ -217,7 +217,11 @@ def test_round_trip_gives_the_same_predictions(trained, dataset):
     directory, result = trained
     loaded = clf.load(directory)
     texts = [ex.text for ex in dataset.examples[:80]] + ["Riqualificazione energetica della scuola", "x"]
-    fresh = tr.fit(tr.held_out(dataset, PARAMS.seed)[0], PARAMS)
+    # the artefact's procedure: fit on the training split less its validation share, then calibrate
+    fitting, validation = tr.validation_split(tr.held_out(dataset, PARAMS.seed)[0], PARAMS)
+    fresh = tr.fit(fitting, PARAMS)
+    tr.calibrate(fresh, tr.validation_texts(fitting, validation), PARAMS)
+    assert (fresh.temperature, fresh.abstain_threshold) == (loaded.temperature, loaded.abstain_threshold)
     np.testing.assert_array_equal(loaded.probabilities(texts), fresh.probabilities(texts))
     manifest = json.loads((directory / clf.MANIFEST_FILE).read_text(encoding="utf-8"))
     assert manifest["format_version"] == clf.FORMAT_VERSION

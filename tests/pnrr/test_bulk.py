@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 from decimetro.pnrr import bulk
 from decimetro.pnrr.models import (
@@ -282,7 +282,7 @@ def test_lock_holds_an_advisory_lock_until_the_end_of_the_transaction():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_committed_import_refreshes_the_planner_statistics_on_postgresql(plan):
+def test_a_committed_import_refreshes_the_planner_statistics_of_the_tables_it_wrote_on_postgresql(plan):
     """After a release multiplies a table's rows, queries must not be planned on the statistics of the small
     table it was (CI stop 19: a nested-loop plan ran for over an hour)."""
     from django.db import connection
@@ -291,8 +291,101 @@ def test_a_committed_import_refreshes_the_planner_statistics_on_postgresql(plan)
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite keeps no planner statistics")
-    pnrr_import_file(path=BUNDLED_FILES[0])
     with connection.cursor() as cursor:
-        cursor.execute("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'pnrr_project'")
-        (last_analyze,) = cursor.fetchone()
-    assert last_analyze is not None
+        cursor.execute("SELECT now()")
+        (started,) = cursor.fetchone()
+    pnrr_import_file(path=BUNDLED_FILES[2])  # the projects: they write projects, not places or payments
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relname, last_analyze FROM pg_stat_user_tables WHERE relname LIKE 'pnrr_%%'")
+        analyzed = {name for name, last in cursor.fetchall() if last is not None and last >= started}
+    assert {"pnrr_project", "pnrr_implementingbody", "pnrr_submeasure", "pnrr_importrun"} <= analyzed
+    # A table the import did not write keeps its statistics (an ANALYZE of the places costs a second).
+    assert not analyzed & {"pnrr_place", "pnrr_paymentsnapshot"}
+
+
+def sqlite_indexes(table: str) -> set[tuple[str, str]]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
+            [table],
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only: PostgreSQL keeps its indexes")
+def test_a_large_insert_on_sqlite_builds_the_secondary_indexes_after_it(submeasure, monkeypatch):
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 3)
+    table = Project._meta.db_table
+    indexes = sqlite_indexes(table)
+    assert any(not sql.startswith("CREATE UNIQUE") for _name, sql in indexes)
+    statements: list[str] = []
+    connection.ensure_connection()
+    connection.connection.set_trace_callback(statements.append)
+    try:
+        bulk.insert(
+            Project,
+            ["cup", "local_code", "submeasure_id", "provenance"],
+            [(f"A0{i}B22000000000", "", submeasure.pk, Provenance.UNIVERSE) for i in range(3)],
+        )
+    finally:
+        connection.connection.set_trace_callback(None)
+    dropped = [s for s in statements if s.startswith("DROP INDEX")]
+    assert len(dropped) == len([1 for _n, sql in indexes if not sql.startswith("CREATE UNIQUE")])
+    assert sqlite_indexes(table) == indexes  # all back, the same
+    # The rows are there and the indexes answer for them.
+    assert Project.objects.filter(provenance=Provenance.UNIVERSE).count() == 3
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA integrity_check")
+        assert cursor.fetchone()[0] == "ok"
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite only: PostgreSQL keeps its indexes")
+def test_a_large_insert_that_fails_on_sqlite_leaves_the_indexes_as_they_were(submeasure, monkeypatch):
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 2)
+    table = Project._meta.db_table
+    indexes = sqlite_indexes(table)
+    row = ("A01B22000000000", "", submeasure.pk, Provenance.UNIVERSE)
+    # The unique key, checked row by row (the driver's own error: bulk writes with the driver's cursor).
+    with pytest.raises(connection.Database.IntegrityError), transaction.atomic():
+        bulk.insert(Project, ["cup", "local_code", "submeasure_id", "provenance"], [row, row])
+    assert sqlite_indexes(table) == indexes
+    assert not Project.objects.exists()
+
+
+def test_a_small_insert_into_a_large_table_keeps_the_indexes(projects, monkeypatch):
+    monkeypatch.setattr(bulk, "DEFER_INDEXES_FROM", 1)
+    table = Project._meta.db_table
+    before = sqlite_indexes(table) if connection.vendor == "sqlite" else set()
+    statements: list[str] = []
+    if connection.vendor == "sqlite":
+        connection.connection.set_trace_callback(statements.append)
+    try:
+        bulk.insert(
+            Project,
+            ["cup", "local_code", "submeasure_id", "provenance"],
+            [("A09B22000000000", "", projects[0].submeasure_id, Provenance.UNIVERSE)],
+        )
+    finally:
+        if connection.vendor == "sqlite":
+            connection.connection.set_trace_callback(None)
+    assert not [s for s in statements if s.startswith("DROP INDEX")]  # 1 row into 3: indexes kept
+    assert Project.objects.count() == 4
+    if connection.vendor == "sqlite":
+        assert sqlite_indexes(table) == before
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PostgreSQL: nothing to tune")
+def test_large_cache_gives_sqlite_a_large_page_cache_for_the_block_only():
+    def cache_size() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before = cache_size()
+    assert before != -bulk.SQLITE_CACHE_KIB
+    with bulk.large_cache():
+        assert cache_size() == -bulk.SQLITE_CACHE_KIB
+    assert cache_size() == before
+    with pytest.raises(ZeroDivisionError), bulk.large_cache():
+        1 / 0  # noqa: B018
+    assert cache_size() == before

@@ -197,3 +197,27 @@ def test_gzip_and_plain_csv_give_the_same_rows(tmp_path):
     with gzip.open(gz) as f:
         assert f.read(3) == PLACES.read_bytes()[:3]
     assert parsed(gz)[0] == parsed(PLACES)[0]
+
+
+@pytest.mark.parametrize(
+    ("src", "column"),
+    [
+        (PROJECTS, "Finanziamento PNRR"),
+        (PLACES, "COD_ISTAT_COMUNE"),
+        (UNIVERSE, "Data di Estrazione"),
+        (PAYMENTS, "cup"),
+    ],
+)
+def test_columns_in_another_order_give_the_same_rows_and_name_the_bad_column(tmp_path, src, column):
+    """The big files are read by the positions of their own header: any order of the columns is read alike,
+    and a bad value is still reported by its column's name, with the row as read."""
+    header, rows = read_rows(src)
+    order = list(reversed(range(len(header))))
+    shuffled = [[row[i] for i in order] for row in rows]
+    shuffled[1][order.index(header.index(column))] = "x"
+    path = write_rows(tmp_path / f"reordered{''.join(src.suffixes)}", [header[i] for i in order], shuffled)
+    expected, _ = parsed(src)
+    got, errors = parsed(path)
+    assert [(e.line, e.column) for e in errors] == [(3, column)]
+    assert errors[0].raw == {**dict(zip(header, rows[1], strict=True)), column: "x"}
+    assert got == expected[:1] + expected[2:]

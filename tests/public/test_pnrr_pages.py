@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.http import QueryDict
 
 from decimetro.pnrr.models import Provenance
 from tests._dom import parse
@@ -159,13 +160,102 @@ def test_project_list_sorts(client, catalogue, ordina, expected):
 
 
 def test_project_list_paginates_and_links_pages_with_the_filters(client, db, pnrr_submeasure):
+    """Keyset pages (`?dopo=`/`?prima=`, never `?pagina=`: an OFFSET reads every skipped row)."""
     ProjectFactory.create_batch(12, submeasure=pnrr_submeasure("M1", "M1C1", "M1C1I1.02"))
     first = client.get(LIST, {"per_pagina": 10, "missione": "M1", "ordina": "cup"})
-    second = client.get(LIST, {"per_pagina": 10, "missione": "M1", "ordina": "cup", "pagina": 2})
+    next_url = page_link(first, "next")
+    assert next_url.startswith("/progetti/?per_pagina=10&missione=M1&ordina=cup&dopo=")
+    second = client.get(next_url)
     assert len(cups(first)) == 10 and len(cups(second)) == 2
     assert not set(cups(first)) & set(cups(second))
-    assert "?per_pagina=10&amp;missione=M1&amp;ordina=cup&amp;pagina=2" in html(first)
-    assert "12 progetti" in html(first)
+    assert "12 progetti" in html(first) and "mostrati 1–10" in html(first)  # noqa: RUF001
+    assert "12 progetti" in html(second) and "mostrati 11–12" in html(second)  # noqa: RUF001
+    assert page_link(second, "next") is None and page_link(first, "prev") is None
+    back = client.get(page_link(second, "prev"))
+    assert cups(back) == cups(first) and "mostrati 1–10" in html(back)  # noqa: RUF001
+    assert page_link(back, "prev") is None and page_link(back, "next") == next_url
+
+
+def page_link(response, rel: str) -> str | None:
+    """The page's "next"/"prev" link (absolute path, query unescaped), or None."""
+    found = re.search(rf'href="([^"]*)" rel="{rel}"', html(response))
+    return f"{LIST}{found.group(1).replace('&amp;', '&')}" if found else None
+
+
+@pytest.fixture
+def many_projects(db, pnrr_submeasure):
+    """23 projects over two measures, with ties and null amounts (nulls sort last both ways)."""
+    subs = [pnrr_submeasure("M1", "M1C1", "M1C1I1.02"), pnrr_submeasure("M4", "M4C1", "M4C1I3.03")]
+    amounts = [Decimal("1000.00"), Decimal("2000.00"), None, Decimal("2000.00"), Decimal("500.00")]
+    titles = ["Scuola", "Asilo", "Cloud", "Scuola", "Ponte"]
+    for i in range(23):
+        ProjectFactory(
+            submeasure=subs[i % 2],
+            fin_pnrr=amounts[i % 5],
+            fin_totale=None if i % 7 == 0 else Decimal(3000 + i % 4),
+            title=titles[i % 5],
+        )
+
+
+@pytest.mark.parametrize("ordina", ["-amount", "amount", "-total", "title", "cup", "measure", "-title"])
+@pytest.mark.parametrize("params", [{}, {"missione": "M1"}])
+def test_project_list_pages_show_every_project_once_forward_and_back(client, many_projects, ordina, params):
+    from decimetro.insights.params import filters_from
+    from decimetro.pnrr.selectors import projects_filtered
+
+    query = QueryDict(mutable=True)
+    query.update({**params, "ordina": ordina, "per_pagina": "10"})
+    expected = [p.cup for p in projects_filtered(filters=filters_from(query)[0], sort=ordina)]
+    pages = [cups(client.get(f"{LIST}?{query.urlencode()}"))]
+    url = page_link(client.get(f"{LIST}?{query.urlencode()}"), "next")
+    while url:
+        response = client.get(url)
+        pages.append(cups(response))
+        last, url = response, page_link(response, "next")
+    assert [cup for page in pages for cup in page] == expected  # no row twice, none missing, same order
+    back, url = [], page_link(last, "prev")
+    while url:
+        response = client.get(url)
+        back.insert(0, cups(response))
+        url = page_link(response, "prev")
+    assert back == pages[:-1]
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "x",
+        "%%%",
+        "e30",  # {}
+        "WyIxMDAwIiwtMSwxXQ",  # ["1000",-1,1]
+        "WyJOYU4iLDEsMV0",  # ["NaN",1,1]
+        "WyJ0YW50aSIsMSwxXQ",  # ["tanti",1,1]: not an amount
+        "W251bGwsInVubyIsMV0",  # [null,"uno",1]
+        "A" * 5000,
+    ],
+)
+@pytest.mark.parametrize("name", ["dopo", "prima"])
+def test_project_list_bad_cursor_gives_the_first_page(client, many_projects, cursor, name):
+    first = cups(client.get(LIST, {"per_pagina": 10}))
+    response = client.get(LIST, {"per_pagina": 10, name: cursor})
+    assert cups(response) == first
+    assert "mostrati 1–10" in html(response)  # noqa: RUF001
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_project_list_next_page_query_count_is_constant(client, db, django_assert_num_queries, n):
+    from decimetro.pnrr.selectors import Cursor, encode_cursor
+
+    projects = ProjectFactory.create_batch(n + 1, fin_pnrr=Decimal("100.00"))
+    for p in projects:
+        PlaceFactory(project=p)
+    cursor = encode_cursor(Cursor(Decimal("100.00"), min(p.pk for p in projects), 1))
+    # components with missions, measures, zones, comuni (the filters); count; page: its rows after the cursor
+    # with their latest payments, then (the non-null amounts ran out) the null amounts; places of the page;
+    # confirmed objectives of the page
+    with django_assert_num_queries(9):
+        response = client.get(LIST, {"dopo": cursor})
+    assert len(cups(response)) == n
 
 
 @pytest.mark.parametrize("n", [1, 3])
@@ -650,8 +740,9 @@ def test_csv_export_query_count_is_constant(client, db, django_assert_num_querie
         project = PlaceFactory(project=ProjectFactory()).project
         PaymentSnapshotFactory(project=project)
         _confirm(project, *plan_objectives[: i + 1])
-    # the projects (with their latest payments), their places, their confirmed objectives: one chunk; the
-    # export slot (create if missing, take, give back: reports.limits); the datasets' release dates
-    with django_assert_num_queries(3 + 3 + 1):
+    # four streams in the list's order, whatever the number of projects: the projects, their places, their
+    # payments, their confirmed objectives (insights.lists.project_export_rows); the export slot (create if
+    # missing, take, give back: reports.limits); the datasets' release dates
+    with django_assert_num_queries(4 + 3 + 1):
         rows = csv_rows(client.get(LIST, {"format": "csv"}))
     assert len(rows) == 1 + n

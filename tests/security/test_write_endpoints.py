@@ -29,11 +29,13 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from decimetro.core.models import AuditEntry, Invitation, Job
+from decimetro.core.models import ApiToken, AuditEntry, Invitation, Job
 from decimetro.core.services import token_hash
+from decimetro.core.services_tokens import api_token_create, api_token_revoke
 from decimetro.linking.models import MeasureObjective, ProjectObjectiveLink
 from decimetro.participation.models import Audience, VerificationPhoto
 from decimetro.plan.models import Edition, Mission, Objective
+from decimetro.reports.opendata.bundle import build_bundle
 from tests.factories import (
     ComponentFactory,
     EditionFactory,
@@ -69,9 +71,13 @@ ADMIN_READ = "Ente-admin-only read"
 STAFF_WRITE = "staff-only write (Ente staff)"
 ADMIN_WRITE = "Ente-admin-only write (accounts, organisations)"
 ORG_WRITE = "organisation-scoped write (own organisation / own comune only)"
-AUTH = "auth pages (login, logout, language, invitation or password reset by one-time token)"
+AUTH = (
+    "auth pages (login, logout, language, invitation or password reset by one-time token; follow by email:"
+    " double opt-in by signed link, rate limited, same answer for every address)"
+)
 API_READ = "public API read"
 API_COMPUTE = "public API computation (POST without any write)"
+API_TOKEN_WRITE = "API write with an organisation's token (Bearer), the organisation's rights only"
 API_DOCS = "API root, schema and docs"
 DJANGO_ADMIN = "Django admin (whole namespace: staff + model permissions, Django's own checks)"
 
@@ -86,8 +92,10 @@ REGISTRY: dict[str, str] = {
     "public:mission": PUBLIC_READ,
     "public:objectives": PUBLIC_READ,
     "public:objective": PUBLIC_READ,
+    "public:objective_projects_atom": PUBLIC_READ,
     "public:comuni": PUBLIC_READ,
     "public:comune": PUBLIC_READ,
+    "public:comune_projects_atom": PUBLIC_READ,
     "public:zones": PUBLIC_READ,
     "public:zone": PUBLIC_READ,
     "public:map": PUBLIC_READ,
@@ -95,6 +103,10 @@ REGISTRY: dict[str, str] = {
     "reports:map_csv": PUBLIC_READ,
     "public:compare": PUBLIC_READ,
     "public:health": PUBLIC_READ,
+    "public:search": PUBLIC_READ,  # GET form, no CSRF token (decimetro/search/)
+    "public:embed_comune": PUBLIC_READ,
+    "public:embed_objective": PUBLIC_READ,
+    "public:widget_builder": PUBLIC_READ,
     "backoffice:home": STAFF_READ,
     "backoffice:objective_edit": STAFF_WRITE,
     "backoffice:mission_edit": STAFF_WRITE,
@@ -142,6 +154,7 @@ REGISTRY: dict[str, str] = {
     "backoffice:indicator_value_record": ORG_WRITE,  # Ente staff, the owner, the indicator's comune editors
     # Participation (views_participation.py)
     "public:consultations": PUBLIC_READ,
+    "public:consultations_atom": PUBLIC_READ,
     "public:consultation": PUBLIC_READ,
     "public:observation_create": ORG_WRITE,  # editors of the invited organisations
     "public:observation_attachment": PUBLIC_FILE,
@@ -162,16 +175,29 @@ REGISTRY: dict[str, str] = {
     "reports:dup_csv_template": PUBLIC_READ,
     "public:dup_detail": PUBLIC_READ,
     "reports:dup_detail_export": PUBLIC_READ,
+    "reports:objective_dossier": PUBLIC_READ,
+    "reports:mission_dossier": PUBLIC_READ,
+    "reports:comune_dossier": PUBLIC_READ,
+    "reports:zone_dossier": PUBLIC_READ,
+    "reports:opendata": PUBLIC_READ,
+    "reports:opendata_datapackage": PUBLIC_READ,
+    "reports:opendata_catalogue": PUBLIC_READ,
+    "reports:opendata_zip": PUBLIC_READ,
+    "reports:opendata_csv": PUBLIC_READ,
     "backoffice:dup_manage_home": LOGIN_READ,
     "backoffice:dup_manage": ORG_WRITE,  # GET: the page; POST: add a DUP objective
     "backoffice:dup_import": ORG_WRITE,
     "backoffice:dup_suggest": ORG_READ,  # suggestions computed from a text, nothing saved
     "backoffice:dup_edit": ORG_WRITE,
     "backoffice:dup_delete": ORG_WRITE,
+    "backoffice:tokens": ORG_WRITE,  # an organisation's admin: its API tokens (GET list, POST create)
+    "backoffice:token_revoke": ORG_WRITE,
     # Accounts (views_accounts.py)
     "backoffice:profile": LOGIN_READ,
     "backoffice:desk": LOGIN_READ,  # the user's own desk (viewing it records their visit time, nothing else)
     "backoffice:password_change": OWN_ACCOUNT_WRITE,
+    "backoffice:follow_add": OWN_ACCOUNT_WRITE,  # the account's own address follows a page
+    "backoffice:follow_remove": OWN_ACCOUNT_WRITE,  # only a follow of the account's own address
     "backoffice:users": ADMIN_READ,
     "backoffice:user_invite": ADMIN_WRITE,
     "backoffice:user_disable": ADMIN_WRITE,
@@ -191,6 +217,12 @@ REGISTRY: dict[str, str] = {
     "password_reset_confirm": AUTH,
     "password_reset_complete": AUTH,
     "set_language": AUTH,
+    "language": AUTH,  # the header's switch (GET): sets the language cookie only, no data
+    "public:follow": AUTH,  # follow by email: its own form page (CSRF), double opt-in
+    "public:follow_sent": AUTH,
+    "public:follow_confirm": AUTH,  # signed, expiring link; GET shows the button, POST (CSRF) confirms
+    # signed link; POST is the RFC 8058 one-click (no CSRF: the link is the proof)
+    "public:follow_unsubscribe": AUTH,
     "admin:*": DJANGO_ADMIN,
     # API (decimetro/api/*.py)
     "api:api-root": API_DOCS,
@@ -208,10 +240,14 @@ REGISTRY: dict[str, str] = {
     "GET /api/v1/projects/<cup>": API_READ,
     "GET /api/v1/pnrr/measures": API_READ,
     "POST /api/v1/linking/classify": API_COMPUTE,
+    "POST /api/v1/participation/dup/<codice_istat>/objectives": API_TOKEN_WRITE,
+    "POST /api/v1/monitoring/indicators/<indicator_id>/values": API_TOKEN_WRITE,
+    "POST /api/v1/projects/<project_id>/verifications": API_TOKEN_WRITE,
     "GET /api/v1/monitoring/indicators": API_READ,
     "GET /api/v1/monitoring/indicators/<indicator_id>": API_READ,
     "GET /api/v1/participation/consultations": API_READ,
     "GET /api/v1/participation/consultations/<consultation_id>": API_READ,
+    "GET /api/v1/search": API_READ,
     "GET /api/v1/participation/dup/coverage": API_READ,
 }
 
@@ -276,9 +312,10 @@ def test_enumeration_sees_the_api_methods_and_nested_namespaces():
 
 
 def test_api_writes_are_only_the_classified_computations():
-    """Only GET in the public API, except the classified side-effect-free computations."""
+    """Only GET in the public API, except the classified side-effect-free computations and the writes with an
+    organisation's token (each with its cases in TOKEN_WRITES below)."""
     writes = {k for k in project_endpoints() if k.split(" ")[0] in {"POST", "PUT", "PATCH", "DELETE"}}
-    assert writes == {k for k, v in REGISTRY.items() if v == API_COMPUTE}
+    assert writes == {k for k, v in REGISTRY.items() if v in (API_COMPUTE, API_TOKEN_WRITE)}
     reads = {k for k in project_endpoints() if k.startswith("GET ")}
     assert all(REGISTRY[k] == API_READ for k in reads)
 
@@ -393,6 +430,7 @@ def site(participation_site, plain_user, staff_user):
         token_hash=token_hash(INVITATION_TOKEN),
         expires_at=timezone.now() + datetime.timedelta(days=3),
     )
+    _ente_token(w)  # for the revocation case: made before any snapshot
     return w
 
 
@@ -413,6 +451,7 @@ class Write:
     refused_status: tuple[int, ...] = (403, 404)
     writes: bool | None = True  # False/None: the allowed request may legitimately write nothing
     label: str = ""
+    ok_status: int = 302  # the allowed persona's answer (a redirect after the write; 200 where shown once)
 
     @property
     def id(self) -> str:
@@ -462,6 +501,15 @@ def _dup_data(code: str, w: dict[str, Any]) -> dict[str, Any]:
         "year_to": 2027,
         "plan_objectives": [w["objective"].pk],
     }
+
+
+def _ente_token(w: dict[str, Any]) -> ApiToken:
+    """A token of the Ente (made once per site, before the snapshot of the case)."""
+    if "ente_token" not in w:
+        w["ente_token"], w["ente_token_secret"] = api_token_create(
+            by=None, organisation=w["users"]["ente_admin"].membership.organisation, name="Token dell'Ente"
+        )
+    return w["ente_token"]
 
 
 def _b(w: dict[str, Any]) -> str:
@@ -807,6 +855,22 @@ WRITES: list[Write] = [
         "ente_admin",
         REFUSED_ADMIN,
     ),
+    # API tokens: an organisation's admin only (the Ente admin here; Comune editors are not admins)
+    Write(
+        "backoffice:tokens",
+        lambda w: reverse("backoffice:tokens"),
+        lambda w: {"name": "Gestionale della prova"},
+        "ente_admin",
+        (*REFUSED_ADMIN,),
+        ok_status=200,  # the new token is shown once, on the answer to the POST
+    ),
+    Write(
+        "backoffice:token_revoke",
+        lambda w: reverse("backoffice:token_revoke", args=[_ente_token(w).pk]),
+        lambda w: {},
+        "ente_admin",
+        (*REFUSED_ADMIN,),
+    ),
 ]
 
 CASES = {c.id: c for c in WRITES}
@@ -877,7 +941,7 @@ def test_allowed_persona_writes_with_the_same_request(case_id, site):
         assert response.status_code == 404, (case_id, response.status_code)
         assert after == before
         return
-    assert response.status_code == 302 and not _is_login_redirect(response), (
+    assert response.status_code == case.ok_status and not _is_login_redirect(response), (
         case_id,
         response.status_code,
         response.content[:2000],
@@ -896,6 +960,108 @@ def test_get_on_a_write_endpoint_is_safe_even_for_the_allowed_persona(case_id, s
     response = client.get(case.url(site))
     assert response.status_code in (200, 302, 405), (case_id, response.status_code)
     assert snapshot() == before, (case_id, changed_models(before, snapshot()))
+
+
+# The write API with an organisation's token -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TokenWrite:
+    endpoint: str  # the REGISTRY key
+    url: Callable[[dict[str, Any]], str]
+    payload: Callable[[dict[str, Any]], dict[str, Any]]
+    refused: tuple[str, ...]  # who gets 401/403 (see _token_client); Comune B's token writes
+
+
+TOKEN_REFUSED_ALWAYS = ("no_token", "garbage_token", "revoked_token", "session_only")
+TOKEN_WRITES = [
+    TokenWrite(
+        "POST /api/v1/participation/dup/<codice_istat>/objectives",
+        lambda w: f"/api/v1/participation/dup/{_b(w)}/objectives",
+        lambda w: {"title": "Mobilità dolce", "objectives": [w["objective"].code]},
+        (*TOKEN_REFUSED_ALWAYS, "comune_a_token", "association_token"),
+    ),
+    TokenWrite(
+        "POST /api/v1/monitoring/indicators/<indicator_id>/values",
+        lambda w: f"/api/v1/monitoring/indicators/{w['indicator_b'].pk}/values",
+        lambda w: {"date": "2025-01-31", "value": "12.5", "source": "Prova"},
+        (*TOKEN_REFUSED_ALWAYS, "comune_a_token", "association_token"),
+    ),
+    TokenWrite(
+        # Any organisation's editors file verifications (for their own organisation): no cross-scope case.
+        "POST /api/v1/projects/<project_id>/verifications",
+        lambda w: f"/api/v1/projects/{w['project'].pk}/verifications",
+        lambda w: {
+            "status": "in_progress",
+            "seen_on": timezone.localdate().isoformat(),
+            "note": "Cantiere aperto",
+        },
+        TOKEN_REFUSED_ALWAYS,
+    ),
+]
+TOKEN_CASES = {c.endpoint: c for c in TOKEN_WRITES}
+
+
+def _token_of(w: dict[str, Any], org_key: str, name: str) -> str:
+    token, secret = api_token_create(by=None, organisation=w[org_key], name=name)
+    # Used a moment ago: the request below does not touch its last-used time (at most once a minute), so
+    # that "nothing written" is exact.
+    ApiToken.objects.filter(pk=token.pk).update(last_used_at=timezone.now())
+    return secret
+
+
+def _token_client(w: dict[str, Any], who: str) -> tuple[Client, dict[str, str]]:
+    """A client and its headers: no token; a forged one; Comune B's revoked token; a staff session without
+    token (the write API takes no cookies); the tokens of Comune A, of an association, of Comune B."""
+    client = Client()
+    if who == "no_token":
+        return client, {}
+    if who == "garbage_token":
+        return client, {"HTTP_AUTHORIZATION": "Bearer dcm_questo-token-non-esiste"}
+    if who == "session_only":
+        client.force_login(w["users"]["staff_user"])
+        return client, {}
+    if who == "revoked_token":
+        token, secret = api_token_create(by=None, organisation=w["org_b"], name="Revocato")
+        api_token_revoke(by=w["users"]["ente_admin"], token=token)
+        return client, {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+    org_key = {"comune_a_token": "org_a", "association_token": "association", "comune_b_token": "org_b"}[who]
+    return client, {"HTTP_AUTHORIZATION": f"Bearer {_token_of(w, org_key, who)}"}
+
+
+def test_every_token_write_endpoint_has_cases():
+    assert {k for k, v in REGISTRY.items() if v == API_TOKEN_WRITE} == set(TOKEN_CASES)
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "who"), [(c.endpoint, who) for c in TOKEN_WRITES for who in c.refused], ids=str
+)
+def test_token_write_refused_without_a_valid_token_or_across_scope(endpoint, who, site):
+    case = TOKEN_CASES[endpoint]
+    client, headers = _token_client(site, who)
+    url, payload = case.url(site), case.payload(site)
+    before = snapshot()
+    response = client.post(url, payload, content_type="application/json", **headers)
+    after = snapshot()
+    expected = 403 if who in ("comune_a_token", "association_token") else 401
+    assert response.status_code == expected, (endpoint, who, response.status_code, response.content[:300])
+    assert response.json()["detail"]  # an Italian message
+    assert after == before, (endpoint, who, changed_models(before, after))
+
+
+@pytest.mark.parametrize("endpoint", list(TOKEN_CASES))
+def test_token_write_succeeds_with_the_owner_token_and_names_it_in_the_audit(endpoint, site):
+    case = TOKEN_CASES[endpoint]
+    client, headers = _token_client(site, "comune_b_token")
+    audits = AuditEntry.objects.count()
+    before = snapshot()
+    response = client.post(case.url(site), case.payload(site), content_type="application/json", **headers)
+    assert response.status_code == 201, (endpoint, response.status_code, response.content[:500])
+    assert snapshot() != before
+    entries = list(AuditEntry.objects.order_by("-id")[: AuditEntry.objects.count() - audits])
+    assert entries and all("token API «comune_b_token»" in e.actor_label for e in entries), [
+        e.actor_label for e in entries
+    ]
 
 
 def test_forged_invitation_token_writes_nothing(site):
@@ -1024,6 +1190,10 @@ PUBLIC_URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     "reports:map_csv": lambda w: reverse("reports:map_csv"),
     "public:compare": lambda w: reverse("public:compare"),
     "public:health": lambda w: reverse("public:health"),
+    "public:search": lambda w: reverse("public:search") + "?q=scuole",
+    "public:embed_comune": lambda w: reverse("public:embed_comune", args=[_b(w)]),
+    "public:embed_objective": lambda w: reverse("public:embed_objective", args=["M1.1"]),
+    "public:widget_builder": lambda w: reverse("public:widget_builder"),
     "public:projects": lambda w: reverse("public:projects"),
     "reports:projects_csv": lambda w: reverse("reports:projects_csv"),
     "public:project_by_cup": lambda w: reverse("public:project_by_cup", args=[w["project"].cup]),
@@ -1038,12 +1208,30 @@ PUBLIC_URLS: dict[str, Callable[[dict[str, Any]], str]] = {
     ),
     "public:consultations": lambda w: reverse("public:consultations"),
     "public:consultation": lambda w: reverse("public:consultation", args=[w["consultation"].pk]),
+    "public:consultations_atom": lambda w: reverse("public:consultations_atom"),
+    "public:comune_projects_atom": lambda w: reverse("public:comune_projects_atom", args=[_b(w)]),
+    "public:objective_projects_atom": lambda w: reverse("public:objective_projects_atom", args=["M1.1"]),
     "public:dup": lambda w: reverse("public:dup"),
     "reports:dup_export": lambda w: reverse("reports:dup_export", args=["csv"]),
     "reports:dup_csv_template": lambda w: reverse("reports:dup_csv_template"),
     "public:dup_detail": lambda w: reverse("public:dup_detail", args=[_b(w)]),
     "reports:dup_detail_export": lambda w: reverse("reports:dup_detail_export", args=[_b(w), "csv"]),
+    "reports:objective_dossier": lambda w: reverse("reports:objective_dossier", args=["M1.1"]),
+    "reports:mission_dossier": lambda w: reverse("reports:mission_dossier", args=["M1"]),
+    "reports:comune_dossier": lambda w: reverse("reports:comune_dossier", args=[_b(w)]),
+    "reports:zone_dossier": lambda w: reverse("reports:zone_dossier", args=[w["org_b"].comune.zone.slug]),
+    "reports:opendata": lambda w: reverse("reports:opendata"),
+    # The files of the open data are served once the bundle of the data is built (a task, run here first).
+    "reports:opendata_datapackage": lambda w: _opendata_built("reports:opendata_datapackage"),
+    "reports:opendata_catalogue": lambda w: _opendata_built("reports:opendata_catalogue"),
+    "reports:opendata_zip": lambda w: _opendata_built("reports:opendata_zip"),
+    "reports:opendata_csv": lambda w: _opendata_built("reports:opendata_csv", "progetti"),
 }
+
+
+def _opendata_built(name: str, *args: str) -> str:
+    build_bundle()
+    return reverse(name, args=list(args))
 
 
 def test_public_reads_are_listed():
@@ -1179,6 +1367,7 @@ def test_registry_summary_is_complete():
         AUTH,
         API_READ,
         API_COMPUTE,
+        API_TOKEN_WRITE,
         API_DOCS,
         DJANGO_ADMIN,
     }

@@ -26,7 +26,7 @@ from decimetro.backoffice.forms.participation import (
 from decimetro.core.http import AuthenticatedHttpRequest, add_service_errors, require_perm
 from decimetro.core.models import Organisation, OrganisationKind
 from decimetro.core.permissions import can, ensure
-from decimetro.linking.classifier import ModelError, classify_text
+from decimetro.linking.classifier import ModelError, classify_text, classify_texts
 from decimetro.linking.ranking import rank_objectives
 from decimetro.participation import selectors_consultations as cons_sel
 from decimetro.participation import selectors_dup as dup_sel
@@ -182,9 +182,32 @@ def consultation_close_view(request: AuthenticatedHttpRequest, pk: int) -> HttpR
     return redirect("backoffice:consultation_manage", pk=pk)
 
 
+def _observation_suggestions(observations: list[Observation]) -> dict[int, dict[str, Any]]:
+    """observation pk → {"objectives": plan objectives its text (and proposal) suggests, "abstain": bool},
+    from linking's classifier with a constant number of queries; {} when no model is installed (issue 18)."""
+    texts = [" ".join(p for p in (o.text, o.proposal) if p) for o in observations]
+    try:
+        results = classify_texts(texts) if texts else []
+    except ModelError:
+        return {}
+    codes = {code for r in results for code, _ in r.objectives}
+    by_code = {o.code: o for o in Objective.objects.filter(edition__is_current=True, code__in=codes)}
+    return {
+        obs.pk: {
+            "objectives": [by_code[code] for code, _ in r.objectives if code in by_code],
+            "abstain": r.abstain,
+        }
+        for obs, r in zip(observations, results, strict=True)
+    }
+
+
 @require_perm("consultation.manage")
 def consultation_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     consultation = get_object_or_404(cons_sel.consultations_admin(), pk=pk)
+    observations = list(cons_sel.observations_for_moderation(consultation))
+    suggestions = _observation_suggestions(observations)
+    for obs in observations:
+        obs.suggested = suggestions.get(obs.pk)  # type: ignore[attr-defined]
     return render(
         request,
         "backoffice/participation/consultation_manage.html",
@@ -192,7 +215,7 @@ def consultation_manage(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
             "nav": "partecipazione",
             "consultation": consultation,
             "state": consultation.state_on(timezone.localdate()),
-            "observations": cons_sel.observations_for_moderation(consultation),
+            "observations": observations,
             "status_choices": ModerationForm.base_fields["status"].choices,  # type: ignore[attr-defined]
         },
     )
@@ -366,19 +389,25 @@ SUGGEST_MAX_CHARS = 2000
 
 
 def _suggested_objectives(edition: Edition, text: str) -> list[Objective]:
+    return _suggestions(edition, text)[0]
+
+
+def _suggestions(edition: Edition, text: str) -> tuple[list[Objective], bool]:
     """The plan objectives (at most SUGGESTIONS, best first) that a DUP objective's text suggests: linking's
     classifier (its component prediction and the objectives' texts) when a model is installed, else the text
-    ranking alone. Computed, never saved."""
+    ranking alone; and whether the classifier abstains ("non so": not confident). Computed, never saved."""
     text = text.strip()[:SUGGEST_MAX_CHARS]
     if not text:
-        return []
+        return [], False
+    abstain = False
     try:
-        pairs = classify_text(text, limit=SUGGESTIONS).objectives
+        result = classify_text(text, limit=SUGGESTIONS)
+        pairs, abstain = result.objectives, result.abstain
     except ModelError:
         pairs = rank_objectives(text=text, component_scores={}, limit=SUGGESTIONS)
     codes = [code for code, _score in pairs]
     by_code = {o.code: o for o in Objective.objects.filter(edition=edition, code__in=codes)}
-    return [by_code[code] for code in codes if code in by_code]
+    return [by_code[code] for code in codes if code in by_code], abstain
 
 
 def _dup_form(
@@ -396,9 +425,13 @@ def dup_suggest(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
     organisation = _writable_owner(request, key)
     edition = plan_sel.current_edition_or_404()
     text = (request.GET.get("testo") or request.GET.get("title") or "")[:SUGGEST_MAX_CHARS]
-    suggestions = _suggested_objectives(edition, text) if text.strip() else None
+    suggestions, abstain = _suggestions(edition, text) if text.strip() else (None, False)
     if request.headers.get("HX-Request"):
-        return render(request, "backoffice/participation/_dup_suggestions.html", {"suggestions": suggestions})
+        return render(
+            request,
+            "backoffice/participation/_dup_suggestions.html",
+            {"suggestions": suggestions, "abstain": abstain},
+        )
     return render(
         request,
         "backoffice/participation/dup_suggest.html",
@@ -408,6 +441,7 @@ def dup_suggest(request: AuthenticatedHttpRequest, key: str) -> HttpResponse:
             "organisation": organisation,
             "text": text,
             "suggestions": suggestions,
+            "abstain": abstain,
         },
     )
 

@@ -7,7 +7,7 @@ error."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -103,20 +103,22 @@ _STRUCTURE = c.StructureColumns(
 _AMOUNTS = c.AmountColumns(AMOUNT_COLUMNS)
 
 
-def build(raw: dict[str, str]) -> PaymentRow | MeasurePaymentRow:
-    extracted = c.iso_date(raw, "data_di_estrazione")
-    if extracted is None:
-        raise c.FieldError("data_di_estrazione", "data di estrazione mancante")
-    if not raw["cup"].strip() and not raw["codice_locale_progetto"].strip():
-        return MeasurePaymentRow(_STRUCTURE(raw), _AMOUNTS(raw), extracted)
-    return PaymentRow(
-        c.cup(raw, "cup"),
-        raw["codice_locale_progetto"].strip(),
-        _STRUCTURE(raw),
-        _AMOUNTS(raw),
-        extracted,
-    )
+def bind(index: Mapping[str, int]) -> Callable[[list[str]], PaymentRow | MeasurePaymentRow]:
+    """The builder of a payments row from a row's fields, `index` the file's column name → position."""
+    structure, amounts = _STRUCTURE.bind(index), _AMOUNTS.bind(index)
+    cup, local_code, extracted_on = index["cup"], index["codice_locale_progetto"], index["data_di_estrazione"]
+
+    def build(row: list[str]) -> PaymentRow | MeasurePaymentRow:
+        extracted = c.iso_date(row, extracted_on)
+        if extracted is None:
+            raise c.FieldError(extracted_on, "data di estrazione mancante")
+        local = row[local_code].strip()
+        if not local and not row[cup].strip():
+            return MeasurePaymentRow(structure(row), amounts(row), extracted)
+        return PaymentRow(c.cup(row, cup), local, structure(row), amounts(row), extracted)
+
+    return build
 
 
 def parse(stream: Iterable[str], name: str = "file") -> Iterator[PaymentRow | MeasurePaymentRow | c.RowError]:
-    return c.parse_rows(stream, columns=COLUMNS, build=build, name=name)
+    return c.parse_rows(stream, columns=COLUMNS, bind=bind, name=name)

@@ -3,6 +3,7 @@ place."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from operator import itemgetter
@@ -46,33 +47,46 @@ class PlaceRow:
 class PlaceColumns:
     """Builds `PlaceRow`s of one file. `names` maps our field names to the file's column names (the two files
     spell them differently). The codes of a place (ISTAT, region, province, comune) repeat across rows: each
-    distinct combination is checked once."""
+    distinct combination is checked once.
 
-    def __init__(self, *, dataset: str, names: dict[str, str]) -> None:
+    Called with a row as a mapping column name → text; `bind(index)` gives the same builder for rows read as
+    lists (`index` the file's column name → position), as `common.parse_rows` reads the national files."""
+
+    def __init__(
+        self, *, dataset: str, names: dict[str, str], index: Mapping[str, int] | None = None
+    ) -> None:
         self.dataset = dataset
         self.names = names
+        col: Callable[[str], c.Column] = index.__getitem__ if index is not None else str
+        self.columns = {field: col(column) for field, column in names.items()}
+        cols = self.columns
         self.geo_getter = itemgetter(
-            names["istat_code"], names["region_code"], names["province_code"], names["comune_code"]
+            cols["istat_code"], cols["region_code"], cols["province_code"], cols["comune_code"]
         )
         self.structure = c.StructureColumns(
-            submeasure_code=names["submeasure_code"], submeasure_name="Descrizione Submisura"
+            submeasure_code=cols["submeasure_code"], submeasure_name=col("Descrizione Submisura")
         )
         self.geo: dict[tuple[str, ...], tuple[str, str, str, str]] = {}
         self.texts_getter = itemgetter(
-            "Codice Locale Progetto",
-            names["region_name"],
-            names["province_name"],
-            names["comune_name"],
-            "Indirizzo",
-            names["cap"],
+            col("Codice Locale Progetto"),
+            cols["region_name"],
+            cols["province_name"],
+            cols["comune_name"],
+            col("Indirizzo"),
+            cols["cap"],
         )
+        self.cup = col("CUP")
+        self.updated_on = cols["updated_on"]
 
-    def _codes(self, raw: dict[str, str]) -> tuple[str, str, str, str]:
-        names = self.names
-        istat_code = c.istat(raw, names["istat_code"])
-        region_code = c.small_code(raw, names["region_code"])
-        province_code = c.small_code(raw, names["province_code"])
-        comune_code = c.small_code(raw, names["comune_code"])
+    def bind(self, index: Mapping[str, int]) -> PlaceColumns:
+        return PlaceColumns(dataset=self.dataset, names=self.names, index=index)
+
+    def _codes(self, raw: c.Cells) -> tuple[str, str, str, str]:
+        cols = self.columns
+        istat_code = c.istat(raw, cols["istat_code"])
+        region_code = c.small_code(raw, cols["region_code"])
+        province_code = c.small_code(raw, cols["province_code"])
+        comune_code = c.small_code(raw, cols["comune_code"])
         if (
             istat_code
             and comune_code
@@ -80,11 +94,11 @@ class PlaceColumns:
             and istat_code != f"{int(province_code):03d}{int(comune_code):03d}"
         ):
             raise c.FieldError(
-                names["istat_code"], f"codice ISTAT «{istat_code}» incoerente con provincia/comune"
+                cols["istat_code"], f"codice ISTAT «{istat_code}» incoerente con provincia/comune"
             )
         return istat_code, region_code, province_code, comune_code
 
-    def __call__(self, raw: dict[str, str]) -> PlaceRow:
+    def __call__(self, raw: c.Cells) -> PlaceRow:
         key = self.geo_getter(raw)
         codes = self.geo.get(key)
         if codes is None:
@@ -97,7 +111,7 @@ class PlaceColumns:
         )
         return PlaceRow(
             self.dataset,
-            c.cup(raw, "CUP"),
+            c.cup(raw, self.cup),
             local_code,
             self.structure(raw),
             region_code,
@@ -109,5 +123,5 @@ class PlaceColumns:
             istat_code,
             address,
             cap,
-            c.iso_date(raw, self.names["updated_on"]),
+            c.iso_date(raw, self.updated_on),
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from decimetro.pnrr.sources import common as c
 from decimetro.pnrr.sources.places import UNIVERSE, PlaceColumns, PlaceRow
@@ -40,8 +40,8 @@ NAMES = {
 }
 
 
-build: Callable[[dict[str, str]], PlaceRow] = PlaceColumns(dataset=UNIVERSE, names=NAMES)
+build = PlaceColumns(dataset=UNIVERSE, names=NAMES)
 
 
 def parse(stream: Iterable[str], name: str = "file") -> Iterator[PlaceRow | c.RowError]:
-    return c.parse_rows(stream, columns=COLUMNS, build=build, name=name)
+    return c.parse_rows(stream, columns=COLUMNS, bind=build.bind, name=name)

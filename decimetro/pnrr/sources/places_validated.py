@@ -3,7 +3,7 @@ COD_ISTAT_COMUNE."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from decimetro.pnrr.sources import common as c
 from decimetro.pnrr.sources.places import VALIDATED, PlaceColumns, PlaceRow
@@ -41,8 +41,8 @@ NAMES = {
 }
 
 
-build: Callable[[dict[str, str]], PlaceRow] = PlaceColumns(dataset=VALIDATED, names=NAMES)
+build = PlaceColumns(dataset=VALIDATED, names=NAMES)
 
 
 def parse(stream: Iterable[str], name: str = "file") -> Iterator[PlaceRow | c.RowError]:
-    return c.parse_rows(stream, columns=COLUMNS, build=build, name=name)
+    return c.parse_rows(stream, columns=COLUMNS, bind=build.bind, name=name)

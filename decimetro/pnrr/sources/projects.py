@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -140,19 +140,36 @@ _TEXTS = c.TextColumns(TEXT_COLUMNS)
 _AMOUNTS = c.AmountColumns(AMOUNT_COLUMNS)
 
 
-def build(raw: dict[str, str]) -> ProjectRow:
-    return ProjectRow(
-        c.cup(raw, "CUP"),
-        raw["Codice Locale Progetto"].strip(),
-        _STRUCTURE(raw),
-        _TEXTS(raw),
-        _AMOUNTS(raw),
-        raw["Soggetto attuatore"].strip(),
-        c.fiscal_code(raw, "Codice fiscale soggetto attuatore"),
-        c.yes_no(raw, "Flag progetti in essere"),
-        c.iso_date(raw, "Data aggiornamento"),
+def bind(index: Mapping[str, int]) -> Callable[[list[str]], ProjectRow]:
+    """The builder of a `ProjectRow` from a row's fields, `index` the file's column name → position."""
+    structure, texts, amounts = _STRUCTURE.bind(index), _TEXTS.bind(index), _AMOUNTS.bind(index)
+    cup, local_code, body_name, fiscal_code, existing, updated = (
+        index[column]
+        for column in (
+            "CUP",
+            "Codice Locale Progetto",
+            "Soggetto attuatore",
+            "Codice fiscale soggetto attuatore",
+            "Flag progetti in essere",
+            "Data aggiornamento",
+        )
     )
+
+    def build(row: list[str]) -> ProjectRow:
+        return ProjectRow(
+            c.cup(row, cup),
+            row[local_code].strip(),
+            structure(row),
+            texts(row),
+            amounts(row),
+            row[body_name].strip(),
+            c.fiscal_code(row, fiscal_code),
+            c.yes_no(row, existing),
+            c.iso_date(row, updated),
+        )
+
+    return build
 
 
 def parse(stream: Iterable[str], name: str = "file") -> Iterator[ProjectRow | c.RowError]:
-    return c.parse_rows(stream, columns=COLUMNS, build=build, name=name)
+    return c.parse_rows(stream, columns=COLUMNS, bind=bind, name=name)

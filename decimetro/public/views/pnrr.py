@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from decimetro.core.http import page_of, query_without
 from decimetro.insights import figures
+from decimetro.insights.cache import cached_for_data_version
 from decimetro.insights.dashboards import project_payments_chart
 from decimetro.insights.lists import projects_with_progress, with_progress
 from decimetro.insights.params import filters_from
@@ -51,23 +52,36 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
         sort = pnrr_sel.DEFAULT_PROJECT_SORT
     projects = pnrr_sel.projects_filtered(filters=filters, sort=sort)
     if request.GET.get("format") == "csv":
-        return projects_download(request, projects)
+        return projects_download(request, projects, sort=sort)
     try:
         per_page = int(request.GET.get("per_pagina") or PAGE_SIZE)
     except ValueError:
         per_page = PAGE_SIZE
     if per_page not in PAGE_SIZES:
         per_page = PAGE_SIZE
-    page = page_of(request, projects_with_progress(pnrr_sel.with_list_places(projects)), per_page)
-    page.object_list = list(with_progress(page.object_list))
+    # Keyset pages (`?dopo=` / `?prima=`, see pnrr.selectors.keyset_page): a cursor that is not ours gives the
+    # first page. The count is the one figure that reads every matching row: remembered per data version.
+    after = pnrr_sel.decode_cursor(request.GET.get("dopo", ""), sort=sort)
+    before = None if after else pnrr_sel.decode_cursor(request.GET.get("prima", ""), sort=sort)
+    page = pnrr_sel.keyset_page(
+        projects_with_progress(pnrr_sel.with_list_places(projects)),
+        sort=sort,
+        per_page=per_page,
+        after=after,
+        before=before,
+    )
+    page.rows = list(with_progress(page.rows))
+    count = cached_for_data_version("project_list_count", (filters,), projects.count)
     components = list(PnrrComponent.objects.select_related("mission").order_by("code"))
     missions = list({c.mission.code: c.mission for c in components}.values())
+    page_query = query_without(request, "pagina", "format", "dopo", "prima")
     return render(
         request,
         "public/pnrr/project_list.html",
         {
             "nav": "progetti",
             "page": page,
+            "count": count,
             "filters": values,
             "sort": sort,
             "per_page": per_page,
@@ -79,10 +93,19 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
             "zones": Zone.objects.order_by("kind", "name"),
             "comuni": Comune.objects.only("codice_istat", "name").order_by("name", "codice_istat"),
             "provenances": Provenance.choices,
-            "page_query": query_without(request, "pagina", "format"),
-            "csv_query": query_without(request, "pagina", "format", "per_pagina"),
+            "page_query": page_query,
+            "first_url": f"?{page_query}" if page_query else "?",
+            "next_url": _cursor_url(page_query, "dopo", page.next_cursor),
+            "previous_url": _cursor_url(page_query, "prima", page.previous_cursor),
+            "csv_query": query_without(request, "pagina", "format", "per_pagina", "dopo", "prima"),
         },
     )
+
+
+def _cursor_url(query: str, name: str, cursor: str | None) -> str | None:
+    if cursor is None:
+        return None
+    return f"?{query}&{name}={cursor}" if query else f"?{name}={cursor}"
 
 
 def _funding_rows(project: Project) -> list[tuple[str, Decimal]]:

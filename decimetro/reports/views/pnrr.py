@@ -18,7 +18,9 @@ def project_list_csv(request: HttpRequest) -> HttpResponseBase:
     """The filtered list (same filters and order as /progetti/): Italian CSV, `?formato=standard|xlsx`."""
     filters, _values = filters_from(request.GET)
     sort = request.GET.get("ordina") or pnrr_sel.DEFAULT_PROJECT_SORT
-    return exports.projects_download(request, pnrr_sel.projects_filtered(filters=filters, sort=sort))
+    return exports.projects_download(
+        request, pnrr_sel.projects_filtered(filters=filters, sort=sort), sort=sort
+    )
 
 
 @require_perm("pnrr.quality.view")

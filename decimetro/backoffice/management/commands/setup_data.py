@@ -25,7 +25,11 @@ class Command(BaseCommand):
         call_command("linking_suggest", if_missing=True, stdout=self.stdout)
         # The organisations of the actors: the Ente and one per comune of the territory (idempotent).
         call_command("organisations_setup", stdout=self.stdout)
+        # The heavy pages' figures for the data just loaded (production: `DECIMETRO_PRECOMPUTED_FIGURES`).
+        call_command("insights_precompute", if_enabled=True, stdout=self.stdout)
         self.demo_data()
+        # The search index over all of the above (later imports and edits refresh it by tasks).
+        call_command("search_index", stdout=self.stdout)
 
     def demo_data(self) -> None:
         """Development only (never in production, never in tests where DEBUG is off): demo accounts, one per

@@ -39,6 +39,12 @@ class Command(BaseCommand):
             help="salta le prove fuori dominio (che riaddestrano due modelli)",
         )
         parser.add_argument(
+            "--ood",
+            action="store_true",
+            help="(predefinito) prove fuori dominio: oggetti di gara, milestone, misure escluse; "
+            "in più gli obiettivi dal solo testo e la latenza",
+        )
+        parser.add_argument(
             "--compare",
             action="store_true",
             help="confronta con la classe più frequente, complement naive Bayes e l'ensemble",
@@ -76,12 +82,16 @@ class Command(BaseCommand):
             f"{len(data)} testi distinti. Valutazione in {time.perf_counter() - start:.1f} s."
         )
         self._tables(results)
+        if o["ood"]:
+            self._objectives_and_latency(model, data, params)
         self._details(results["held_out"]["logreg"])
 
     def _tables(self, results: dict[str, dict[str, dict[str, Any]]]) -> None:
+        missions = ("M1", "M2", "M3", "M4", "M5", "M6")
         header = (
-            f"{'campione':<16}{'metodo':<16}{'n':>7}{'acc. miss.':>12}{'F1m miss.':>11}"
-            f"{'acc. comp.':>12}{'F1m comp.':>11}{'F1 M2':>8}{'F1 M3':>8}"
+            f"{'campione':<16}{'metodo':<15}{'n':>6}{'acc.miss':>9}{'F1m miss':>9}{'r@3 miss':>9}"
+            f"{'acc.comp':>9}{'F1m comp':>9}{'r@3 comp':>9}{'copert.':>8}{'acc.risp':>9}"
+            + "".join(f"{'F1 ' + m:>7}" for m in missions)
         )
         self.stdout.write("\n" + header)
         self.stdout.write("-" * len(header))
@@ -89,10 +99,21 @@ class Command(BaseCommand):
             for method, r in rows.items():
                 mission, component = r["mission"], r["component"]
                 f1 = mission["per_class_f1"]
+                abstain = r.get("abstain", {})
+                cover = (
+                    f"{abstain['coverage']:>8.3f}{abstain['answered_accuracy']:>9.3f}"
+                    if abstain
+                    else " " * 17
+                )
                 self.stdout.write(
-                    f"{split:<16}{method:<16}{mission['n']:>7}{mission['accuracy']:>12.3f}"
-                    f"{mission['macro_f1']:>11.3f}{component['accuracy']:>12.3f}{component['macro_f1']:>11.3f}"
-                    f"{f1.get('M2', 0.0):>8.3f}{f1.get('M3', 0.0):>8.3f}"
+                    f"{split:<16}{method:<15}{mission['n']:>6}{mission['accuracy']:>9.3f}"
+                    f"{mission['macro_f1']:>9.3f}{mission.get('recall_at_3', 0.0):>9.3f}"
+                    f"{component['accuracy']:>9.3f}{component['macro_f1']:>9.3f}"
+                    f"{component.get('recall_at_3', 0.0):>9.3f}{cover}"
+                    + "".join(
+                        f"{f1[m]:>7.3f}" if m in mission["support"] and mission["support"][m] else f"{'-':>7}"
+                        for m in missions
+                    )
                 )
         self.stdout.write("")
         for split in results:
@@ -101,6 +122,36 @@ class Command(BaseCommand):
         for method, label in METHODS.items():
             if method in used:
                 self.stdout.write(f"  {method}: {label}")
+
+    def _objectives_and_latency(self, model, data, params: Params) -> None:
+        from decimetro.linking import objective_text as ot
+        from decimetro.linking.training import held_out
+
+        _train, test = held_out(data, params.seed)
+        index, labels = ot.plan_index(), ot.crosswalk()
+        prior = ot.component_prior((m, o) for m, objs in labels.items() for o in objs)
+        self.stdout.write(
+            "\nObiettivi dal solo testo (progetti di verifica etichettati con le corrispondenze della loro "
+            "misura; titolo + sintesi, senza misura)"
+        )
+        for label, used_model, used_prior in (
+            ("solo somiglianza testuale", None, None),
+            ("testo + componenti previste", model, None),
+            ("testo + componenti + corrispondenze previste", model, prior),
+        ):
+            r = ot.objective_recall(used_model, test.examples, index=index, labels=labels, prior=used_prior)
+            self.stdout.write(f"  {label:<46} n={r.n:>5}  recall@1 {r.at1:.3f}  recall@3 {r.at3:.3f}")
+        texts = [ex.text for ex in test.examples[:300]]
+        start = time.process_time()
+        for text in texts:
+            model.classify(text)
+        cpu = time.process_time() - start
+        self.stdout.write(
+            f"\nLatenza: {1000 * cpu / max(1, len(texts)):.2f} ms CPU per testo "
+            f"({len(texts)} testi, uno alla volta); "
+            f"addestramento {model.manifest.get('training_cpu_seconds')} s CPU; "
+            f"temperatura {model.temperature}, soglia «non so» {model.abstain_threshold}"
+        )
 
     def _details(self, result: dict[str, Any]) -> None:
         for level in ("mission", "component"):

@@ -1,0 +1,1 @@
+from tests.search.fixtures import indexed  # noqa: F401 - fixture
