@@ -14,6 +14,7 @@ import io
 import json
 import shutil
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from datetime import date
@@ -100,6 +101,7 @@ class Bundle:
     size: int
     resources: list[BuiltResource]
     dates: list[tuple[str, date | None]]
+    built_ns: int = 0  # the build's end in nanoseconds: orders builds of the same second
 
     @property
     def zip_path(self) -> Path:
@@ -153,6 +155,7 @@ def _load(folder: Path) -> Bundle | None:
         size=manifest["size"],
         resources=[BuiltResource(**r) for r in manifest["resources"]],
         dates=[(label, date.fromisoformat(d) if d else None) for label, d in manifest["dates"]],
+        built_ns=int(manifest.get("built_ns", 0)),
     )
 
 
@@ -167,7 +170,7 @@ def bundles() -> list[Bundle]:
     found = [
         b for b in (_load(p) for p in root().iterdir() if p.is_dir() and not p.name.startswith(".")) if b
     ]
-    return sorted(found, key=lambda b: b.built_at, reverse=True)
+    return sorted(found, key=lambda b: (b.built_at, b.built_ns), reverse=True)
 
 
 def latest_bundle() -> Bundle | None:
@@ -264,6 +267,7 @@ def build_bundle(*, progress: Any = None) -> tuple[Bundle, bool]:
         manifest = {
             "key": key,
             "built_at": built_at,
+            "built_ns": time.time_ns(),
             "size": (work / ZIP_NAME).stat().st_size,
             "resources": [r.__dict__ for r in built],
             "dates": [(label, d.isoformat() if d else None) for label, d in dates],
