@@ -362,18 +362,11 @@ def load(directory: Path) -> ComponentModel:
 
 
 def _from_arrays(arrays: dict[str, np.ndarray], manifest: dict[str, Any], name: str) -> ComponentModel:
-    for key in ("classes", "word_vocab", "char_vocab"):
+    texts = ("classes", "word_vocab", "char_vocab")
+    for key in texts:
         if arrays[key].dtype.kind != "U" or arrays[key].ndim != 1:
             raise ModelError(f"{name}: «{key}» deve essere un vettore di testi")
-    for key in (
-        "word_idf",
-        "char_idf",
-        "char_weight",
-        "coef",
-        "intercept",
-        "temperature",
-        "abstain_threshold",
-    ):
+    for key in (k for k in ARRAYS if k not in texts):  # every other array holds numbers
         if arrays[key].dtype.kind != "f" or not np.all(np.isfinite(arrays[key])):
             raise ModelError(f"{name}: «{key}» deve contenere numeri finiti")
     classes = [str(c) for c in arrays["classes"]]
