@@ -157,30 +157,26 @@ def is_ente_staff(user: Any) -> bool:
     )
 
 
-@rules.predicate
-def is_member_writer_of(user: Any, organisation: Organisation | None) -> bool:
-    """An editor/admin of exactly this organisation (Ente staff NOT included: use it to act *as* it)."""
+def _role_in(user: Any, organisation: Organisation | None, roles: frozenset[str]) -> bool:
+    """The user is a member of exactly `organisation`, with one of `roles`."""
     if organisation is None:
         return False
     membership = membership_of(user)
     return (
-        membership is not None
-        and membership.organisation_id == organisation.pk
-        and membership.role in WRITER_ROLES
+        membership is not None and membership.organisation_id == organisation.pk and membership.role in roles
     )
+
+
+@rules.predicate
+def is_member_writer_of(user: Any, organisation: Organisation | None) -> bool:
+    """An editor/admin of exactly this organisation (Ente staff NOT included: use it to act *as* it)."""
+    return _role_in(user, organisation, WRITER_ROLES)
 
 
 @rules.predicate
 def is_member_admin_of(user: Any, organisation: Organisation | None) -> bool:
-    """An admin of exactly this organisation."""
-    if organisation is None:
-        return False
-    membership = membership_of(user)
-    return (
-        membership is not None
-        and membership.organisation_id == organisation.pk
-        and membership.role == Role.ADMIN
-    )
+    """An admin of exactly this organisation (its API tokens)."""
+    return _role_in(user, organisation, frozenset({Role.ADMIN.value}))
 
 
 @rules.predicate
