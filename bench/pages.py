@@ -430,17 +430,23 @@ EXPORT_PATH = "/progetti/export.csv"
 EXPORTS_AT_ONCE = 5
 
 
-def download(url: str) -> dict[str, float]:
-    """Time to the last byte of `url` (read and thrown away), its status and size."""
+def download(url: str, answered: threading.Event | None = None) -> dict[str, float]:
+    """Time to the last byte of `url` (read and thrown away), its status and size. `answered` is set once the
+    server has answered (its headers: the export has its slot, or its 429)."""
     start = time.perf_counter()
     size, status = 0, 0
     try:
         with urllib.request.urlopen(url, timeout=600) as r:
             status = r.status
+            if answered is not None:
+                answered.set()
             while chunk := r.read(1 << 16):
                 size += len(chunk)
     except urllib.error.HTTPError as exc:
         status = exc.code
+    finally:
+        if answered is not None:
+            answered.set()
     return {"seconds": time.perf_counter() - start, "status": status, "bytes": size}
 
 
@@ -491,16 +497,18 @@ def measure_exports(args: argparse.Namespace, env: dict[str, str]) -> dict[str, 
         stop.set()
         probe.join()
         results: list[dict[str, float]] = []
+        answered = [threading.Event() for _ in range(EXPORTS_AT_ONCE)]
         downloads = [
-            threading.Thread(target=lambda: results.append(download(base + EXPORT_PATH)))
-            for _ in range(EXPORTS_AT_ONCE)
+            threading.Thread(target=lambda e=e: results.append(download(base + EXPORT_PATH, e)))
+            for e in answered
         ]
         busy: list[float] = []
         stop = threading.Event()
         probe = threading.Thread(target=salute_latencies, args=(base, stop, busy))
         for t in downloads:
             t.start()
-        time.sleep(1)  # the five have taken their slots
+        for e in answered:  # the five have their slots (a fixed sleep was not enough on a loaded machine)
+            e.wait(timeout=120)
         probe.start()
         sixth = download(base + EXPORT_PATH)
         for t in downloads:
