@@ -4,7 +4,6 @@ sorted), the errors (422 empty, 422 oversize, 503 without a model) and that it w
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -13,34 +12,12 @@ from decimetro.core.models import AuditEntry
 from decimetro.linking import classifier as clf
 from decimetro.linking.classifier import MAX_TEXT_CHARS
 from decimetro.linking.models import ProjectObjectiveLink
-from decimetro.linking.training import train_artefact
-from decimetro.linking.training_data import find_files
 from decimetro.plan.models import Objective
 
 pytestmark = pytest.mark.django_db
 
 URL = "/api/v1/linking/classify"
-FIXTURE_DIR = Path(__file__).resolve().parents[1] / "linking" / "fixtures" / "classifier"
 HEALTH_TEXT = "Casa della comunità e ospedale di comunità: assistenza sanitaria territoriale e domiciliare"
-
-
-@pytest.fixture(scope="module")
-def model_base(tmp_path_factory) -> Path:
-    """A model trained on the small real sample, in its own DECIMETRO_MODEL_DIR."""
-    base = tmp_path_factory.mktemp("models")
-    train_artefact(
-        files=find_files(FIXTURE_DIR),
-        params=clf.Params(seed=7),
-        directory=clf.model_dir(base),
-        data_label="t",
-    )
-    return base
-
-
-@pytest.fixture
-def with_model(settings, model_base):
-    settings.DECIMETRO_MODEL_DIR = model_base
-    return model_base
 
 
 def post(client: Client, body: object):

@@ -5,13 +5,17 @@ registers them for every folder: the back-office and browser tests of the links 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from decimetro.core.models import AuditEntry
+from decimetro.linking import classifier as clf
 from decimetro.linking import services as link_svc
 from decimetro.linking.models import LinkEvent, MeasureObjective, ProjectObjectiveLink
+from decimetro.linking.training import train_artefact
+from decimetro.linking.training_data import find_files
 from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Measure, Project
 from tests.factories import (
@@ -104,3 +108,29 @@ def link_state() -> tuple[Any, ...]:
         LinkEvent.objects.count(),
         AuditEntry.objects.count(),
     )
+
+
+# A trained classifier ---------------------------------------------------------------------------------------
+
+CLASSIFIER_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "classifier"
+
+
+@pytest.fixture(scope="module")
+def model_base(tmp_path_factory) -> Path:
+    """A model trained on the small real sample (`fixtures/classifier`), in its own DECIMETRO_MODEL_DIR;
+    trained once per test module."""
+    base = tmp_path_factory.mktemp("models")
+    train_artefact(
+        files=find_files(CLASSIFIER_FIXTURES),
+        params=clf.Params(seed=7),
+        directory=clf.model_dir(base),
+        data_label="t",
+    )
+    return base
+
+
+@pytest.fixture
+def with_model(settings, model_base):
+    """The model of `model_base` is the installed one."""
+    settings.DECIMETRO_MODEL_DIR = model_base
+    return model_base

@@ -3,42 +3,19 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from decimetro.linking import classifier as clf
-from decimetro.linking.training import train_artefact
-from decimetro.linking.training_data import find_files
 from tests.participation.fixtures import *  # noqa: F403
 from tests.participation.fixtures import ObservationFactory
 
 pytestmark = pytest.mark.django_db
 
-FIXTURE_DIR = Path(__file__).parent / "fixtures" / "classifier"
 HEALTH = "Casa della comunità e ospedale di comunità: assistenza sanitaria territoriale e domiciliare"
 NONSENSE = "xqzw plorf vantrix gubbel"
-
-
-@pytest.fixture(scope="module")
-def model_base(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("suggest-models")
-    train_artefact(
-        files=find_files(FIXTURE_DIR),
-        params=clf.Params(seed=7),
-        directory=clf.model_dir(base),
-        data_label="t",
-    )
-    return base
-
-
-@pytest.fixture
-def with_model(settings, model_base):
-    settings.DECIMETRO_MODEL_DIR = model_base
-    return model_base
 
 
 def _get(client, url: str) -> tuple[str, int]:
