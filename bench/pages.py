@@ -107,6 +107,8 @@ def pages(env: dict[str, str]) -> list[tuple[str, str]]:
         ("list, comune Milano", "/progetti/?comune=015146"),
         ("list, body + amount", "/progetti/?attuatore=comune&importo_min=100000&ordina=-total"),
         ("list, text", "/progetti/?q=biblioteca"),
+        ("list, measure", "/progetti/?misura=M1C1I1.04"),
+        ("list, amount ascending", "/progetti/?ordina=amount"),
     ]
 
 
@@ -334,6 +336,9 @@ BUMP = (
     "from decimetro.plan.models import Edition;"
     "audit_record(by=None, action='bench.cold', target=Edition.objects.first(), before=None, after=None)"
 )
+# A write that changes no PNRR or territory data, as a link decision or a plan edit (its action is one of
+# `insights.cache.PNRR_NEUTRAL_ACTION_PREFIXES`): the data version changes, the PNRR data version does not.
+BUMP_LINK = BUMP.replace("'bench.cold'", "'linking.bench_cold'")
 
 
 def _manage(env: dict[str, str], *args: str) -> float:
@@ -378,27 +383,35 @@ def cold(args: argparse.Namespace, env: dict[str, str], targets: list[tuple[str,
     try:
         wait_up(base)
         live: dict[str, float] = {}
+        link: dict[str, float] = {}
         for label, path in targets[1:]:
             _first_request(base + path)  # warm the worker (imports, connections, templates)
             _manage(env, "shell", "-c", BUMP)
             live[label] = _first_request(base + path)
             print(f"  {label}: live {live[label]:.0f} ms", file=sys.stderr)
+            _manage(env, "shell", "-c", BUMP_LINK)
+            link[label] = _first_request(base + path)
+            print(f"  {label}: after a link decision {link[label]:.0f} ms", file=sys.stderr)
         # Once for every page (a whole refresh takes a while): the pages after the first may find a figure
         # they share with an earlier one (the dates, the map) in the worker's cache instead of its row.
         _manage(env, "shell", "-c", BUMP)
         refresh = _manage(env, "insights_precompute")
         for label, path in targets[1:]:
             precomputed = _first_request(base + path)
-            rows.append((label, live[label], precomputed))
+            rows.append((label, live[label], link[label], precomputed))
             print(f"  {label}: precomputed {precomputed:.0f} ms", file=sys.stderr)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
     print("\nFirst request after a data change (1 gunicorn worker, production settings; goal ≤ 300 ms)\n")
-    print(f"| {'page':<24} | {'live ms':>9} | {'precomputed ms':>14} |")
-    print(f"|{'-' * 26}|{'-' * 11}|{'-' * 16}|")
-    for label, live_ms, precomputed in rows:
-        print(f"| {label:<24} | {live_ms:>9.0f} | {precomputed:>14.0f} |")
+    print(f"| {'page':<24} | {'live ms':>9} | {'link decision ms':>16} | {'precomputed ms':>14} |")
+    print(f"|{'-' * 26}|{'-' * 11}|{'-' * 18}|{'-' * 16}|")
+    for label, live_ms, link_ms, precomputed in rows:
+        print(f"| {label:<24} | {live_ms:>9.0f} | {link_ms:>16.0f} | {precomputed:>14.0f} |")
+    print(
+        "\nlive: after a write that may change the PNRR data (as an import), before the refresh ends; link "
+        "decision: after a write that changes no PNRR data (a link decision, a plan edit), no refresh run"
+    )
     print(
         f"\nrefresh: `manage.py insights_precompute` {refresh:.1f} s (every page's figures, every language)"
     )

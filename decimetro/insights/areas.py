@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from decimetro.insights import figures
 from decimetro.insights import map as sm
 from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, RULE_NOTES, AllocationRule
-from decimetro.insights.cache import cached_for_data_version
+from decimetro.insights.cache import SCOPE_PNRR, cached_for_data_version
 from decimetro.insights.charts import PNRR_SOURCE, chart
 from decimetro.pnrr import selectors as pnrr_sel
 from decimetro.territory.models import Comune
@@ -32,6 +32,7 @@ def area_pnrr(*, comuni: list[Comune], rule: AllocationRule, limit: int = 10) ->
             figures.area_totals(comuni=comuni, rule=rule),
             pnrr_sel.area_top_projects(comuni=comuni, limit=limit),
         ),
+        scope=SCOPE_PNRR,  # PNRR and territory data only
     )
     missions = [
         {

@@ -47,7 +47,6 @@ from decimetro.insights import objectives as link_sel
 from decimetro.insights.cache import cached_for_data_version
 from decimetro.insights.charts import chart
 from decimetro.plan.models import Component, Mission, Objective
-from decimetro.pnrr.models import Project
 
 TOP_COMUNI = 15
 TOP_OBJECTIVES = 10
@@ -283,7 +282,7 @@ def _objectives_context(
 
 
 def _projects_dashboard(
-    projects_qs: QuerySet[Project],
+    data: dash.ProjectSetData,
     components: list[Component],
     objectives: QuerySet[Objective] | list[Objective],
     *,
@@ -292,7 +291,6 @@ def _projects_dashboard(
 ) -> dict[str, Any]:
     dates = fresh.dataset_dates()
     as_of = dates.latest
-    data = dash.project_set_data(projects_qs)
     summary = _components_summary(data, components, data.components)
     if per_component_progress:
         for row in summary:
@@ -337,9 +335,9 @@ def mission_dashboard(mission: Mission) -> dict[str, Any]:
     objectives = list(mission.objectives.all())
 
     def compute() -> dict[str, Any]:
-        projects_qs = dash.projects_of_components(codes=[c.code for c in components])
+        data = dash.components_set_data(codes=[c.code for c in components])
         return _projects_dashboard(
-            projects_qs, components, objectives, prefix="mission", per_component_progress=True
+            data, components, objectives, prefix="mission", per_component_progress=True
         )
 
     parts = ("mission", mission.pk, tuple(c.pk for c in components), tuple(o.pk for o in objectives))
@@ -357,10 +355,8 @@ def home_dashboard(
 def _home_dashboard(
     components: list[Component], missions: list[Mission], objectives: list[Objective]
 ) -> dict[str, Any]:
-    projects_qs = dash.projects_of_components(codes=[c.code for c in components])
-    ctx = _projects_dashboard(
-        projects_qs, components, objectives, prefix="home", per_component_progress=False
-    )
+    data = dash.components_set_data(codes=[c.code for c in components])
+    ctx = _projects_dashboard(data, components, objectives, prefix="home", per_component_progress=False)
     by_mission: dict[int, list[dict[str, Any]]] = {}
     for row in ctx["components_summary"]:
         by_mission.setdefault(row["component"].mission_id, []).append(row)

@@ -34,9 +34,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule, PlaceKey, split
+from decimetro.insights.cache import SCOPE_PNRR, cached_for_data_version
 from decimetro.pnrr.models import Milestone, PaymentSnapshot, Place, Project
 from decimetro.pnrr.selectors import MISSION_PATH, own_places, projects_for_list
 from decimetro.territory.models import Comune, Zone
@@ -363,6 +364,33 @@ class ProjectSetData:
             area.projects = len(counted.get(slug, ()))
         return list(out.values())
 
+    def subset(self, project_ids: Iterable[int]) -> ProjectSetData:
+        """The same data for these of its projects only (ids it does not hold are left out): each project's
+        figures are its own (its places, snapshots and share), so the result equals `project_set_data` of
+        those projects. No query."""
+        ids = [pid for pid in project_ids if pid in self.amounts]
+        return ProjectSetData(
+            rule=self.rule,
+            amounts={pid: self.amounts[pid] for pid in ids},
+            snapshots={pid: self.snapshots[pid] for pid in ids if pid in self.snapshots},
+            comuni=self.comuni,
+            components={pid: self.components[pid] for pid in ids if pid in self.components},
+            fractions={pid: self.fractions[pid] for pid in ids if pid in self.fractions},
+            parts={pid: self.parts[pid] for pid in ids if pid in self.parts},
+        )
+
+    def merged(self, other: ProjectSetData) -> ProjectSetData:
+        """This data and `other`'s (the same rule; other projects) together."""
+        return ProjectSetData(
+            rule=self.rule,
+            amounts={**self.amounts, **other.amounts},
+            snapshots={**self.snapshots, **other.snapshots},
+            comuni={**self.comuni, **other.comuni},
+            components={**self.components, **other.components},
+            fractions={**self.fractions, **other.fractions},
+            parts={**self.parts, **other.parts},
+        )
+
 
 def project_set_data(
     projects: QuerySet[Project], *, rule: AllocationRule | str = DEFAULT_ALLOCATION_RULE
@@ -450,15 +478,52 @@ def project_set_data(
     )
 
 
-def projects_of_components(*, codes: Iterable[str]) -> QuerySet[Project]:
-    """The projects of these PNRR components (declared by the project's sub-measure) with at least one place
-    in a comune of the loaded territory."""
+def located_projects() -> QuerySet[Project]:
+    """The projects with at least one own place in a comune of the loaded territory."""
     located = Place.objects.filter(
         project_id=OuterRef("pk"),
         dataset=OuterRef("provenance"),
         comune__codice_uts=settings.DECIMETRO_TERRITORY_UTS,
     )
-    return projects_for_list().filter(Exists(located), submeasure__measure__component__code__in=list(codes))
+    return projects_for_list().filter(Exists(located))
+
+
+def projects_of_components(*, codes: Iterable[str]) -> QuerySet[Project]:
+    """The projects of these PNRR components (declared by the project's sub-measure) with at least one place
+    in a comune of the loaded territory."""
+    return located_projects().filter(submeasure__measure__component__code__in=list(codes))
+
+
+def located_set_data() -> ProjectSetData:
+    """`project_set_data` of every project located in the territory (`located_projects`), under the default
+    rule: what the home and mission dashboards take their projects from (`components_set_data`) and the
+    objectives' totals most of theirs (`set_data_of`). It reads only PNRR and territory data, so it is kept
+    per PNRR data version (`insights.cache`, `SCOPE_PNRR`): a link decision or a plan edit leaves it valid."""
+    # The same in every language (no text): kept once, under the site's language.
+    with translation.override(settings.LANGUAGE_CODE):
+        return cached_for_data_version(
+            "located-set", (), lambda: project_set_data(located_projects()), scope=SCOPE_PNRR, memo=True
+        )
+
+
+def components_set_data(*, codes: Iterable[str]) -> ProjectSetData:
+    """`project_set_data(projects_of_components(codes=codes))`, taken from `located_set_data` (no query once
+    that is known)."""
+    wanted = set(codes)
+    data = located_set_data()
+    return data.subset(pid for pid, code in data.components.items() if code in wanted)
+
+
+def set_data_of(project_ids: Iterable[int]) -> ProjectSetData:
+    """`project_set_data` of these projects: those located in the territory from `located_set_data`, the
+    others (a confirmed link to a project elsewhere) computed (three queries when there are any)."""
+    ids = set(project_ids)
+    data = located_set_data()
+    missing = [pid for pid in ids if pid not in data.amounts]
+    known = data.subset(pid for pid in ids if pid in data.amounts)
+    if not missing:
+        return known
+    return known.merged(project_set_data(Project.objects.filter(pk__in=missing)))
 
 
 # Milestones -------------------------------------------------------------------------------------------------

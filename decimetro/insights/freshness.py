@@ -18,7 +18,7 @@ from django.db.models import CharField, DateTimeField, Max, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from decimetro.insights.cache import cached_for_data_version
+from decimetro.insights.cache import SCOPE_PNRR, cached_for_data_version
 from decimetro.insights.definitions import DASHBOARD_DATASETS, DATASET_LABELS, Dataset
 from decimetro.pnrr.models import ImportRun, PaymentSnapshot
 from decimetro.pnrr.sources import (
@@ -200,7 +200,7 @@ def dataset_dates() -> DatasetDates:
     production cache (`cached_for_data_version`, as the dashboards and the map that call it). They are also
     kept, for AS_OF_CACHE_SECONDS, as the last ones known: the stale-data banner of the other pages reads
     them from there (`banner_freshness`), so that they show it without a query."""
-    dates = cached_for_data_version("dataset-dates", (), read_dataset_dates)
+    dates = cached_for_data_version("dataset-dates", (), read_dataset_dates, scope=SCOPE_PNRR)  # the imports
     cache.set(AS_OF_CACHE_KEY, ("ok", dates), AS_OF_CACHE_SECONDS)
     return dates
 

@@ -15,17 +15,19 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.db import connection, transaction
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from decimetro.insights import map as sm
 from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE, AllocationRule, split
-from decimetro.insights.cache import cached_for_data_version
+from decimetro.insights.cache import SCOPE_PNRR, cached_for_data_version
 from decimetro.insights.figures import CENT, AreaTotals, Part, Totals, located_places
 from decimetro.insights.objectives import objectives_overview
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
@@ -222,7 +224,9 @@ def territory_figures(
 ) -> tuple[dict[int, AreaTotals], dict[int, AreaTotals]]:
     """`_territory_figures`, remembered per data version in production (as the map and the area pages)."""
     rule = AllocationRule(rule)
-    return cached_for_data_version("lists-areas", (rule.value,), lambda: _territory_figures(rule))
+    return cached_for_data_version(
+        "lists-areas", (rule.value,), lambda: _territory_figures(rule), scope=SCOPE_PNRR
+    )
 
 
 def comune_sort_is_valid(sort: str) -> bool:
@@ -374,30 +378,18 @@ _PLACE_FIELDS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class ProjectExportRow:
+class ProjectExportRow(NamedTuple):
     """A project of the export: `values` in the order of EXPORT_FIELDS, its own places as (ISTAT code,
-    label) in the list's order, its latest payments' release date and its list figures."""
+    label) in the list's order, its latest payments' release date and its list figures (those of
+    `ProjectProgress`; a plain tuple: 221,685 of them for the national export)."""
 
     values: tuple[Any, ...]
     places: list[tuple[str, str]]
     latest_release: Any
-    progress: ProjectProgress
-
-
-class _Stream:
-    """Rows `(project_id, …)` in the projects' order: `take(pid)` gives the rows of project `pid`."""
-
-    def __init__(self, rows: Iterator[tuple[Any, ...]]) -> None:
-        self._rows = rows
-        self._next = next(rows, None)
-
-    def take(self, pid: int) -> list[tuple[Any, ...]]:
-        out = []
-        while self._next is not None and self._next[0] == pid:
-            out.append(self._next)
-            self._next = next(self._rows, None)
-        return out
+    paid: Decimal | None
+    progress_pct: float | None
+    objectives: list[str]
+    provenance: str
 
 
 def project_export_rows(
@@ -405,57 +397,87 @@ def project_export_rows(
 ) -> Iterator[ProjectExportRow]:
     """Every project of `projects` in the list's order `sort`, with its own places, latest payments and
     confirmed objectives of the current plan. Each stream is read `chunk_size` rows at a time (a server-side
-    cursor on PostgreSQL)."""
+    cursor on PostgreSQL). On PostgreSQL the streams are read inside one transaction (it only reads):
+    outside one, each cursor is declared WITH HOLD and PostgreSQL copies its whole result before the first
+    row (about a second of the national export on a loaded machine). The export slot's refresh
+    (`reports.limits`, every 60 s) is then committed with the transaction."""
+    held = transaction.atomic() if connection.vendor == "postgresql" else nullcontext()
+    with held:
+        yield from _project_export_rows(projects, sort=sort, chunk_size=chunk_size)
+
+
+def _project_export_rows(
+    projects: QuerySet[Project], *, sort: str, chunk_size: int
+) -> Iterator[ProjectExportRow]:
     order = pnrr_sel.project_order(sort)
     through = pnrr_sel.project_order(sort, through="project__")
-    chosen = projects.order_by().values("pk")
     provenance_words = {value: str(label) for value, label in Provenance.choices}
     rows = projects.order_by(*order).values_list(*EXPORT_FIELDS).iterator(chunk_size=chunk_size)
-    places = _Stream(
-        Place.objects.filter(project__in=chosen)
+    # The other streams keep to the chosen projects; without a filter that is every project (no semi-join).
+    chosen = {"project__in": projects.order_by().values("pk")} if projects.query.where else {}
+    places = iter(
+        Place.objects.filter(**chosen)
         .order_by(*through, "region_code", "province_code", "comune_code")
         .values_list(*_PLACE_FIELDS)
         .iterator(chunk_size=chunk_size)
     )
-    payments = _Stream(
-        PaymentSnapshot.objects.filter(project__in=chosen)
+    payments = iter(
+        PaymentSnapshot.objects.filter(**chosen)
         .order_by(*through, "-release_date")
         .values_list("project_id", "release_date", "paid_total", "fin_totale")
         .iterator(chunk_size=chunk_size)
     )
-    links = _Stream(
+    links = iter(
         ProjectObjectiveLink.objects.filter(
-            project__in=chosen, status=LinkStatus.CONFIRMED, objective__edition__is_current=True
+            **chosen, status=LinkStatus.CONFIRMED, objective__edition__is_current=True
         )
         .order_by(*through, "objective__code")
         .values_list("project_id", "objective__code")
         .iterator(chunk_size=chunk_size)
     )
+    # The streams merged by hand (a project has a place or two, a snapshot or two, rarely an objective): the
+    # next row of each stream waits in `place`, `payment`, `link` until its project comes.
+    place, payment, link = next(places, None), next(payments, None), next(links, None)
     for r in rows:
         pid, provenance = r[0], r[10]
-        own = [
-            (
-                istat,
-                place_label(
-                    istat_code=istat,
-                    region_code=rc,
-                    region_name=rn,
-                    province_code=pc,
-                    province_name=pn,
-                    comune_name=cn,
-                    our_comune_name=ours,
-                ),
-            )
-            for _pid, dataset, istat, rc, rn, pc, pn, cn, ours in places.take(pid)
-            if dataset == provenance
-        ]
-        snapshots = payments.take(pid)
-        release, paid, funded = snapshots[0][1:] if snapshots else (None, None, None)
-        paid, funded = (None if v is None else Decimal(v).quantize(CENT) for v in (paid, funded))
-        progress = ProjectProgress(
-            paid=paid,
-            progress_pct=_progress_pct(paid, funded),
-            objectives=[code for _pid, code in links.take(pid)],
-            provenance=provenance_words.get(provenance, provenance),
+        own = []
+        while place is not None and place[0] == pid:
+            _pid, dataset, istat, rc, rn, pc, pn, cn, ours = place
+            if dataset == provenance:
+                own.append(
+                    (
+                        istat,
+                        place_label(
+                            istat_code=istat,
+                            region_code=rc,
+                            region_name=rn,
+                            province_code=pc,
+                            province_name=pn,
+                            comune_name=cn,
+                            our_comune_name=ours,
+                        ),
+                    )
+                )
+            place = next(places, None)
+        release = paid = funded = None
+        if payment is not None and payment[0] == pid:
+            _pid, release, paid, funded = payment  # the latest: the stream is newest first per project
+            if paid is not None:
+                paid = Decimal(paid).quantize(CENT)
+            if funded is not None:
+                funded = Decimal(funded).quantize(CENT)
+            while payment is not None and payment[0] == pid:
+                payment = next(payments, None)
+        codes = []
+        while link is not None and link[0] == pid:
+            codes.append(link[1])
+            link = next(links, None)
+        yield ProjectExportRow(
+            r,
+            own,
+            release,
+            paid,
+            _progress_pct(paid, funded),
+            codes,
+            provenance_words.get(provenance, provenance),
         )
-        yield ProjectExportRow(r, own, release, progress)

@@ -55,7 +55,7 @@ from decimetro.insights.allocation import (
     outside_sql,
     share_sql,
 )
-from decimetro.insights.cache import cached_for_data_version
+from decimetro.insights.cache import SCOPE_ALL, SCOPE_PNRR, cached_for_data_version
 from decimetro.insights.definitions import DASHBOARD_DATASETS, Dataset
 from decimetro.insights.figures import CENT, ZERO
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
@@ -420,7 +420,10 @@ def map_data(
         raise ValueError(f"metric must be one of {list(METRICS)}")
     rule = AllocationRule(rule)
     f = filters.cleaned()
-    data = cached_for_data_version("map", (rule.value, f), lambda: _map_values(f, rule))
+    # Without an objective or an actor filter the values read only PNRR and territory data: kept per PNRR
+    # data version (a link decision or a plan edit leaves them valid).
+    scope = SCOPE_ALL if f.objective or f.actor else SCOPE_PNRR
+    data = cached_for_data_version("map", (rule.value, f), lambda: _map_values(f, rule), scope=scope)
     return replace(
         data,
         metric=metric,

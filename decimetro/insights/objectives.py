@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Q, QuerySet
 
-from decimetro.insights.figures import ProjectSetData, Totals, project_set_data
+from decimetro.insights.figures import ProjectSetData, Totals, set_data_of
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
 from decimetro.plan.models import Objective
 from decimetro.pnrr.models import Project
@@ -162,9 +162,9 @@ def objectives_overview(*, objectives: Iterable[Objective]) -> ObjectivesOvervie
         .annotate(n=Count("pk", filter=Q(status=LinkStatus.SUGGESTED)))
     )
     all_projects = {p for ps in confirmed.values() for p in ps}
-    data = project_set_data(
-        Project.objects.filter(pk__in=links.filter(status=LinkStatus.CONFIRMED).values("project_id"))
-    )
+    # Most confirmed projects are located in the territory: their figures come from `located_set_data`
+    # (kept per PNRR data version), only the others are computed.
+    data = set_data_of(all_projects)
     rows = [
         ObjectiveRow(
             objective=o,

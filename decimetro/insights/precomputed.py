@@ -23,7 +23,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone, translation
 
-from decimetro.insights import areas, cache, dashboards, freshness, lists
+from decimetro.insights import areas, cache, dashboards, figures, freshness, lists
 from decimetro.insights import map as sm
 from decimetro.insights.allocation import DEFAULT_ALLOCATION_RULE
 from decimetro.insights.models import PrecomputedFigure
@@ -42,7 +42,9 @@ class PrecomputeReport:
 
 def _page_figures() -> list[Callable[[], Any]]:
     """The calls of the heavy pages, with the arguments their views pass (so that the keys are the same)."""
-    calls: list[Callable[[], Any]] = [freshness.dataset_dates, sm.map_data]
+    # The PNRR-scope figures first (kept across link decisions and plan edits, `insights.cache.SCOPE_PNRR`):
+    # every project's share, which the home, mission and objective dashboards read, then the map.
+    calls: list[Callable[[], Any]] = [freshness.dataset_dates, figures.located_set_data, sm.map_data]
     calls.append(lambda: lists.territory_figures(DEFAULT_ALLOCATION_RULE))
     edition = plan_sel.current_edition()
     if edition is not None:

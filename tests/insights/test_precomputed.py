@@ -14,7 +14,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from decimetro.core.models import Job
-from decimetro.insights.cache import data_version
+from decimetro.insights.cache import data_version, is_neutral_action, is_pnrr_neutral_action, pnrr_version
 from decimetro.insights.models import PrecomputedFigure
 from decimetro.insights.precomputed import precompute_figures
 from decimetro.insights.tasks import PRECOMPUTE_KIND
@@ -24,6 +24,12 @@ from decimetro.pnrr.models import Place
 from decimetro.pnrr.services import pnrr_import_file
 from tests.pnrr.conftest import PAYMENTS
 from tests.public.test_dashboards import _add_projects, dashboard_projects  # noqa: F401 (a fixture)
+
+
+def _current_versions() -> set[str]:
+    """The versions a row may be stored for: the data version, or its PNRR part (the PNRR-scope figures)."""
+    version = data_version()
+    return {repr(version), repr(pnrr_version(version))}
 
 
 @pytest.fixture
@@ -47,11 +53,17 @@ PAGES = [
     "/territorio/zone/",
 ]
 PLACES = Place._meta.db_table
+LINKS = ProjectObjectiveLink._meta.db_table
 
 
 def _reads_places(sql: list[str]) -> bool:
     """Whether a query read the places (the data version's `MAX(id)` lookups aside)."""
     return any(PLACES in q and "MAX(id)" not in q for q in sql)
+
+
+def _reads_links(sql: list[str]) -> bool:
+    """Whether a query read the project ↔ objective links (the data version's `MAX(id)` lookups aside)."""
+    return any(LINKS in q and "MAX(id)" not in q for q in sql)
 
 
 def _html(client, url: str) -> str:
@@ -103,7 +115,7 @@ def test_every_language_is_precomputed(client, data, live):
     assert 'lang="en"' in expected
     r = precompute_figures()
     assert r.stored == PrecomputedFigure.objects.count() > 0
-    assert set(PrecomputedFigure.objects.values_list("version", flat=True)) == {repr(data_version())}
+    assert set(PrecomputedFigure.objects.values_list("version", flat=True)) == _current_versions()
     _precomputed_on(live)
     try:
         html, sql = _reads(client, "/piano/missioni/M1/")
@@ -140,7 +152,7 @@ def test_a_stale_precomputed_figure_is_never_served(client, data, live, staff_us
         link_confirm(by=staff_user, link=suggested)
         html, sql = _reads(client, "/piano/obiettivi/M1.1/")
         assert html != before
-        assert _reads_places(sql)  # computed live, with the new link
+        assert _reads_links(sql)  # the dashboard computed live, with the new link
         live.DECIMETRO_MAP_CACHE_SECONDS = 0
         live.DECIMETRO_PRECOMPUTED_FIGURES = False
         assert _html(client, "/piano/obiettivi/M1.1/") == html
@@ -160,7 +172,7 @@ def test_a_link_decision_refreshes_the_precomputed_figures(
         assert suggested.__class__.objects.get(pk=suggested.pk).status == LinkStatus.CONFIRMED
         job = Job.objects.get(kind=PRECOMPUTE_KIND)
         assert job.state == Job.State.DONE and job.summary["stored"] > 0
-        assert set(PrecomputedFigure.objects.values_list("version", flat=True)) == {repr(data_version())}
+        assert set(PrecomputedFigure.objects.values_list("version", flat=True)) == _current_versions()
         html, sql = _reads(client, "/piano/obiettivi/M1.1/")
         assert not _reads_places(sql)
         live.DECIMETRO_MAP_CACHE_SECONDS = 0
@@ -177,7 +189,7 @@ def test_an_import_refreshes_the_precomputed_figures_once(data, live, django_cap
     jobs = Job.objects.filter(kind=PRECOMPUTE_KIND)
     assert [j.state for j in jobs] == [Job.State.DONE]
     assert PrecomputedFigure.objects.exists()
-    assert set(PrecomputedFigure.objects.values_list("version", flat=True)) == {repr(data_version())}
+    assert set(PrecomputedFigure.objects.values_list("version", flat=True)) == _current_versions()
 
 
 def test_nothing_is_enqueued_where_figures_are_not_precomputed(
@@ -203,3 +215,76 @@ def test_the_command_precomputes_only_where_enabled(data, live):
     assert "non attive" in out.getvalue() and not PrecomputedFigure.objects.exists()
     call_command("insights_precompute", stdout=out)
     assert "Cifre ricalcolate" in out.getvalue() and PrecomputedFigure.objects.exists()
+
+
+# The PNRR scope: figures of the PNRR data alone, kept across link decisions and plan edits ----------------
+
+
+@pytest.mark.parametrize(
+    ("action", "neutral"),
+    [
+        ("linking.confirm", True),
+        ("linking.crosswalk_approve", True),
+        ("objective.update", True),
+        ("edition.publish", True),
+        ("observation.moderate", True),
+        ("follow.confirm", True),
+        ("pnrr.import", False),
+        ("comune.update", False),
+        ("zone.update", False),
+        ("update", False),
+        ("something.new", False),  # an action nobody listed changes the PNRR data version too
+    ],
+)
+def test_the_pnrr_data_version_changes_with_every_write_but_the_listed_ones(data, action, neutral):
+    from decimetro.core.audit import audit_record
+
+    before = data_version()
+    audit_record(by=None, action=action, target=data["o3"], before=None, after=None)
+    after = data_version()
+    assert (pnrr_version(after) == pnrr_version(before)) is neutral
+    assert is_pnrr_neutral_action(action) is neutral
+    if not is_neutral_action(action):
+        assert after != before  # the data version itself changes with every such write
+
+
+def test_the_pnrr_data_version_changes_with_the_pnrr_data(data):
+    before = pnrr_version(data_version())
+    place = Place.objects.first()
+    Place.objects.create(
+        project=place.project, dataset=place.dataset, comune=place.comune, istat_code=place.istat_code
+    )
+    assert pnrr_version(data_version()) != before
+
+
+def test_a_link_decision_keeps_the_pnrr_figures_and_an_import_does_not(
+    client, data, live, staff_user, django_capture_on_commit_callbacks
+):
+    precompute_figures()
+    located = PrecomputedFigure.objects.get(name="located-set")
+    suggested = ProjectObjectiveLink.objects.get(project=data["p"][3])
+    _precomputed_on(live)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            link_confirm(by=staff_user, link=suggested)
+        # The refresh kept the row of the projects' shares (the same PNRR data), and the pages read it.
+        kept = PrecomputedFigure.objects.get(name="located-set")
+        assert (kept.pk, kept.version, bytes(kept.payload)) == (
+            located.pk,
+            located.version,
+            bytes(located.payload),
+        )
+        for url in ["/", "/piano/missioni/M1/"]:
+            html, sql = _reads(client, url)
+            assert not _reads_places(sql)
+            live.DECIMETRO_MAP_CACHE_SECONDS, live.DECIMETRO_PRECOMPUTED_FIGURES = 0, False
+            assert _html(client, url) == html
+            _precomputed_on(live)
+        # An import (no refresh run yet) makes it stale: the pages compute from the places again.
+        pnrr_import_file(path=PAYMENTS)
+        html, sql = _reads(client, "/piano/missioni/M1/")
+        assert _reads_places(sql)
+        live.DECIMETRO_MAP_CACHE_SECONDS, live.DECIMETRO_PRECOMPUTED_FIGURES = 0, False
+        assert _html(client, "/piano/missioni/M1/") == html
+    finally:
+        cache.clear()
