@@ -213,7 +213,8 @@ class Project(models.Model):
         # that a keyset page is an index range, not a sort of every project. Only the list's main orders:
         # each index is paid by every import. The amounts' indexes, `(fin_pnrr DESC NULLS LAST, id)` and
         # `(fin_totale DESC NULLS LAST, id)`, are made on PostgreSQL only by migration 0005 (SQLite refuses
-        # NULLS LAST in an index, and would rebuild every declared index when it remakes the table).
+        # NULLS LAST in an index, and would rebuild every declared index when it remakes the table); 0006 adds
+        # the ascending ones and the trigram indexes of the text filters, also on PostgreSQL only.
         indexes = [models.Index(F("title"), F("id"), name="pnrr_project_list_title")]
         verbose_name = _("progetto PNRR")
         verbose_name_plural = _("progetti PNRR")

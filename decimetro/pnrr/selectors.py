@@ -41,6 +41,7 @@ from decimetro.pnrr.models import (
     PnrrMission,
     Project,
     Provenance,
+    SubMeasure,
 )
 from decimetro.territory.models import Comune
 
@@ -199,6 +200,20 @@ PROJECT_SORTS: dict[str, str] = {
 DEFAULT_PROJECT_SORT = "-amount"
 
 
+def _nullable(path: str) -> bool:
+    model: Any = Project
+    for part in path.split("__"):
+        field = model._meta.get_field(part)
+        if field.null:
+            return True
+        model = field.related_model
+    return False
+
+
+# The sorts whose column may be null (the amounts): the others never are.
+NULLABLE_SORTS = frozenset(key for key, path in PROJECT_SORTS.items() if _nullable(path))
+
+
 def project_sort_is_valid(sort: str) -> bool:
     return sort.removeprefix("-") in PROJECT_SORTS
 
@@ -220,25 +235,44 @@ class ProjectFilters:
     in_territory: bool = False  # only projects with a place in a comune of the loaded territory
 
 
+def _located(**where: Any) -> Q:
+    """The filter "has an own place (`own_places`) matching `where`", one uncorrelated `IN` per provenance:
+    the places' side is read once through its own index (the ISTAT code's, the comune's) instead of once per
+    project walked in the list's order (the correlated `dataset = project.provenance` forced that: 100 ms
+    for a comune on the national data)."""
+    located = Q()
+    for provenance in Provenance.values:
+        ids = Place.objects.filter(dataset=provenance, **where).values("project_id")
+        located |= Q(provenance=provenance, pk__in=ids)
+    return located
+
+
 def _projects_filter(qs: QuerySet[Project], f: ProjectFilters) -> QuerySet[Project]:
-    if f.mission:
-        qs = qs.filter(**{f"{MISSION_PATH}__code": f.mission.strip().upper()})
-    if f.component:
-        qs = qs.filter(submeasure__measure__component__code=f.component.strip().upper())
-    if f.measure:
-        qs = qs.filter(submeasure__measure__code=f.measure.strip().upper())
-    places = Place.objects.filter(own_places())
+    # The structure's filters as `submeasure_id IN (1, 2, …)`: the sub-measures read first (one query on a few
+    # hundred rows), so that the planner sees the very ids and their share of the projects (with a join or a
+    # subquery it guessed an average sub-measure and sorted 31,000 projects of a large measure, 190 ms,
+    # instead of walking the list's order).
+    structure = {
+        "measure__component__mission__code": f.mission,
+        "measure__component__code": f.component,
+        "measure__code": f.measure,
+    }
+    chosen = {lookup: value.strip().upper() for lookup, value in structure.items() if value.strip()}
+    if chosen:
+        submeasures = list(SubMeasure.objects.filter(**chosen).values_list("pk", flat=True))
+        qs = qs.filter(submeasure__in=submeasures)
     if f.comune:
-        qs = qs.filter(pk__in=places.filter(istat_code=f.comune.strip()).values("project_id"))
+        qs = qs.filter(_located(istat_code=f.comune.strip()))
     if f.zone:
-        qs = qs.filter(pk__in=places.filter(comune__zone__slug=f.zone.strip()).values("project_id"))
+        qs = qs.filter(_located(comune__zone__slug=f.zone.strip()))
     if f.in_territory:
-        qs = qs.filter(pk__in=places.filter(comune__isnull=False).values("project_id"))
+        qs = qs.filter(_located(comune__isnull=False))
     if f.body:
         body = f.body.strip()
-        qs = qs.filter(
-            models.Q(implementing_body__fiscal_code=body) | models.Q(implementing_body__name__icontains=body)
-        )
+        bodies = ImplementingBody.objects.filter(
+            models.Q(fiscal_code=body) | models.Q(name__icontains=body)
+        ).values("pk")
+        qs = qs.filter(implementing_body__in=bodies)
     if f.provenance in Provenance.values:
         qs = qs.filter(provenance=f.provenance)
     if f.amount_min is not None:
@@ -258,9 +292,16 @@ def project_order(sort: str, *, through: str = "") -> list[Any]:
     payments) by their project in the very same order."""
     if not project_sort_is_valid(sort):
         sort = DEFAULT_PROJECT_SORT
-    column = F(through + PROJECT_SORTS[sort.removeprefix("-")])
-    # Nulls last both ways and the primary key as tie-breaker: the same order on SQLite and PostgreSQL.
-    first = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
+    key = sort.removeprefix("-")
+    column = F(through + PROJECT_SORTS[key])
+    # Nulls last both ways and the primary key as tie-breaker: the same order on SQLite and PostgreSQL. A
+    # column that is never null is ordered without NULLS LAST (the same rows in the same order), so that
+    # PostgreSQL reads the descending orders backwards in the ascending index (`title DESC NULLS LAST` is not
+    # an index order: it sorted every project, one second on the national data).
+    if key not in NULLABLE_SORTS:
+        first = column.desc() if sort.startswith("-") else column.asc()
+    else:
+        first = column.desc(nulls_last=True) if sort.startswith("-") else column.asc(nulls_last=True)
     return [first, f"{through}pk"]
 
 
@@ -370,7 +411,12 @@ def keyset_page(
     col = F(column)
     if before is not None:
         # The rows before the cursor, read backwards (the reverse order, nulls first), then put back in order.
-        back = base.order_by(col.asc(nulls_first=True) if descending else col.desc(nulls_first=True), "-pk")
+        if nullable:
+            back = base.order_by(
+                col.asc(nulls_first=True) if descending else col.desc(nulls_first=True), "-pk"
+            )
+        else:  # never null: an index order read backwards (see `project_order`)
+            back = base.order_by(col.asc() if descending else col.desc(), "-pk")
         if before.value is None:
             rows = _rows(back.filter(**{f"{column}__isnull": True, "pk__lt": before.pk}), limit)
             if nullable:
@@ -433,7 +479,8 @@ def with_list_places(qs: QuerySet[Project]) -> QuerySet[Project]:
 
 def projects_of_measure_in_territory(*, measure: Measure) -> QuerySet[Project]:
     """The measure's projects with at least one place in a comune of the loaded territory."""
-    return projects_filtered(filters=ProjectFilters(measure=measure.code, in_territory=True))
+    # By the measure itself (the code filter would first read its sub-measures: one more query).
+    return projects_filtered(filters=ProjectFilters(in_territory=True)).filter(submeasure__measure=measure)
 
 
 def measures_index() -> QuerySet[Measure]:

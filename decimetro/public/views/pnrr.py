@@ -9,11 +9,14 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
 from decimetro.core.http import page_of, query_without
 from decimetro.insights import figures
-from decimetro.insights.cache import cached_for_data_version
+from decimetro.insights.cache import SCOPE_PNRR, cached_for_data_version
 from decimetro.insights.dashboards import project_payments_chart
 from decimetro.insights.lists import projects_with_progress, with_progress
 from decimetro.insights.params import filters_from
@@ -71,9 +74,9 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
         before=before,
     )
     page.rows = list(with_progress(page.rows))
-    count = cached_for_data_version("project_list_count", (filters,), projects.count)
-    components = list(PnrrComponent.objects.select_related("mission").order_by("code"))
-    missions = list({c.mission.code: c.mission for c in components}.values())
+    # Only PNRR and territory data behind the count: a link decision or a plan edit leaves it valid.
+    count = cached_for_data_version("project_list_count", (filters,), projects.count, scope=SCOPE_PNRR)
+    choices = cached_for_data_version("project_list_choices", (), _filter_choices, scope=SCOPE_PNRR)
     page_query = query_without(request, "pagina", "format", "dopo", "prima")
     return render(
         request,
@@ -87,11 +90,11 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
             "per_page": per_page,
             "sorts": SORT_LABELS,
             "page_sizes": PAGE_SIZES,
-            "missions": missions,
-            "components": components,
-            "measures": Measure.objects.only("code", "name").order_by("code"),
-            "zones": Zone.objects.order_by("kind", "name"),
-            "comuni": Comune.objects.only("codice_istat", "name").order_by("name", "codice_istat"),
+            "mission_options": _options(choices["missions"], values["missione"].upper()),
+            "component_options": _options(choices["components"], values["componente"].upper()),
+            "measure_options": _options(choices["measures"], values["misura"].upper()),
+            "comune_options": _options(choices["comuni"], values["comune"]),
+            "zone_options": _options(choices["zones"], values["zona"]),
             "provenances": Provenance.choices,
             "page_query": page_query,
             "first_url": f"?{page_query}" if page_query else "?",
@@ -99,6 +102,43 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
             "previous_url": _cursor_url(page_query, "prima", page.previous_cursor),
             "csv_query": query_without(request, "pagina", "format", "per_pagina", "dopo", "prima"),
         },
+    )
+
+
+# A select box's options, escaped once: (value, `<option value="…"`, `>label</option>`).
+Option = tuple[str, str, str]
+
+
+def _filter_choices() -> dict[str, list[Option]]:
+    """The options of the list's select boxes: the PNRR structure, the comuni and the zones. Remembered per
+    PNRR data version (four queries and some 450 labels cut to length and escaped on a miss)."""
+    components = list(PnrrComponent.objects.select_related("mission").order_by("code"))
+    missions = {c.mission.code: c.mission for c in components}.values()
+    pairs = {
+        "missions": [(m.code, f"{m.code} {Truncator(m.name).chars(50)}") for m in missions],
+        "components": [(c.code, f"{c.code} {Truncator(c.name).chars(50)}") for c in components],
+        "measures": [
+            (m.code, f"{m.code} {Truncator(m.name).chars(70)}")
+            for m in Measure.objects.only("code", "name").order_by("code")
+        ],
+        "comuni": list(Comune.objects.order_by("name", "codice_istat").values_list("codice_istat", "name")),
+        "zones": list(Zone.objects.order_by("kind", "name").values_list("slug", "name")),
+    }
+    return {
+        name: [
+            (value, f'<option value="{escape(value)}"', f">{escape(label)}</option>") for value, label in rows
+        ]
+        for name, rows in pairs.items()
+    }
+
+
+def _options(options: list[Option], selected: str) -> SafeString:
+    """The `<option>`s, the one whose value is `selected` selected: hundreds of options joined in one pass
+    (a template loop over them was most of the page's CPU time)."""
+    return SafeString(
+        "".join(
+            f"{head} selected{tail}" if value == selected else head + tail for value, head, tail in options
+        )
     )
 
 
