@@ -30,6 +30,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import NOT_PROVIDED
 
 CHUNK = 5000  # rows per executemany / COPY
+MEMO_MAX = 500_000  # distinct values of a column converted once per write (`_Converted`)
 DEFER_INDEXES_FROM = 20_000  # SQLite: rows of an insert from which secondary indexes are built after it
 Row = tuple[Any, ...]
 Key = tuple[Any, ...]
@@ -122,8 +123,9 @@ def insert(
     copy_sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
     with connection.cursor() as cursor, _indexes_deferred(model, len(rows)):
         driver = cursor.cursor  # the driver's cursor: no per-statement debug wrapper
+        prepare = _Prepare(model, fields)
         for i in range(0, len(rows), CHUNK):
-            chunk = _prepare(model, fields, rows[i : i + CHUNK])
+            chunk = prepare(rows[i : i + CHUNK])
             if defaults:
                 chunk = [r + defaults for r in chunk]
             if connection.vendor == "postgresql":  # COPY: one round trip for the chunk (psycopg 3)
@@ -188,11 +190,12 @@ def update(
     listed = ", ".join(qn(c) for c in [*columns, pk_column])
     with connection.cursor() as cursor:
         driver = cursor.cursor
+        prepare = _Prepare(model, fields)
         if postgres:
             driver.execute(f"CREATE TEMPORARY TABLE {temp} AS SELECT {listed} FROM {table} LIMIT 0")  # noqa: S608
         for i in range(0, len(rows), CHUNK):
             chunk = rows[i : i + CHUNK]
-            values = _prepare(model, fields, [r[:-1] for r in chunk])
+            values = prepare([r[:-1] for r in chunk])
             params = [(*v, r[-1]) for v, r in zip(values, chunk, strict=True)]
             if postgres:
                 with driver.copy(f"COPY {temp} ({listed}) FROM STDIN") as copy:
@@ -327,40 +330,57 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
         return ops.adapt_datefield_value
     if kind == "DecimalField":
         if type(ops).adapt_decimalfield_value is BaseDatabaseOperations.adapt_decimalfield_value:
-            return None  # the driver takes Decimal as it is
+            # SQLite: the driver's adapter (Django registers `str` for Decimal) runs once per value and
+            # row, a lookup and a call each (two thirds of inserting the payments); `_Prepare` calls it
+            # once per distinct value. PostgreSQL (psycopg dumps Decimal itself): as it is.
+            return str if connection.vendor == "sqlite" else None
         digits, places = field.max_digits, field.decimal_places  # type: ignore[attr-defined]
         return lambda value: ops.adapt_decimalfield_value(value, digits, places)
     return lambda value: field.get_db_prep_save(value, connection)
 
 
-def _prepare(model: type[models.Model], fields: list[str], rows: list[Row]) -> list[Row]:
-    """Rows (values in `fields` order) converted the way the ORM would for a save. Column by column: a column
-    repeats few dates or codes, each distinct value is converted once."""
-    preps: dict[int, Callable[[Any], Any]] = {}
-    for i, f in enumerate(fields):
-        if (prep := _preparer(_field(model, f))) is not None:
-            preps[i] = prep
-    if not preps or not rows:
-        return rows
-    columns = list(zip(*rows, strict=True))
-    for i, column_prep in preps.items():
-        memory: dict[Any, Any] = {}
+class _Prepare:
+    """Converts rows (values in `fields` order) the way the ORM would for a save, chunk after chunk of one
+    write. Column by column: a column repeats few dates, codes or amounts, each distinct value is converted
+    once per write (`_Converted`, kept from chunk to chunk).
 
-        def convert(
-            value: Any, prep: Callable[[Any], Any] = column_prep, memory: dict[Any, Any] = memory
-        ) -> Any:
-            if value is None:
-                return None
+    Equal values are converted once, by the first met: for decimals on SQLite `Decimal("1.1")` and
+    `Decimal("1.10")` give different texts, which the column's NUMERIC affinity stores as the same number
+    (tested in `tests/pnrr/test_bulk.py`)."""
+
+    def __init__(self, model: type[models.Model], fields: list[str]) -> None:
+        self.columns: dict[int, _Converted] = {}
+        for i, f in enumerate(fields):
+            if (prep := _preparer(_field(model, f))) is not None:
+                self.columns[i] = _Converted(prep)
+
+    def __call__(self, rows: list[Row]) -> list[Row]:
+        if not self.columns or not rows:
+            return rows
+        columns = list(zip(*rows, strict=True))
+        for i, converted in self.columns.items():
             try:
-                return memory[value]
-            except KeyError:
-                memory[value] = converted = prep(value)
-                return converted
-            except TypeError:  # not hashable
-                return prep(value)
+                columns[i] = tuple(map(converted.__getitem__, columns[i]))
+            except TypeError:  # an unhashable value: the column converted value by value
+                prep = converted.prep
+                columns[i] = tuple(None if v is None else prep(v) for v in columns[i])
+        return list(zip(*columns, strict=True))
 
-        columns[i] = tuple(map(convert, columns[i]))
-    return list(zip(*columns, strict=True))
+
+class _Converted(dict[Any, Any]):
+    """Value → `prep(value)`, computed the first time a value is asked for (None stays None). Looked up by
+    `map(converted.__getitem__, column)`: a known value costs a dict lookup, no Python call. At most
+    `MEMO_MAX` values are kept."""
+
+    def __init__(self, prep: Callable[[Any], Any]) -> None:
+        super().__init__({None: None})
+        self.prep = prep
+
+    def __missing__(self, value: Any) -> Any:
+        converted = self.prep(value)
+        if len(self) < MEMO_MAX:
+            self[value] = converted
+        return converted
 
 
 def _field(model: type[models.Model], name: str) -> models.Field[Any, Any]:

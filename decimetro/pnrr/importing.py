@@ -347,7 +347,7 @@ PLACE_FIELDS = [
     "cap",
     "updated_on",
 ]
-PAYMENT_FIELDS = list(payments.AMOUNT_COLUMNS)
+PAYMENT_FIELDS = list(payments.AMOUNT_FIELDS)  # the order of `PaymentRow.values`
 
 
 def _bodies(rows: Iterable[projects.ProjectRow]) -> dict[str, int]:
@@ -427,32 +427,46 @@ def _write_projects(
 
 def _ensure_projects(
     rows: Iterable[Any], provenance: str, *, funded: bool = False
-) -> tuple[dict[ProjectKey, int], dict[str, int], dict[str, int], set[int]]:
-    """Project pks for the rows' keys, creating stubs (no title) for projects not yet known. A stub made from
-    validated places is `validated`; a universe project named by validated places is promoted.
+) -> tuple[list[int], dict[str, int], set[int]]:
+    """The project pk of every row (in the rows' order), creating stubs (no title) for projects not yet
+    known. A stub made from validated places is `validated`; a universe project named by validated places
+    is promoted. Also returns the counts for the summary and the pks of the stubs created.
 
     `funded` (payments rows): a stub is created with the funding (totale, PNRR) of its latest row in the file,
     which is its latest snapshot (a new project has no other), as `_fund_universe_projects` would set it
-    after: one INSERT instead of an INSERT and an UPDATE per stub. Also returns the pks of the stubs created
+    after: one INSERT instead of an INSERT and an UPDATE per stub
     (`extra["progetti_universo_finanziati_dai_pagamenti"]` starts with those given some funding)."""
     rows = list(rows)
     sub_pks = _ensure_structure(r.structure for r in rows)
-    funding = _latest_funding(rows, sub_pks) if funded else {}
-    keys = funding.keys() or {(r.cup, r.local_code, sub_pks[r.structure.submeasure_code]) for r in rows}
-    current: dict[ProjectKey, tuple[int, str]] = {
-        (cup, local, sub): (pk, prov)
+    keys = [(r.cup, r.local_code, sub_pks[r.structure.submeasure_code]) for r in rows]  # once per row
+    funding = _latest_funding(rows, keys) if funded else {}
+    promoting = provenance == Provenance.VALIDATED
+    known = Project.objects.filter(submeasure_id__in=set(sub_pks.values()))
+    current: dict[ProjectKey, int] = {}
+    universe: set[int] = set()  # known universe projects (read only to promote them)
+    if promoting:
         for pk, cup, local, sub, prov in bulk.values_list(
-            Project.objects.filter(submeasure_id__in=set(sub_pks.values())),
-            "pk",
-            "cup",
-            "local_code",
-            "submeasure_id",
-            "provenance",
-        )
-    }
+            known, "pk", "cup", "local_code", "submeasure_id", "provenance"
+        ):
+            current[cup, local, sub] = pk
+            if prov == Provenance.UNIVERSE:
+                universe.add(pk)
+    else:
+        current = {
+            (cup, local, sub): pk
+            for pk, cup, local, sub in bulk.values_list(known, "pk", "cup", "local_code", "submeasure_id")
+        }
+    pks: dict[ProjectKey, int] = {}
+    missing: list[ProjectKey] = []
+    for key in dict.fromkeys(keys):  # each project once, in the file's order
+        pk = current.get(key)
+        if pk is None:
+            missing.append(key)
+        else:
+            pks[key] = pk
     # By CUP (the unique index's first column): the index is filled almost in order, much faster. Sorting
     # by CUP alone costs a fifth of sorting by the whole key.
-    missing = sorted((k for k in keys if k not in current), key=itemgetter(0))
+    missing.sort(key=itemgetter(0))
     new_pks = bulk.new_pks(Project, len(missing))
     # The stub's other columns are the database defaults (db_default) or NULL: only its key is written (and
     # its funding, when `funded`).
@@ -465,36 +479,32 @@ def _ensure_projects(
         funded_stubs = sum(1 for stub in stubs if stub[-2:] != (None, None))
     bulk.insert(Project, stub_fields, stubs)
     promoted = 0
-    if provenance == Provenance.VALIDATED:
-        promote = [current[k][0] for k in keys if k in current and current[k][1] == Provenance.UNIVERSE]
+    if promoting and universe:
+        promote = [pk for pk in pks.values() if pk in universe]
         for i in range(0, len(promote), BATCH):
             promoted += Project.objects.filter(pk__in=promote[i : i + BATCH]).update(provenance=provenance)
-    pks = dict(zip(missing, new_pks, strict=True))
-    for k in keys:
-        if k in current:
-            pks[k] = current[k][0]
+    pks.update(zip(missing, new_pks, strict=True))
     extra = {"progetti_creati": len(missing)}
     if promoted:
         extra["progetti_promossi_a_validati"] = promoted
     if funded_stubs:
         extra["progetti_universo_finanziati_dai_pagamenti"] = funded_stubs
-    return pks, sub_pks, extra, set(new_pks)
+    return list(map(pks.__getitem__, keys)), extra, set(new_pks)
 
 
 def _latest_funding(
-    rows: list[payments.PaymentRow], sub_pks: dict[str, int]
+    rows: list[payments.PaymentRow], keys: list[ProjectKey]
 ) -> dict[ProjectKey, tuple[Any, Any]]:
-    """Project key → (fin_totale, fin_pnrr) of its row with the latest extraction date in the file (the
-    key of every row's project, in one pass)."""
+    """Project key → (fin_totale, fin_pnrr) of its row with the latest extraction date in the file (`keys`:
+    the key of every row's project, in the rows' order)."""
     latest: dict[ProjectKey, tuple[Any, Any]] = {}
     dates: dict[ProjectKey, date] = {}
-    for r in rows:
-        key = (r.cup, r.local_code, sub_pks[r.structure.submeasure_code])
+    funding = itemgetter(PAYMENT_FIELDS.index("fin_totale"), PAYMENT_FIELDS.index("fin_pnrr"))
+    for r, key in zip(rows, keys, strict=True):
         found = dates.get(key)
         if found is None or r.extracted_on > found:
             dates[key] = r.extracted_on
-            amounts = r.amounts
-            latest[key] = (amounts["fin_totale"], amounts["fin_pnrr"])
+            latest[key] = funding(r.values)
     return latest
 
 
@@ -511,11 +521,10 @@ def _write_places(
     if not rows:
         return Outcome(), {}
     dataset = rows[0].dataset
-    project_pks, sub_pks, extra, _created = _ensure_projects(rows, provenance=dataset)
+    project_pks, extra, _created = _ensure_projects(rows, provenance=dataset)
     comuni = dict(Comune.objects.values_list("codice_istat", "pk"))
     wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for r in rows:
-        pk = project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]]
+    for r, pk in zip(rows, project_pks, strict=True):
         wanted[(pk, dataset, r.region_code, r.province_code, r.comune_code)] = (  # PLACE_FIELDS order
             r.region_name,
             r.province_name,
@@ -537,7 +546,7 @@ def _write_places(
         phase="localizzazioni",
     )
     if replace and complete:
-        touched = set(project_pks.values())
+        touched = set(project_pks)
         stale = [pk for key, pk in current.items() if key[0] in touched and key not in wanted]
         for i in range(0, len(stale), BATCH):
             Place.objects.filter(pk__in=stale[i : i + BATCH]).delete()
@@ -554,21 +563,20 @@ def _write_payments(
     """One snapshot per project per release date: the same release twice changes nothing. Rows with no
     project (measure-level payments) go to `MeasurePayment`, one per sub-measure per release date; they are
     counted with the others and, apart, as `pagamenti_a_livello_di_misura`."""
-    project_rows = [r for r in rows if isinstance(r, payments.PaymentRow)]
-    measure_rows = [r for r in rows if isinstance(r, payments.MeasurePaymentRow)]
+    project_rows: list[payments.PaymentRow] = []
+    measure_rows: list[payments.MeasurePaymentRow] = []
+    for r in rows:
+        if isinstance(r, payments.PaymentRow):
+            project_rows.append(r)
+        else:
+            measure_rows.append(r)
     outcome = Outcome()
     extra: dict[str, int] = {}
     if project_rows:
-        project_pks, sub_pks, extra, created = _ensure_projects(
+        project_pks, extra, created = _ensure_projects(
             project_rows, provenance=Provenance.UNIVERSE, funded=True
         )
-        amounts = itemgetter(*PAYMENT_FIELDS)
-        wanted = {
-            (project_pks[r.cup, r.local_code, sub_pks[r.structure.submeasure_code]], r.extracted_on): amounts(
-                r.amounts
-            )
-            for r in project_rows
-        }
+        wanted = {(pk, r.extracted_on): r.values for r, pk in zip(project_rows, project_pks, strict=True)}
         dates = {r.extracted_on for r in project_rows}
         outcome, _existing = bulk.upsert(
             PaymentSnapshot,
@@ -581,7 +589,7 @@ def _write_payments(
         )
         # The stubs just created have their funding already; the other universe projects are compared.
         funded = extra.pop("progetti_universo_finanziati_dai_pagamenti", 0)
-        funded += _fund_universe_projects(set(project_pks.values()) - created)
+        funded += _fund_universe_projects(set(project_pks) - created)
         if funded:
             extra["progetti_universo_finanziati_dai_pagamenti"] = funded
     if measure_rows:
@@ -605,9 +613,9 @@ def _fund_universe_projects(pks: set[int]) -> int:
     if not pks:
         return 0
     latest: dict[int, tuple[Any, Any]] = {}
-    snapshots = PaymentSnapshot.objects.filter(project__provenance=Provenance.UNIVERSE).order_by(
-        "project_id", "release_date"
-    )
+    # Every snapshot in the order of the unique index (no join: a validated project among `pks` is left out
+    # below, with the projects read).
+    snapshots = PaymentSnapshot.objects.order_by("project_id", "release_date")
     for pid, fin, pnrr in bulk.values_list(snapshots, "project_id", "fin_totale", "fin_pnrr"):
         if pid in pks:
             latest[pid] = (fin, pnrr)
@@ -623,8 +631,7 @@ def _fund_universe_projects(pks: set[int]) -> int:
 
 def _write_measure_payments(rows: list[payments.MeasurePaymentRow]) -> Outcome:
     sub_pks = _ensure_structure(r.structure for r in rows)
-    amounts = itemgetter(*PAYMENT_FIELDS)
-    wanted = {(sub_pks[r.structure.submeasure_code], r.extracted_on): amounts(r.amounts) for r in rows}
+    wanted = {(sub_pks[r.structure.submeasure_code], r.extracted_on): r.values for r in rows}
     outcome, _existing = bulk.upsert(
         MeasurePayment,
         key_fields=["submeasure_id", "release_date"],

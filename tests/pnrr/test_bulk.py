@@ -4,7 +4,7 @@ on PostgreSQL (COPY paths) when DATABASE_URL points to it."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -389,3 +389,62 @@ def test_large_cache_gives_sqlite_a_large_page_cache_for_the_block_only():
     with pytest.raises(ZeroDivisionError), bulk.large_cache():
         1 / 0  # noqa: B018
     assert cache_size() == before
+
+
+def test_decimals_are_stored_as_the_orm_stores_them_across_chunks(projects):
+    """Each distinct value of a column is converted once per write, from chunk to chunk; equal decimals of
+    other scales (1.1 and 1.10, 0 and -0.00) are the same key of that memory, and the database stores them
+    as the ORM stores each of them."""
+    amounts = [
+        Decimal("1.1"),
+        Decimal("1.10"),
+        Decimal("-0.00"),
+        Decimal("0"),
+        None,
+        Decimal("98765432101.23"),
+        Decimal("0.05"),
+        Decimal("-3.25"),
+    ]
+    count = bulk.CHUNK + 9  # two chunks, every value met in both
+    rows = [
+        (
+            projects[i % 3].pk,
+            date(2001, 1, 1) + timedelta(days=i // 3),
+            amounts[i % 8],
+            amounts[(i + 3) % 8],
+            amounts[(i // 8) % 8],
+        )
+        for i in range(count)
+    ]
+    bulk.insert(PaymentSnapshot, ["project_id", "release_date", *PAYMENT_FIELDS], rows)
+    # Each value saved by the ORM (one row per value, an earlier release), then read back raw.
+    for k, amount in enumerate(amounts):
+        PaymentSnapshot.objects.create(
+            project=projects[0],
+            release_date=date(1990, 1, 1) + timedelta(days=k),
+            fin_totale=amount,
+            paid_total=amount,
+            paid_pnrr=amount,
+        )
+    table = PaymentSnapshot._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT project_id, release_date, fin_totale, paid_total, paid_pnrr FROM {table} "  # noqa: S608
+            "WHERE release_date >= %s ORDER BY release_date, project_id",
+            [date(2001, 1, 1)],
+        )
+        stored = cursor.fetchall()
+        cursor.execute(
+            f"SELECT fin_totale, paid_total, paid_pnrr FROM {table} WHERE release_date < %s "  # noqa: S608
+            "ORDER BY release_date",
+            [date(2001, 1, 1)],
+        )
+        by_orm = [row[0] for row in cursor.fetchall()]
+    assert len(stored) == count
+    as_orm = dict(enumerate(by_orm))
+    for (_pk, _day, *values), (_p, _d, *given) in zip(
+        stored, sorted(rows, key=lambda r: (r[1], r[0])), strict=True
+    ):
+        expected = [as_orm[next(k for k, a in enumerate(amounts) if a is v)] for v in given]
+        assert values == expected
+        assert [type(v) for v in values] == [type(v) for v in expected]  # SQLite: int vs float, as stored

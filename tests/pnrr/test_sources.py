@@ -11,7 +11,7 @@ import pytest
 
 from decimetro.pnrr.importing import read_file
 from decimetro.pnrr.sources import BadFile, RowError
-from decimetro.pnrr.sources.payments import MeasurePaymentRow, PaymentRow
+from decimetro.pnrr.sources.payments import AMOUNT_COLUMNS, AMOUNT_FIELDS, MeasurePaymentRow, PaymentRow
 from tests.pnrr.conftest import (
     FRAME,
     LOMBARDIA,
@@ -74,6 +74,25 @@ def test_universe_keeps_national_and_region_wide_places():
     region_wide = [r for r in rows if r.region_code == "3" and not r.istat_code]
     assert national and all(r.region_name == "AMBITO NAZIONALE" and r.istat_code == "" for r in national)
     assert region_wide
+
+
+def test_payment_rows_carry_every_amount_column_in_field_order():
+    """`values` (what the import writes, in `AMOUNT_FIELDS` order) and `amounts` (by name) are the file's
+    amount columns, each in its own place, for every row."""
+    header, raw_rows = read_rows(PAYMENTS)
+    rows, errors = parsed(PAYMENTS)
+    assert errors == [] and len(rows) == len(raw_rows)
+    assert tuple(AMOUNT_COLUMNS) == AMOUNT_FIELDS
+    at = {name: i for i, name in enumerate(header)}
+    nonzero = set()
+    for row, raw in zip(rows, raw_rows, strict=True):
+        expected = {
+            f: Decimal(raw[at[col]]) if raw[at[col]].strip() else None for f, col in AMOUNT_COLUMNS.items()
+        }
+        assert row.amounts == expected
+        assert row.values == tuple(expected[f] for f in AMOUNT_FIELDS)
+        nonzero.update(f for f, v in expected.items() if v)
+    assert len(nonzero) >= 4  # the extract has several distinct non-zero columns: a swap would show
 
 
 def test_payment_rows_with_no_cup_are_measure_level_payments(tmp_path):

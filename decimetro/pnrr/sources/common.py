@@ -196,6 +196,13 @@ class AmountColumns:
         except _BadAmount:  # name the (first) bad column
             return {field: amount(raw, column) for field, column in self.columns.items()}
 
+    def values(self, raw: Cells) -> tuple[Decimal | None, ...]:
+        """The same amounts as a tuple, in the order of `fields` (no mapping per row)."""
+        try:
+            return tuple(map(_AMOUNTS.__getitem__, self.getter(raw)))
+        except _BadAmount:
+            return tuple(self(raw).values())  # raises the FieldError that names the column
+
 
 class TextColumns:
     """`{field: text(raw, column)}` for a fixed mapping of field → column, in one call per row."""

@@ -63,13 +63,21 @@ AMOUNT_COLUMNS = {
 }
 
 
+AMOUNT_FIELDS = tuple(AMOUNT_COLUMNS)
+
+
 @dataclass(slots=True)  # not frozen: a frozen dataclass is twice as slow to build
 class PaymentRow:
     cup: str
     local_code: str
     structure: c.StructureRef
-    amounts: dict[str, Decimal | None]
+    values: tuple[Decimal | None, ...]
+    """The amounts in `AMOUNT_FIELDS` order (as the import writes them); `amounts` by name."""
     extracted_on: date
+
+    @property
+    def amounts(self) -> dict[str, Decimal | None]:
+        return dict(zip(AMOUNT_FIELDS, self.values, strict=True))
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -85,8 +93,13 @@ class MeasurePaymentRow:
     """Payments of a measure as a whole (a row with no CUP and no local code)."""
 
     structure: c.StructureRef
-    amounts: dict[str, Decimal | None]
+    values: tuple[Decimal | None, ...]
+    """The amounts in `AMOUNT_FIELDS` order; `amounts` by name."""
     extracted_on: date
+
+    @property
+    def amounts(self) -> dict[str, Decimal | None]:
+        return dict(zip(AMOUNT_FIELDS, self.values, strict=True))
 
     @property
     def key(self) -> tuple[str, date]:
@@ -105,7 +118,7 @@ _AMOUNTS = c.AmountColumns(AMOUNT_COLUMNS)
 
 def bind(index: Mapping[str, int]) -> Callable[[list[str]], PaymentRow | MeasurePaymentRow]:
     """The builder of a payments row from a row's fields, `index` the file's column name → position."""
-    structure, amounts = _STRUCTURE.bind(index), _AMOUNTS.bind(index)
+    structure, amounts = _STRUCTURE.bind(index), _AMOUNTS.bind(index).values
     cup, local_code, extracted_on = index["cup"], index["codice_locale_progetto"], index["data_di_estrazione"]
 
     def build(row: list[str]) -> PaymentRow | MeasurePaymentRow:
