@@ -123,10 +123,17 @@ PROJECTS_CHUNK = 2000
 def project_rows(projects: Iterable[ProjectExportRow]) -> Iterator[Row]:
     """The header, then a row per project (`insights.lists.project_export_rows`)."""
     yield PROJECTS_CSV_HEADER
-    for p in projects:
-        _pk, cup, local, sub, measure, component, mission, title, body, fiscal, provenance, *rest = p.values
+    words = PROVENANCE_WORDS
+    for values, places, latest_release, paid, progress_pct, objectives, provenance_label in projects:
+        _pk, cup, local, sub, measure, component, mission, title, body, fiscal, provenance, *rest = values
         fin_pnrr, fin_totale, updated_on = rest
-        progress = p.progress
+        if not places:
+            istat_codes = labels = ""
+        elif len(places) == 1:
+            istat_codes, labels = places[0]
+        else:
+            istat_codes = " ".join([istat for istat, _label in places if istat])
+            labels = "; ".join([label for _istat, label in places])
         yield [
             cup,
             local,
@@ -137,17 +144,17 @@ def project_rows(projects: Iterable[ProjectExportRow]) -> Iterator[Row]:
             title,
             body or "",
             fiscal or "",
-            PROVENANCE_WORDS.get(provenance, provenance),
+            words.get(provenance, provenance),
             fin_pnrr,
             fin_totale,
-            " ".join(istat for istat, _label in p.places if istat),
-            "; ".join(label for _istat, label in p.places),
+            istat_codes,
+            labels,
             updated_on,
-            progress.paid,
-            p.latest_release,
-            progress.progress_pct,
-            " ".join(progress.objectives),
-            progress.provenance,
+            paid,
+            latest_release,
+            progress_pct,
+            " ".join(objectives),
+            provenance_label,
         ]
 
 

@@ -21,20 +21,24 @@ Why one place:
   (the row builder decides them: "121992.00", `cents()`), a float as Python prints it, with a comma in the
   Italian CSV; a date in ISO form (every spreadsheet reads it), nothing for None. In XLSX numbers and dates
   stay numbers and dates;
-- **memory stays flat**: CSVs are streamed line by line while the database cursor is read (`stream=True`),
-  XLSX workbooks are written by openpyxl's write-only mode to a temporary file that is then streamed.
+- **memory stays flat**: CSVs are streamed while the database cursor is read (`stream=True`), a thousand
+  rows at a time, each column converted and quoted at once (`csv_line_groups`: the text csv.writer writes
+  cell by cell, twice as fast on the national project export); XLSX workbooks are written by
+  openpyxl's write-only mode to a temporary file that is then streamed.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from itertools import islice, repeat
+from typing import Any, cast
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import FileResponse, Http404, HttpResponse, QueryDict, StreamingHttpResponse
@@ -139,40 +143,117 @@ def _with_constants(rows: Iterable[Row], constants: Sequence[tuple[str, Cell]]) 
             yield [*row, *([None] * (width - len(row))), *values]
 
 
-class _Echo:
-    """A file-like object that hands back what csv.writer writes: one CSV line per row, for streaming."""
+class _Lines:
+    """A file-like object that keeps what csv.writer writes (one write per row: its whole line)."""
 
-    def write(self, value: str) -> str:
-        return value
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self.write = self.lines.append
+
+    def take(self) -> list[str]:
+        lines = self.lines.copy()  # (the writer holds on to `write`: the list itself stays)
+        self.lines.clear()
+        return lines
+
+
+CSV_CHUNK_ROWS = 1000  # rows converted a column at a time (a national export is 221,686 lines)
+
+_NOTHING = type(None)
+# A text cell that starts with one of FORMULA_STARTS, in a column joined with NUL before each cell.
+_FORMULA_CELL = re.compile("\x00[" + re.escape("".join(FORMULA_STARTS)) + "]")
+_PLAIN_FLOATS = re.compile("[0-9.\x00-]*")  # reprs that are already their plain decimal form
+
+
+def _column_text(column: Sequence[Cell], *, italian: bool) -> list[str]:
+    """The cells of one column as `csv_value` writes them ("" for None), a whole column at a time for the
+    common exact types (text, int, date, Decimal, float, each with None); other types cell by cell."""
+    kinds = set(map(type, column))
+    nullable = _NOTHING in kinds
+    kinds.discard(_NOTHING)
+    if not kinds:
+        return [""] * len(column)
+    kind = kinds.pop() if len(kinds) == 1 else None
+    if kind is str:
+        texts = cast(list[str], ["" if c is None else c for c in column] if nullable else column)
+        if _FORMULA_CELL.search("\x00" + "\x00".join(texts)):
+            return [neutralise(t) for t in texts]
+        return texts
+    if kind is int or kind is date:  # str(int); a date's ISO form (`str` of a date)
+        return ["" if c is None else str(c) for c in column] if nullable else list(map(str, column))
+    if kind is Decimal:  # its own decimals, never "1E+3"
+        if nullable:
+            joined = "\x00".join(["" if c is None else format(c, "f") for c in column])
+        else:
+            joined = "\x00".join(map(format, column, repeat("f")))
+    elif kind is float:
+        joined = "\x00".join(["" if c is None else repr(c) for c in column])
+        if not _PLAIN_FLOATS.fullmatch(joined):  # "1e-05", "inf": as `csv_value` writes them
+            return [csv_value(c, decimal_comma=italian) for c in column]
+    else:
+        return [csv_value(c, decimal_comma=italian) for c in column]
+    return (joined.replace(".", ",") if italian else joined).split("\x00")
+
+
+def _quoted(texts: list[str], special: re.Pattern[str]) -> list[str]:
+    """The column as csv.writer (QUOTE_MINIMAL) writes its fields: a field holding the delimiter, a quote or
+    a line break between quotes, its quotes doubled; the others as they are."""
+    if not special.search("\x00".join(texts)):
+        return texts
+    return ['"' + t.replace('"', '""') + '"' if special.search(t) else t for t in texts]
+
+
+def csv_line_groups(
+    rows: Iterable[Row], *, fmt: str = CSV_ITALIAN, constants: Sequence[tuple[str, Cell]] = ()
+) -> Iterator[list[str]]:
+    """The CSV lines in groups: the header alone first (the Italian form starts with a BOM), then up to
+    CSV_CHUNK_ROWS rows at a time, converted and quoted a column at a time (`_column_text`, `_quoted`: the
+    same text as csv.writer writes from `csv_value` cell by cell), the constants converted once."""
+    italian = fmt == CSV_ITALIAN
+    delimiter = ";" if italian else ","
+    special = re.compile(f'[{re.escape(delimiter)}"\r\n]')
+    out = _Lines()
+    writer = csv.writer(out, delimiter=delimiter)
+    it = iter(rows)
+    header = next(it, None)
+    if header is None:
+        return
+    width = len(header)
+    writer.writerow(
+        [csv_value(cell, decimal_comma=italian) for cell in [*header, *(n for n, _v in constants)]]
+    )
+    first = out.take()
+    yield ["\ufeff" + first[0]] if italian else first
+    values = [csv_value(value, decimal_comma=italian) for _name, value in constants]
+    writer.writerow(["", *values])
+    ending = out.take()[0]  # the constants and the line's end, written once: ";fonte;data\r\n"
+    if not values:
+        ending = "\r\n"
+    while chunk := list(islice(it, CSV_CHUNK_ROWS)):
+        lengths = set(map(len, chunk))
+        length = lengths.pop() if len(lengths) == 1 else -1
+        if length < 0 or max(width, length) < 1 or max(width, length) + len(values) < 2:
+            # Rows of different widths, or a lone cell (csv.writer writes a lone empty one '""'): row by row.
+            writer.writerows(
+                [
+                    *[csv_value(cell, decimal_comma=italian) for cell in row],
+                    *([None] * (width - len(row))),
+                    *values,
+                ]
+                for row in chunk
+            )
+            yield out.take()
+            continue
+        columns = [_quoted(_column_text(c, italian=italian), special) for c in zip(*chunk, strict=True)]
+        columns += [[""] * len(chunk)] * (width - length)
+        yield list(map(str.__add__, map(delimiter.join, zip(*columns, strict=True)), repeat(ending)))
 
 
 def csv_lines(
     rows: Iterable[Row], *, fmt: str = CSV_ITALIAN, constants: Sequence[tuple[str, Cell]] = ()
 ) -> Iterator[str]:
     """The CSV text, one line at a time, header first; the Italian form starts with a BOM."""
-    italian = fmt == CSV_ITALIAN
-    writer = csv.writer(_Echo(), delimiter=";" if italian else ",")
-    first = True
-    # The common exact types first (a national export is millions of cells); anything else, subclasses
-    # included (bool is an int), through `csv_value`. Same text either way.
-    fast: dict[type, Any] = {
-        str: neutralise,
-        type(None): lambda _cell: "",
-        date: date.isoformat,
-        int: str,
-        Decimal: (lambda d: format(d, "f").replace(".", ",")) if italian else (lambda d: format(d, "f")),
-    }
-    for row in _with_constants(rows, constants):
-        line = writer.writerow(
-            [
-                convert(cell) if (convert := fast.get(type(cell))) else csv_value(cell, decimal_comma=italian)
-                for cell in row
-            ]
-        )
-        if first and italian:
-            line = "\ufeff" + line
-        first = False
-        yield line
+    for group in csv_line_groups(rows, fmt=fmt, constants=constants):
+        yield from group
 
 
 STREAM_BLOCK = 64 * 1024  # characters of CSV handed to the server at a time
@@ -207,12 +288,13 @@ def csv_response(
 ) -> HttpResponse | StreamingHttpResponse:
     """A CSV download. `stream=True` for the big sets (the project list, the data-quality problems): the rows
     are written while the database cursor is read, so memory stays flat whatever the number of rows."""
-    lines = csv_lines(rows, fmt=fmt, constants=about.constants() if about else ())
+    groups = csv_line_groups(rows, fmt=fmt, constants=about.constants() if about else ())
+    pieces = ("".join(group) for group in groups)
     response: HttpResponse | StreamingHttpResponse
     if stream:
-        response = StreamingHttpResponse(csv_blocks(lines), content_type=CSV_CONTENT_TYPE)
+        response = StreamingHttpResponse(csv_blocks(pieces), content_type=CSV_CONTENT_TYPE)
     else:
-        response = HttpResponse("".join(lines), content_type=CSV_CONTENT_TYPE)
+        response = HttpResponse("".join(pieces), content_type=CSV_CONTENT_TYPE)
     _attachment(response, filename)
     return response
 

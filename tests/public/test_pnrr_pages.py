@@ -10,6 +10,7 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.http import QueryDict
 
 from decimetro.pnrr.models import Provenance
@@ -197,7 +198,10 @@ def many_projects(db, pnrr_submeasure):
         )
 
 
-@pytest.mark.parametrize("ordina", ["-amount", "amount", "-total", "title", "cup", "measure", "-title"])
+@pytest.mark.parametrize(
+    "ordina",
+    ["-amount", "amount", "-total", "total", "title", "-title", "cup", "-cup", "measure", "-measure"],
+)
 @pytest.mark.parametrize("params", [{}, {"missione": "M1"}])
 def test_project_list_pages_show_every_project_once_forward_and_back(client, many_projects, ordina, params):
     from decimetro.insights.params import filters_from
@@ -742,7 +746,9 @@ def test_csv_export_query_count_is_constant(client, db, django_assert_num_querie
         _confirm(project, *plan_objectives[: i + 1])
     # four streams in the list's order, whatever the number of projects: the projects, their places, their
     # payments, their confirmed objectives (insights.lists.project_export_rows); the export slot (create if
-    # missing, take, give back: reports.limits); the datasets' release dates
-    with django_assert_num_queries(4 + 3 + 1):
+    # missing, take, give back: reports.limits); the datasets' release dates; on PostgreSQL the streams are
+    # read in one transaction (here a savepoint and its release, inside the test's transaction)
+    transaction = 2 if connection.vendor == "postgresql" else 0
+    with django_assert_num_queries(4 + 3 + 1 + transaction):
         rows = csv_rows(client.get(LIST, {"format": "csv"}))
     assert len(rows) == 1 + n

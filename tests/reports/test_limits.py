@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.signals import request_finished
-from django.db import close_old_connections
+from django.db import DEFAULT_DB_ALIAS, close_old_connections, connection, connections, transaction
 from django.http import StreamingHttpResponse
 from django.urls import resolve
 from django.utils import timezone
@@ -215,3 +215,33 @@ def test_on_sqlite_a_streaming_read_does_not_block_the_slot_writes(tmp_path, set
     finally:
         reader.close()
         writer.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_a_slot_refreshed_inside_the_export_transaction_holds_no_lock(settings):
+    """The national export reads its streams in one transaction on PostgreSQL (`project_export_rows`). Its
+    slot's refresh goes through a connection of its own: the new expiry is seen by every other request at
+    once, and the slot's row is not left locked until the download ends (a request asking for a slot then
+    waited for it, instead of a 429)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    settings.DECIMETRO_EXPORT_SLOTS = 1
+    slot = acquire_slot()
+    assert slot is not None
+    ExportSlot.objects.filter(number=slot.number).update(expires_at=timezone.now() + timedelta(seconds=5))
+    other = connections.create_connection(DEFAULT_DB_ALIAS)
+    try:
+        with transaction.atomic():
+            assert list(Project.objects.values_list("pk")[:1]) == []  # the export's transaction, reading
+            slot.refresh()
+            with other.cursor() as cursor:
+                cursor.execute(
+                    "SELECT expires_at FROM reports_exportslot WHERE number = %s FOR UPDATE NOWAIT",
+                    [slot.number],
+                )
+                (expires_at,) = cursor.fetchone()
+            assert expires_at > timezone.now() + timedelta(seconds=200)
+            assert acquire_slot() is None  # held: still a refusal, not a wait
+    finally:
+        other.close()
+        slot.release()
