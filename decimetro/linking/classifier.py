@@ -62,10 +62,10 @@ class Params:
     min_df: int = 2  # a feature must appear in at least this many training texts
     char_weight: float = 1.0  # the character block's weight next to the word block (each L2-normalised)
     structure_weight: float = 10.0  # sample weight of the structure and milestone texts (long, official)
-    measure_balance: float = 1.0  # 0: none; 1: every measure of a component weighs the same in training
+    measure_balance: float = 0.5  # 0: none; 1: every measure of a component weighs the same in training
     max_iter: int = 300
     validation_share: float = 0.1  # of the training split: not fitted, calibrates and sets the abstain
-    abstain_precision: float = 0.9  # abstain threshold: validation mission accuracy kept at least this
+    abstain_precision: float = 0.93  # abstain threshold: validation mission accuracy kept at least this
     field_weight: float = 10.0  # > 0: the work/supply/service fields of training projects are extra examples
 
     def as_dict(self) -> dict[str, Any]:

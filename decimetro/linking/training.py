@@ -26,6 +26,7 @@ from decimetro.linking.classifier import ComponentModel, Params, Vectorizer, sav
 from decimetro.linking.ood import short_fields, tender_set
 from decimetro.linking.text import analyse, dedup_key
 from decimetro.linking.training_data import (
+    MIN_TEST_PROJECTS,
     SOURCE_MILESTONES,
     SOURCE_PROJECTS,
     DataFile,
@@ -168,7 +169,7 @@ def evaluate(model: ComponentModel, data: Dataset) -> dict[str, Any]:
 
 
 def held_out(data: Dataset, seed: int) -> tuple[Dataset, Dataset]:
-    train, test = split(data.examples, seed=seed)
+    train, test = split(data.examples, seed=seed, min_test_projects=MIN_TEST_PROJECTS)
     return data.take(train), data.take(test)
 
 
@@ -384,7 +385,7 @@ def summary(result: dict[str, Any]) -> dict[str, Any]:
 
 
 SPLITS = {
-    "held_out": "in-domain: 20% dei testi distinti (stratificato per componente)",
+    "held_out": "in-domain: 20% dei testi distinti (per componente; almeno 5 progetti per componente)",
     "ood_milestones": "fuori dominio: testi di milestone e target (esclusi dall'addestramento)",
     "ood_measures": "fuori dominio: misure intere escluse (progetti, nomi e milestone)",
     "ood_tenders": "fuori dominio: oggetti di gara riscritti con regole fisse dai progetti di verifica",

@@ -152,19 +152,31 @@ def _majority(values: Iterable[str]) -> str:
     return min(v for v, n in counts.items() if n == best)
 
 
-def split(examples: Sequence[Example], *, seed: int, test_share: float = 0.2) -> tuple[list[int], list[int]]:
-    """Stratified by component: indices of (train, test). Deterministic for a given seed and data.
+MIN_TEST_PROJECTS = 5  # held-out project texts per component, at least (at most half of the component's)
 
-    A class with a single example goes to train. Each class keeps at least one example in train.
+
+def split(
+    examples: Sequence[Example], *, seed: int, test_share: float = 0.2, min_test_projects: int = 0
+) -> tuple[list[int], list[int]]:
+    """Stratified by component and, inside it, by kind (project texts / structure and milestone texts):
+    indices of (train, test). Deterministic for a given seed and data.
+
+    A class with a single example goes to train. Each class keeps at least one example in train. With
+    `min_test_projects`, each component holds out at least that many project texts (never more than half of
+    them): the out-of-domain tender objects are made from held-out projects only, and a mission with three
+    texts cannot be measured (M3 has 15 projects in the national table).
     """
-    by_class: dict[str, list[int]] = defaultdict(list)
+    strata: dict[tuple[str, bool], list[int]] = defaultdict(list)
     for i, ex in enumerate(examples):
-        by_class[ex.component].append(i)
+        strata[(ex.component, SOURCE_PROJECTS in ex.sources)].append(i)
     train: list[int] = []
     test: list[int] = []
-    for component in sorted(by_class):
-        idx = sorted(by_class[component], key=lambda i: _stable_hash(seed, examples[i].key))
-        n_test = min(len(idx) - 1, round(len(idx) * test_share))
+    for component, is_project in sorted(strata):
+        idx = sorted(strata[(component, is_project)], key=lambda i: _stable_hash(seed, examples[i].key))
+        n_test = round(len(idx) * test_share)
+        if is_project:
+            n_test = max(n_test, min(min_test_projects, len(idx) // 2))
+        n_test = min(len(idx) - 1, n_test)
         test.extend(idx[:n_test])
         train.extend(idx[n_test:])
     return sorted(train), sorted(test)

@@ -402,3 +402,21 @@ def test_linking_evaluate_refuses_other_data_and_missing_model(tmp_path):
     (tmp_path / "empty_dir").mkdir()
     with pytest.raises(CommandError, match="Nessun file"):
         call_command("linking_train", data_dir=tmp_path / "empty_dir", stdout=StringIO())
+
+
+@pytest.mark.parametrize("balance", [0.0, 0.5, 1.0])
+def test_measure_balance_weighs_each_measure_by_a_power_of_its_size(balance):
+    """Inside a component a measure with n texts weighs n^(1 - balance) in total (issue 18, round 5: the
+    default went from 1, every measure the same, to 0.5); each component keeps the same total weight."""
+
+    def ex(key: str, component: str, measure: str) -> td.Example:
+        return td.Example(key, key, component, measure, frozenset({td.SOURCE_PROJECTS}), 1)
+
+    examples = [ex(f"a{i}", "M1C1", "M1C1I1.01") for i in range(16)]
+    examples += [ex(f"b{i}", "M1C1", "M1C1I1.02") for i in range(4)]
+    examples += [ex(f"c{i}", "M2C1", "M2C1I1.01") for i in range(5)]
+    weights = tr.sample_weights(examples, clf.Params(measure_balance=balance))
+    total_a, total_b, total_c = weights[:16].sum(), weights[16:20].sum(), weights[20:].sum()
+    assert total_a / total_b == pytest.approx((16 / 4) ** (1 - balance))
+    assert total_a + total_b == pytest.approx(total_c)
+    assert clf.Params().measure_balance == 0.5

@@ -68,6 +68,32 @@ def test_no_tender_text_leaks_into_training(dataset):
     assert not {ex.key for ex in extra} & {ex.key for ex in fitting.examples}
 
 
+def test_held_out_split_gives_every_component_enough_projects(dataset):
+    """The tender objects come from held-out projects only: every component holds out at least
+    MIN_TEST_PROJECTS of its project texts (never more than half), so a thin mission (M3: 7 and 8 projects
+    in the fixture, 15 in the national table) is not measured on one or two texts."""
+    examples = dataset.examples
+    train, test = td.split(examples, seed=PARAMS.seed, min_test_projects=td.MIN_TEST_PROJECTS)
+    _plain_train, plain_test = td.split(examples, seed=PARAMS.seed)
+    held, plain_held = set(test), set(plain_test)
+    assert not held & set(train)
+    for component in td.COMPONENTS:
+        projects = [
+            i
+            for i, ex in enumerate(examples)
+            if ex.component == component and td.SOURCE_PROJECTS in ex.sources
+        ]
+        n_held = len(held.intersection(projects))
+        assert n_held >= min(td.MIN_TEST_PROJECTS, len(projects) // 2), component
+        assert n_held <= max(round(len(projects) * 0.2), len(projects) // 2), component
+        assert len(projects) - n_held >= 1, component  # something left to learn from
+    thin = [i for i, ex in enumerate(examples) if ex.component == "M3C1" and td.SOURCE_PROJECTS in ex.sources]
+    assert len(held.intersection(thin)) > len(plain_held.intersection(thin))  # the rule acts on M3
+    # the held-out split of the classifier uses the rule
+    _train, test_set = tr.held_out(dataset, PARAMS.seed)
+    assert {ex.key for ex in test_set.examples} == {examples[i].key for i in test}
+
+
 def test_tender_set_is_deterministic(dataset):
     train, test = tr.held_out(dataset, PARAMS.seed)
     assert tender_set(test.examples, train.examples) == tender_set(
