@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from decimetro.core import checks, permissions  # noqa: F401  (registers the checks and permissions)
+        from decimetro.core import checks, lookups, permissions  # noqa: F401  (registers them)
         from decimetro.core.signals import remember_organisation
 
         # The dispatch_uid is kept from when this lived in the participation app.

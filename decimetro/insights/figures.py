@@ -413,7 +413,7 @@ def project_set_data(
     comuni: dict[int, tuple[str, str, str]] = {}
     # The places of the project's own dataset (`own_places`), checked here against the provenance read
     # above: the same rows as a join on the projects, without the planner scanning every project.
-    rows = Place.objects.filter(project_id__in=ids).values_list(
+    rows = Place.objects.filter(project_id__in_ids=ids).values_list(
         "project_id",
         "dataset",
         "comune_id",
@@ -435,7 +435,7 @@ def project_set_data(
             comuni[here] = (code, name, zone or "")
     snapshots: dict[int, list[tuple[date, Decimal | None, Decimal | None]]] = defaultdict(list)
     for pid, day, fin, paid in (
-        PaymentSnapshot.objects.filter(project_id__in=ids)
+        PaymentSnapshot.objects.filter(project_id__in_ids=ids)
         .order_by("project_id", "release_date")
         .values_list("project_id", "release_date", "fin_totale", "paid_total")
     ):
