@@ -466,12 +466,52 @@ def keyset_page(
     return page
 
 
+# The columns the project tables show (`public/rows.py`) and the list's sort columns (`PROJECT_SORTS`, read
+# back for the cursors): a project has some 45 columns, a page of the uncached list needs nine of them.
+LIST_ROW_FIELDS = (
+    "cup",
+    "title",
+    "provenance",
+    "fin_pnrr",
+    "fin_totale",
+    "submeasure__code",
+    "submeasure__measure__code",
+    "submeasure__measure__name",
+    "implementing_body__name",
+)
+
+
+def only_list_rows(qs: QuerySet[Project]) -> QuerySet[Project]:
+    """`qs` (from `projects_for_list`) reading only what the project tables show (LIST_ROW_FIELDS)."""
+    return (
+        qs.select_related(None)
+        .select_related("submeasure__measure", "implementing_body")
+        .only(*LIST_ROW_FIELDS)
+    )
+
+
+_LIST_PLACE_FIELDS = (
+    "project",
+    "dataset",
+    "istat_code",
+    "region_code",
+    "region_name",
+    "province_code",
+    "province_name",
+    "comune_code",
+    "comune_name",
+    "comune__codice_istat",
+    "comune__name",
+)
+
+
 def with_list_places(qs: QuerySet[Project]) -> QuerySet[Project]:
-    """Prefetch each project's own places (comune name, no geometry) into `project.list_places`."""
+    """Prefetch each project's own places (comune name, no geometry) into `project.list_places`: only the
+    columns of their label and link (`Place.label`, `public/rows.py`)."""
     own = (
         Place.objects.filter(own_places())
         .select_related("comune")
-        .defer("comune__geometry")
+        .only(*_LIST_PLACE_FIELDS)
         .order_by("region_code", "province_code", "comune_code")
     )
     return qs.prefetch_related(Prefetch("places", queryset=own, to_attr="list_places"))

@@ -574,12 +574,15 @@ def test_measure_page_404(client, db):
 @pytest.mark.parametrize("n", [1, 3])
 def test_measure_page_query_count_is_constant(client, db, django_assert_num_queries, n, pnrr_submeasure):
     sub = pnrr_submeasure("M1", "M1C1", "M1C1I1.02")
+    places = []
     for _ in range(n):
-        PlaceFactory(project=ProjectFactory(submeasure=sub))
+        places.append(PlaceFactory(project=ProjectFactory(submeasure=sub)))
         MilestoneFactory(submeasures=[sub])
-    # measure; sub-measures; measure-level payments; milestones; totals; count; page
-    with django_assert_num_queries(7):
-        assert len(ROW_CUP.findall(html(client.get("/pnrr/misure/M1C1I1.02/")))) == n
+    # measure; sub-measures; measure-level payments; milestones; totals; count; page; the page's places
+    with django_assert_num_queries(8):
+        page = html(client.get("/pnrr/misure/M1C1I1.02/"))
+    assert len(ROW_CUP.findall(page)) == n
+    assert all(place.label in page for place in places)  # the places column is filled, as on the list
 
 
 # Implementing bodies ---------------------------------------------------------------------------------------

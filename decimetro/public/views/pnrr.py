@@ -67,7 +67,7 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
     after = pnrr_sel.decode_cursor(request.GET.get("dopo", ""), sort=sort)
     before = None if after else pnrr_sel.decode_cursor(request.GET.get("prima", ""), sort=sort)
     page = pnrr_sel.keyset_page(
-        projects_with_progress(pnrr_sel.with_list_places(projects)),
+        projects_with_progress(pnrr_sel.with_list_places(pnrr_sel.only_list_rows(projects))),
         sort=sort,
         per_page=per_page,
         after=after,
@@ -221,7 +221,7 @@ def measure_detail(request: HttpRequest, code: str) -> HttpResponse:
             "measure_payment_totals": pnrr_sel.measure_payment_totals(measure_payments),
             "milestones": pnrr_sel.milestones_for_measure(measure=measure),
             "totals": figures.projects_totals(projects),
-            "page": page_of(request, projects),
+            "page": page_of(request, pnrr_sel.with_list_places(projects)),
             "page_query": query_without(request, "pagina"),
         },
     )
