@@ -30,7 +30,7 @@ from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import NOT_PROVIDED
 
 CHUNK = 5000  # rows per executemany / COPY
-MEMO_MAX = 500_000  # distinct values of a column converted once per write (`_Converted`)
+MEMO_MAX = 500_000  # distinct values converted once per write and converter (`_Converted`)
 DEFER_INDEXES_FROM = 20_000  # SQLite: rows of an insert from which secondary indexes are built after it
 Row = tuple[Any, ...]
 Key = tuple[Any, ...]
@@ -72,14 +72,17 @@ def upsert(
     creates: list[Row] = []
     updates: list[Row] = []
     outcome = Outcome()
-    for key, new in wanted.items():
-        found = current.get(key)
-        if found is None:
-            creates.append(key + new)
-        elif found[1] != new:
-            updates.append((*new, found[0]))
-        else:
-            outcome.unchanged += 1
+    if not current:  # nothing to compare with (a first load): every wanted row is new
+        creates = [key + new for key, new in wanted.items()]
+    else:
+        for key, new in wanted.items():
+            found = current.get(key)
+            if found is None:
+                creates.append(key + new)
+            elif found[1] != new:
+                updates.append((*new, found[0]))
+            else:
+                outcome.unchanged += 1
     # By the first key column: the unique index is filled almost in order, much faster.
     creates.sort(key=itemgetter(0))
     total = len(creates) + len(updates) or 1
@@ -121,6 +124,7 @@ def insert(
         f"VALUES ({', '.join(['%s'] * len(columns))})"
     )
     copy_sql = f"COPY {qn(meta.db_table)} ({', '.join(qn(c) for c in columns)}) FROM STDIN"
+    many = _executemany(sql)
     with connection.cursor() as cursor, _indexes_deferred(model, len(rows)):
         driver = cursor.cursor  # the driver's cursor: no per-statement debug wrapper
         prepare = _Prepare(model, fields)
@@ -133,9 +137,21 @@ def insert(
                     for r in chunk:
                         copy.write_row(r)
             else:
-                driver.executemany(sql, chunk)
+                many(driver, chunk)
             if progress:
                 progress(i + CHUNK)
+
+
+def _executemany(sql: str) -> Callable[[Any, list[Row]], Any]:
+    """`executemany(driver_cursor, rows)` of `sql` (written with `%s` placeholders). SQLite: the `sqlite3`
+    cursor's own, with `?` placeholders, past Django's wrapper (it rewrites the query and tees the rows
+    through an iterator for every chunk). Elsewhere: the driver cursor's `executemany`."""
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        qmark = sql.replace("%s", "?")  # identifiers from the models hold no `%s`
+        return lambda driver, rows: sqlite3.Cursor.executemany(driver, qmark, rows)
+    return lambda driver, rows: driver.executemany(sql, rows)
 
 
 @contextmanager
@@ -188,6 +204,7 @@ def update(
     postgres = connection.vendor == "postgresql"
     temp = qn(f"bulk_update_{meta.db_table}")
     listed = ", ".join(qn(c) for c in [*columns, pk_column])
+    many = _executemany(sql)
     with connection.cursor() as cursor:
         driver = cursor.cursor
         prepare = _Prepare(model, fields)
@@ -208,7 +225,7 @@ def update(
                 )
                 driver.execute(f"TRUNCATE {temp}")
             else:
-                driver.executemany(sql, params)
+                many(driver, params)
             if progress:
                 progress(i + CHUNK)
         if postgres:
@@ -342,7 +359,8 @@ def _preparer(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
 class _Prepare:
     """Converts rows (values in `fields` order) the way the ORM would for a save, chunk after chunk of one
     write. Column by column: a column repeats few dates, codes or amounts, each distinct value is converted
-    once per write (`_Converted`, kept from chunk to chunk).
+    once per write (`_Converted`, kept from chunk to chunk, shared by the columns of one converter: the amount
+    columns of a row repeat each other's values).
 
     Equal values are converted once, by the first met: for decimals on SQLite `Decimal("1.1")` and
     `Decimal("1.10")` give different texts, which the column's NUMERIC affinity stores as the same number
@@ -350,9 +368,10 @@ class _Prepare:
 
     def __init__(self, model: type[models.Model], fields: list[str]) -> None:
         self.columns: dict[int, _Converted] = {}
+        shared: dict[Callable[[Any], Any], _Converted] = {}  # one memory per converter
         for i, f in enumerate(fields):
             if (prep := _preparer(_field(model, f))) is not None:
-                self.columns[i] = _Converted(prep)
+                self.columns[i] = shared.setdefault(prep, _Converted(prep))
 
     def __call__(self, rows: list[Row]) -> list[Row]:
         if not self.columns or not rows:

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from datetime import date
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -103,15 +102,10 @@ def _own_key(row: Any) -> Hashable:
     return row.key
 
 
-def _place_key(row: PlaceRow) -> Hashable:
-    return (
-        row.cup,
-        row.local_code,
-        row.structure.submeasure_code,
-        row.region_code,
-        row.province_code,
-        row.comune_code,
-    )
+# A place's key, read by `attrgetter` (no Python call per row).
+_place_key: Callable[[PlaceRow], Hashable] = attrgetter(
+    "cup", "local_code", "structure.submeasure_code", "region_code", "province_code", "comune_code"
+)
 
 
 def _payment_key(row: payments.PaymentRow | payments.MeasurePaymentRow) -> Hashable:
@@ -134,7 +128,9 @@ def _ensure_structure(refs: Iterable[StructureRef], *, authoritative: bool = Fal
     overwrites names. Returns the pks of every submeasure in `refs`. One level at a time, in bulk: a few
     statements per level whatever the number of rows (the financial frame creates some 500 rows)."""
     best: dict[str, StructureRef] = {}
-    for ref in refs:
+    # Each distinct object once (the parsers share one object per structure), without hashing every row's.
+    refs = list(refs)
+    for ref in dict(zip(map(id, refs), refs, strict=True)).values():
         prev = best.get(ref.submeasure_code)
         if prev is None or (not prev.measure_name and ref.measure_name):
             best[ref.submeasure_code] = ref
@@ -437,8 +433,15 @@ def _ensure_projects(
     after: one INSERT instead of an INSERT and an UPDATE per stub
     (`extra["progetti_universo_finanziati_dai_pagamenti"]` starts with those given some funding)."""
     rows = list(rows)
-    sub_pks = _ensure_structure(r.structure for r in rows)
-    keys = [(r.cup, r.local_code, sub_pks[r.structure.submeasure_code]) for r in rows]  # once per row
+    sub_pks = _ensure_structure(map(attrgetter("structure"), rows))
+    keys: list[ProjectKey] = list(  # once per row
+        zip(
+            map(attrgetter("cup"), rows),
+            map(attrgetter("local_code"), rows),
+            map(sub_pks.__getitem__, map(attrgetter("structure.submeasure_code"), rows)),
+            strict=True,
+        )
+    )
     funding = _latest_funding(rows, keys) if funded else {}
     promoting = provenance == Provenance.VALIDATED
     known = Project.objects.filter(submeasure_id__in=set(sub_pks.values()))
@@ -471,12 +474,15 @@ def _ensure_projects(
     # The stub's other columns are the database defaults (db_default) or NULL: only its key is written (and
     # its funding, when `funded`).
     stub_fields = ["id", "cup", "local_code", "submeasure_id", "provenance"]
-    stubs: list[tuple[Any, ...]] = [(pk, *k, provenance) for pk, k in zip(new_pks, missing, strict=True)]
     funded_stubs = 0
     if funded and missing:
         stub_fields += ["fin_totale", "fin_pnrr"]
-        stubs = [(*stub, *funding[stub[1:4]]) for stub in stubs]
-        funded_stubs = sum(1 for stub in stubs if stub[-2:] != (None, None))
+        stubs: list[tuple[Any, ...]] = [
+            (pk, *k, provenance, *funding[k]) for pk, k in zip(new_pks, missing, strict=True)
+        ]
+        funded_stubs = sum(map((None, None).__ne__, map(funding.__getitem__, missing)))
+    else:
+        stubs = [(pk, *k, provenance) for pk, k in zip(new_pks, missing, strict=True)]
     bulk.insert(Project, stub_fields, stubs)
     promoted = 0
     if promoting and universe:
@@ -497,15 +503,19 @@ def _latest_funding(
 ) -> dict[ProjectKey, tuple[Any, Any]]:
     """Project key → (fin_totale, fin_pnrr) of its row with the latest extraction date in the file (`keys`:
     the key of every row's project, in the rows' order)."""
-    latest: dict[ProjectKey, tuple[Any, Any]] = {}
-    dates: dict[ProjectKey, date] = {}
     funding = itemgetter(PAYMENT_FIELDS.index("fin_totale"), PAYMENT_FIELDS.index("fin_pnrr"))
-    for r, key in zip(rows, keys, strict=True):
-        found = dates.get(key)
-        if found is None or r.extracted_on > found:
-            dates[key] = r.extracted_on
-            latest[key] = funding(r.values)
-    return latest
+    dates = list(map(attrgetter("extracted_on"), rows))
+    order: Iterable[int] = range(len(rows))
+    if len(set(dates)) > 1:  # by date (stable), so that the latest row of a key is its last
+        order = sorted(order, key=dates.__getitem__)
+    # A key has one row per date (the file's rows are unique by key and date): the last one wins.
+    return dict(
+        zip(
+            map(keys.__getitem__, order),
+            map(funding, map(attrgetter("values"), map(rows.__getitem__, order))),
+            strict=True,
+        )
+    )
 
 
 def _write_places(

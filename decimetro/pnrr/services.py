@@ -20,6 +20,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,8 @@ def pnrr_import_file(
     summary.rows_read = len(rows) + len(errors) + identical
     summary.rejected = len(errors)
     summary.errors = errors
-    dates = [d for d in (r.release_date for r in rows) if d is not None]
+    dates = set(map(attrgetter("release_date"), rows))
+    dates.discard(None)
     summary.release_date = max(dates) if dates else None
     if errors and not skip_invalid:
         shown = "; ".join(str(e) for e in errors[:5]) + (
@@ -190,6 +192,7 @@ def _read_all(
     unique_key = kind.unique_key
     report = (lambda f: progress("lettura", f)) if progress else None
     line = 1
+    keep, append = seen.setdefault, rows.append  # one hash of the key per row
     for item in source.rows(report):
         if isinstance(item, RowError):
             errors.append(item)
@@ -197,17 +200,17 @@ def _read_all(
             continue
         line += 1
         key = unique_key(item)
-        if key in seen:
-            first_line, first = seen[key]
-            if item == first:  # the same row again (e.g. a code written once with a leading space): merged
-                identical += 1
-                continue
-            errors.append(
-                RowError(line, "", f"chiave duplicata {key} con valori diversi (già alla riga {first_line})")
-            )
+        found = keep(key, (line, item))
+        if found[1] is item:
+            append(item)
             continue
-        seen[key] = (line, item)
-        rows.append(item)
+        first_line, first = found
+        if item == first:  # the same row again (e.g. a code written once with a leading space): merged
+            identical += 1
+            continue
+        errors.append(
+            RowError(line, "", f"chiave duplicata {key} con valori diversi (già alla riga {first_line})")
+        )
     return rows, errors, identical
 
 

@@ -326,6 +326,39 @@ def test_universe_projects_take_their_funding_from_their_latest_payments_validat
     assert Project.objects.get(**key).fin_totale == validated.fin_totale  # payments never overwrite it
 
 
+def test_a_new_project_takes_the_funding_of_its_latest_row_in_a_file_of_several_releases(tmp_path):
+    """One file with two extraction dates, the later one first for one project and last for another: each
+    stub is created with the funding of its latest row, whatever the order of the rows."""
+    header, rows = read_rows(PAYMENTS)
+    col = {n: i for i, n in enumerate(header)}
+    first, second = (list(r) for r in rows[:2])
+
+    def release(row: list[str], day: str, funding: str) -> list[str]:
+        out = list(row)
+        out[col["data_di_estrazione"]], out[col["finanziamento_totale"]] = day, funding
+        return out
+
+    mixed = [
+        release(first, "2025-06-30", "999.00"),
+        release(first, "2025-03-31", "111.00"),
+        release(second, "2025-03-31", "222.00"),
+        release(second, "2025-06-30", "888.00"),
+    ]
+    summary = pnrr_import_file(path=write_rows(tmp_path / "due_rilasci.csv.gz", header, mixed))
+    assert (summary.inserted, summary.extra["progetti_creati"]) == (4, 2)
+    funding = {
+        cup: fin
+        for cup, fin in Project.objects.filter(
+            cup__in=[first[col["cup"]].upper(), second[col["cup"]].upper()]
+        ).values_list("cup", "fin_totale")
+    }
+    assert funding == {
+        first[col["cup"]].upper(): Decimal("999.00"),
+        second[col["cup"]].upper(): Decimal("888.00"),
+    }
+    assert PaymentSnapshot.objects.count() == 4
+
+
 def test_places_link_comuni_of_the_territory_and_keep_national_rows(territory):
     pnrr_import_file(path=UNIVERSE)
     header, rows = read_rows(UNIVERSE)

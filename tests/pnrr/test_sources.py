@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from decimetro.pnrr.importing import read_file
-from decimetro.pnrr.sources import BadFile, RowError
+from decimetro.pnrr.sources import BadFile, RowError, common
 from decimetro.pnrr.sources.payments import AMOUNT_COLUMNS, AMOUNT_FIELDS, MeasurePaymentRow, PaymentRow
 from tests.pnrr.conftest import (
     FRAME,
@@ -240,3 +240,70 @@ def test_columns_in_another_order_give_the_same_rows_and_name_the_bad_column(tmp
     assert [(e.line, e.column) for e in errors] == [(3, column)]
     assert errors[0].raw == {**dict(zip(header, rows[1], strict=True)), column: "x"}
     assert got == expected[:1] + expected[2:]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("42576.00", "42576.00"),
+        (" 42576.00 ", "42576.00"),
+        ("-0.00", "-0.00"),
+        ("00012.30", "12.30"),
+        ("-3", "-3.00"),
+        ("0.5", "0.50"),
+        ("123456789012345678.99", "123456789012345678.99"),  # the longest of the quick path
+        ("1234567890123456789.99", "1234567890123456789.99"),  # longer: the full parser, same result
+        ("", None),
+    ],
+)
+def test_an_amount_is_the_same_decimal_whichever_way_it_is_read(text, expected):
+    """Amounts written with two decimals are read straight into a Decimal, the others by the full parser
+    (rounded to the cent): both give the same value with the same two decimals."""
+    value = common.amount({"x": text}, "x")
+    assert (None if value is None else str(value)) == expected
+
+
+@pytest.mark.parametrize("text", ["1.234", "1.2.3", "12,30", "1e3", "--1.00", "1.00-", "NaN"])
+def test_a_malformed_amount_names_its_column(text):
+    with pytest.raises(common.FieldError, match="importo malformato") as info:
+        common.amount({"finanziamento_pnrr": text}, "finanziamento_pnrr")
+    assert info.value.column == "finanziamento_pnrr"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("G17h03000130001", None),
+        ("  G17H03000130001 ", None),
+        ("", "CUP mancante"),
+        ("G17H0300013000", "CUP malformato"),  # 14 characters
+        ("G17H030001300011", "CUP malformato"),  # 16
+        ("G17H0300013000È", "CUP malformato"),  # a letter, not an ASCII one
+        ("G17H0300013000٣", "CUP malformato"),  # a digit, not an ASCII one
+        ("G17H03000-30001", "CUP malformato"),
+    ],
+)
+def test_a_cup_is_fifteen_ascii_letters_or_digits_upper_cased(text, message):
+    if message is None:
+        assert common.cup({"CUP": text}, "CUP") == "G17H03000130001"
+    else:
+        with pytest.raises(common.FieldError, match=message):
+            common.cup({"CUP": text}, "CUP")
+
+
+def test_a_large_file_is_read_whole_in_order_with_its_progress_reported(tmp_path):
+    """Past 5,000 rows the reading reports the share read now and then, rising to 1; the rows are the same,
+    in the same order, with or without a progress callback."""
+    header, rows = read_rows(PAYMENTS)
+    col = header.index("codice_locale_progetto")
+    many = [
+        [*r[:col], f"L{i}", *r[col + 1 :]]
+        for i in range(12_001)
+        for r in rows[i % len(rows) : i % len(rows) + 1]
+    ]
+    path = write_rows(tmp_path / "pagamenti.csv.gz", header, many)
+    seen: list[float] = []
+    with_progress = list(read_file(path).rows(seen.append))
+    assert with_progress == list(read_file(path).rows())
+    assert [r.local_code for r in with_progress] == [f"L{i}" for i in range(12_001)]
+    assert len(seen) >= 3 and seen == sorted(seen) and seen[-1] == 1.0 and 0 < seen[0] < 1

@@ -22,7 +22,6 @@ from decimetro.core.tabular import Problem, TableError, decimal_parser
 
 T = TypeVar("T")
 
-CUP_RE = re.compile(r"^[A-Za-z0-9]{15}$")
 ISTAT_RE = re.compile(r"^\d{6}$")
 SUBMEASURE_RE = re.compile(r"^M\d+C\d+[IR][0-9A-Za-z.]+$")
 
@@ -106,7 +105,8 @@ def required(raw: Cells, column: Column) -> str:
 def cup(raw: Cells, column: Column) -> str:
     """A CUP is 15 letters or digits. It is upper-cased: one universe row writes `G17h03000130001`."""
     value = raw[column].strip()
-    if not CUP_RE.match(value):
+    # 15 ASCII letters or digits (as `^[A-Za-z0-9]{15}$`, without a regular expression)
+    if not (len(value) == 15 and value.isalnum() and value.isascii()):
         if not value:
             raise FieldError(column, "CUP mancante")
         raise FieldError(column, f"CUP malformato «{value}» (attesi 15 caratteri alfanumerici)")
@@ -149,16 +149,20 @@ class _AmountMemory(dict[str, Decimal | None]):
 
     def __missing__(self, value: str) -> Decimal | None:
         stripped = value.strip()
-        try:
-            parsed = _plain_amount(stripped) if stripped else None
-        except ValueError:
-            raise _BadAmount(stripped) from None
+        if _TWO_PLACES.fullmatch(stripped):  # `42576.00`, as the files write nearly all: already exact
+            parsed: Decimal | None = Decimal(stripped)
+        else:
+            try:
+                parsed = _plain_amount(stripped) if stripped else None
+            except ValueError:
+                raise _BadAmount(stripped) from None
         if len(self) < _MEMO_MAX:
             self[value] = parsed
         return parsed
 
 
 # `42576.00`, `-3`, `0.5`: digits, at most two decimals after a `.`, rounded to the cent.
+_TWO_PLACES = re.compile(r"-?\d{1,18}\.\d\d")  # what `_plain_amount` gives as it is (quantize: no-op)
 _plain_amount = decimal_parser(decimal_comma=False, strict=True, max_places=2, places=2)
 # The same, or written the Italian way: `900000000,00`, ` 80.000.000,00 ` (thousands in groups of three).
 _italian_amount = decimal_parser(thousands_dots=True, strict=True, max_places=2, places=2)
