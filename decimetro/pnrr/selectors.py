@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -386,8 +386,21 @@ def _sort_value(project: Project, column: str) -> Any:
     return value
 
 
-def _rows(qs: QuerySet[Project], limit: int) -> list[Project]:
-    return list(qs[:limit]) if limit > 0 else []
+def _rows(
+    qs: QuerySet[Project], limit: int, read: Callable[[QuerySet[Project]], QuerySet[Project]] | None = None
+) -> list[Project]:
+    """The first `limit` rows of `qs` in its order. With `read`, the keys are chosen first, in a subquery of
+    `qs` that reads only its filter and order columns (on PostgreSQL an index-only scan of the amount
+    order's covering index, `pnrr.0007`), and `read` gives the rows of those keys alone, with their joins
+    and annotations: a filter the order walks far for (a measure of many small projects: 11,590 index
+    entries before its 26th project) no longer reads every skipped project's row, and the filters are not
+    evaluated twice. Still one query."""
+    if limit <= 0:
+        return []
+    if read is None:
+        return list(qs[:limit])
+    keys = qs.values("pk")[:limit]
+    return list(read(Project.objects.filter(pk__in=keys)).prefetch_related(None).order_by(*qs.query.order_by))
 
 
 def keyset_page(
@@ -397,15 +410,19 @@ def keyset_page(
     per_page: int,
     after: Cursor | None = None,
     before: Cursor | None = None,
+    rows_of: Callable[[QuerySet[Project]], QuerySet[Project]] | None = None,
 ) -> KeysetPage:
     """The page of `qs` (any filtered project queryset; its order is set here from `sort`, as
     `projects_filtered` orders) after the cursor `after`, before the cursor `before`, or the first page.
-    Its prefetches run once for the page's rows. At most two queries for the rows (plus the prefetches)."""
+    `rows_of` (optional) adds to a queryset of the page's keys what the rows show (`only`, annotations,
+    prefetches): the keys are then chosen from `qs` alone (`_rows`). Its prefetches (or `qs`'s) run once
+    for the page's rows. At most two queries for the rows (plus the prefetches)."""
     column, descending = _sort_column(sort)
     field = Project._meta.get_field(column) if "__" not in column else None
     nullable = isinstance(field, models.Field) and field.null
-    # The queryset's prefetches run once for the page's rows (two row queries must not prefetch twice).
-    lookups = getattr(qs, "_prefetch_related_lookups", ())
+    # The prefetches run once for the page's rows (two row queries must not prefetch twice).
+    shown = rows_of(Project.objects.all()) if rows_of is not None else qs
+    lookups = getattr(shown, "_prefetch_related_lookups", ())
     base = qs.prefetch_related(None)
     limit = per_page + 1
     col = F(column)
@@ -418,9 +435,9 @@ def keyset_page(
         else:  # never null: an index order read backwards (see `project_order`)
             back = base.order_by(col.asc() if descending else col.desc(), "-pk")
         if before.value is None:
-            rows = _rows(back.filter(**{f"{column}__isnull": True, "pk__lt": before.pk}), limit)
+            rows = _rows(back.filter(**{f"{column}__isnull": True, "pk__lt": before.pk}), limit, rows_of)
             if nullable:
-                rows += _rows(back.filter(**{f"{column}__isnull": False}), limit - len(rows))
+                rows += _rows(back.filter(**{f"{column}__isnull": False}), limit - len(rows), rows_of)
         else:
             ahead = "gt" if descending else "lt"
             rows = _rows(
@@ -429,6 +446,7 @@ def keyset_page(
                     | Q(**{column: before.value, "pk__lt": before.pk})
                 ),
                 limit,
+                rows_of,
             )
         has_previous = len(rows) > per_page
         rows = rows[:per_page][::-1]
@@ -437,9 +455,9 @@ def keyset_page(
     else:
         forward = base.order_by(*project_order(sort))
         if after is None:
-            rows = _rows(forward, limit)
+            rows = _rows(forward, limit, rows_of)
         elif after.value is None:
-            rows = _rows(forward.filter(**{f"{column}__isnull": True, "pk__gt": after.pk}), limit)
+            rows = _rows(forward.filter(**{f"{column}__isnull": True, "pk__gt": after.pk}), limit, rows_of)
         else:
             beyond = "lt" if descending else "gt"
             rows = _rows(
@@ -447,9 +465,10 @@ def keyset_page(
                     Q(**{f"{column}__{beyond}": after.value}) | Q(**{column: after.value, "pk__gt": after.pk})
                 ),
                 limit,
+                rows_of,
             )
             if nullable and len(rows) < limit:
-                rows += _rows(forward.filter(**{f"{column}__isnull": True}), limit - len(rows))
+                rows += _rows(forward.filter(**{f"{column}__isnull": True}), limit - len(rows), rows_of)
         has_next = len(rows) > per_page
         rows = rows[:per_page]
         start = after.position + 1 if after is not None else 1

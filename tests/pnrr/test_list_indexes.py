@@ -1,5 +1,5 @@
-"""PostgreSQL: the project list's filters and orders are written so that the indexes of migrations 0005 and
-0006 can answer them (issue 15: `/progetti/` without a scan of every project on the national data).
+"""PostgreSQL: the project list's filters and orders are written so that the indexes of migrations 0005 to
+0007 can answer them (issue 15: `/progetti/` without a scan of every project on the national data).
 
 With sequential scans priced out, a query the index cannot answer still shows no index of ours in its plan:
 these tests fail if the SQL Django writes drifts from the indexed expressions (the trigram indexes are on
@@ -115,3 +115,28 @@ def test_a_previous_page_is_read_backwards_in_the_same_index(national_like, sort
     assert captured
     expected = {"amount": "pnrr_project_list_pnrr_asc", "-amount": "pnrr_project_list_pnrr"}
     assert expected.get(sort, "pnrr_project_list_title") in captured[0], captured[0]
+
+
+def test_a_page_s_keys_come_from_an_index_only_scan_and_its_rows_by_key(national_like, pnrr_submeasure):
+    """`keyset_page(…, rows_of=…)`: the page's keys are read from the amount order's covering index alone
+    (`pnrr.0007`: the sub-measure is in the index, so a filter on it skips projects without reading their
+    rows), the rows are then read by primary key, and the filters are not evaluated again outside the keys."""
+    captured: list[str] = []
+
+    def explain(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT") and "LIMIT" in sql.upper():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + sql, params)
+                captured.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    sub = national_like.submeasure
+    qs = projects_filtered(filters=ProjectFilters(measure=sub.measure.code), sort="-amount")
+    with connection.execute_wrapper(explain):
+        page = keyset_page(qs, sort="-amount", per_page=10, rows_of=selectors.only_list_rows)
+    assert [p.pk for p in page.rows] == list(qs.values_list("pk", flat=True)[:10])
+    shown = captured[0]
+    assert "Index Only Scan using pnrr_project_list_pnrr" in shown, shown
+    assert "pnrr_project_pkey" in shown, shown  # the rows, by key
+    assert shown.count("Filter: (submeasure_id") == 1, shown  # the filter, once: inside the keys

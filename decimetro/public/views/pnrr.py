@@ -67,7 +67,8 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
     after = pnrr_sel.decode_cursor(request.GET.get("dopo", ""), sort=sort)
     before = None if after else pnrr_sel.decode_cursor(request.GET.get("prima", ""), sort=sort)
     page = pnrr_sel.keyset_page(
-        projects_with_progress(pnrr_sel.with_list_places(pnrr_sel.only_list_rows(projects))),
+        projects,
+        rows_of=lambda keys: projects_with_progress(pnrr_sel.with_list_places(pnrr_sel.only_list_rows(keys))),
         sort=sort,
         per_page=per_page,
         after=after,
