@@ -33,7 +33,15 @@ from decimetro.insights.objectives import objectives_overview
 from decimetro.linking.models import LinkStatus, ProjectObjectiveLink
 from decimetro.plan.models import Objective
 from decimetro.pnrr import selectors as pnrr_sel
-from decimetro.pnrr.models import PaymentSnapshot, Place, Project, Provenance, paid_share, place_label
+from decimetro.pnrr.models import (
+    PLACE_LABEL_FIELDS,
+    PaymentSnapshot,
+    Place,
+    Project,
+    Provenance,
+    paid_share,
+    place_label,
+)
 from decimetro.territory import selectors as terr_sel
 from decimetro.territory.models import Comune, Zone
 
@@ -365,17 +373,7 @@ EXPORT_FIELDS = (
     "fin_totale",
     "updated_on",
 )
-_PLACE_FIELDS = (
-    "project_id",
-    "dataset",
-    "istat_code",
-    "region_code",
-    "region_name",
-    "province_code",
-    "province_name",
-    "comune_name",
-    "comune__name",
-)
+_PLACE_FIELDS = ("project_id", "dataset", *PLACE_LABEL_FIELDS)
 
 
 class ProjectExportRow(NamedTuple):

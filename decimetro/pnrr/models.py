@@ -301,6 +301,19 @@ def place_scope(istat_code: str, region_code: str, province_code: str) -> str:
     return "provincia"
 
 
+# What `place_label` reads of a place, as field paths (`comune__name` is `our_comune_name`), in its arguments'
+# order: the list's rows (`selectors.with_list_places`) and the national export (`insights.lists`) read them.
+PLACE_LABEL_FIELDS = (
+    "istat_code",
+    "region_code",
+    "region_name",
+    "province_code",
+    "province_name",
+    "comune_name",
+    "comune__name",
+)
+
+
 def place_label(
     *,
     istat_code: str,

@@ -31,6 +31,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 
 from decimetro.pnrr.models import (
+    PLACE_LABEL_FIELDS,
     ImplementingBody,
     ImportRun,
     Measure,
@@ -509,19 +510,7 @@ def only_list_rows(qs: QuerySet[Project]) -> QuerySet[Project]:
     )
 
 
-_LIST_PLACE_FIELDS = (
-    "project",
-    "dataset",
-    "istat_code",
-    "region_code",
-    "region_name",
-    "province_code",
-    "province_name",
-    "comune_code",
-    "comune_name",
-    "comune__codice_istat",
-    "comune__name",
-)
+_LIST_PLACE_FIELDS = ("project", "dataset", *PLACE_LABEL_FIELDS, "comune_code", "comune__codice_istat")
 
 
 def with_list_places(qs: QuerySet[Project]) -> QuerySet[Project]:
