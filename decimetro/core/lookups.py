@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db.models import Field, ForeignObject, Lookup
 from django.db.models.lookups import In
 
@@ -27,7 +28,7 @@ class InIds(Lookup):
         if connection.vendor != "postgresql":
             sql, params = In(self.lhs, self.rhs).as_sql(compiler, connection)
             return sql, list(params)
-        lhs, lhs_params = self.process_lhs(compiler, connection)
         if not self.rhs:
-            return "FALSE", []
+            raise EmptyResultSet  # as `__in=[]`: no query at all
+        lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s)", [*lhs_params, self.rhs]

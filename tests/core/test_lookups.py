@@ -18,7 +18,11 @@ def test_in_ids_gives_the_rows_of_in_on_a_key_and_on_a_foreign_key():
     assert by_fk == sorted(Place.objects.filter(project_id__in=ids).values_list("pk", flat=True))
     assert by_fk == sorted(p.pk for p in places[:3])
     assert sorted(Project.objects.filter(pk__in_ids=ids).values_list("pk", flat=True)) == sorted(ids[:3])
-    assert list(Place.objects.filter(project_id__in_ids=[])) == []
+
+
+def test_no_ids_ask_no_query(django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert list(Place.objects.filter(project_id__in_ids=[])) == []
 
 
 def test_on_postgresql_the_ids_are_one_array_parameter():
