@@ -301,7 +301,9 @@ def test_a_large_file_is_read_whole_in_order_with_its_progress_reported(tmp_path
         for i in range(12_001)
         for r in rows[i % len(rows) : i % len(rows) + 1]
     ]
-    path = write_rows(tmp_path / "pagamenti.csv.gz", header, many)
+    # Not gzipped: how much of a small compressed file the gzip reader has taken at a given row depends on
+    # its buffers (Python 3.13's took this one whole before the first report)
+    path = write_rows(tmp_path / "pagamenti.csv", header, many)
     seen: list[float] = []
     with_progress = list(read_file(path).rows(seen.append))
     assert with_progress == list(read_file(path).rows())
