@@ -74,18 +74,11 @@ def is_pnrr_neutral_action(action: str) -> bool:
     return is_neutral_action(action) or action.startswith(PNRR_NEUTRAL_ACTION_PREFIXES)
 
 
-def _audit_max_sql() -> tuple[str, list[str]]:
+def _audit_max_sql(prefixes: tuple[str, ...] = NEUTRAL_ACTION_PREFIXES) -> tuple[str, list[str]]:
+    """The last audit row whose action starts with none of `prefixes` and is none of `NEUTRAL_ACTIONS`: by
+    default the last that may have changed any figure; with the PNRR-neutral prefixes added, the last that
+    may have changed PNRR or territory data (`is_pnrr_neutral_action`)."""
     table = AuditEntry._meta.db_table
-    likes = " AND ".join("action NOT LIKE %s" for _ in NEUTRAL_ACTION_PREFIXES)
-    names = ", ".join("%s" for _ in NEUTRAL_ACTIONS)
-    sql = f"(SELECT MAX(id) FROM {table} WHERE {likes} AND action NOT IN ({names}))"  # noqa: S608 (names)
-    return sql, [f"{p}%" for p in NEUTRAL_ACTION_PREFIXES] + list(NEUTRAL_ACTIONS)
-
-
-def _audit_pnrr_max_sql() -> tuple[str, list[str]]:
-    """The last audit row that may have changed PNRR or territory data (`is_pnrr_neutral_action`)."""
-    table = AuditEntry._meta.db_table
-    prefixes = NEUTRAL_ACTION_PREFIXES + PNRR_NEUTRAL_ACTION_PREFIXES
     likes = " AND ".join("action NOT LIKE %s" for _ in prefixes)
     names = ", ".join("%s" for _ in NEUTRAL_ACTIONS)
     sql = f"(SELECT MAX(id) FROM {table} WHERE {likes} AND action NOT IN ({names}))"  # noqa: S608 (names)
@@ -111,7 +104,7 @@ def data_version() -> tuple[Any, ...]:
     tables += [ProjectObjectiveLink._meta.db_table, Comune._meta.db_table]
     parts = ", ".join(f"(SELECT MAX(id) FROM {t})" for t in tables)  # noqa: S608 (table names)
     audit_sql, params = _audit_max_sql()
-    pnrr_sql, pnrr_params = _audit_pnrr_max_sql()
+    pnrr_sql, pnrr_params = _audit_max_sql(NEUTRAL_ACTION_PREFIXES + PNRR_NEUTRAL_ACTION_PREFIXES)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {audit_sql}, {parts}, {pnrr_sql}", params + pnrr_params)
         return tuple(cursor.fetchone())
