@@ -38,7 +38,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -144,6 +144,11 @@ class RealSchemaFloor:
 
     def __init__(self, con: Any) -> None:
         self.con = con
+        self.sqlite = isinstance(con, sqlite3.Connection)
+        self.projects: dict[tuple[str, str, int], int] = {}
+        self.bodies: dict[str, int] = {}
+        if self.sqlite:  # `sqlite_schema_floor` made the tables; `run` copies what they point at
+            return
         with con.cursor() as cur:
             cur.execute(f"DROP SCHEMA IF EXISTS {FLOOR_SCHEMA} CASCADE")
             cur.execute(f"CREATE SCHEMA {FLOOR_SCHEMA}")
@@ -165,10 +170,8 @@ class RealSchemaFloor:
             cur.execute("SELECT codice_istat, id FROM territory_comune")
             self.comuni: dict[str, int] = dict(cur.fetchall())
         con.commit()
-        self.projects: dict[tuple[str, str, int], int] = {}
-        self.bodies: dict[str, int] = {}
 
-    def run(self, path: Path, kind: str) -> Clock | None:
+    def run(self, path: Path, kind: str, import_db: Path | None = None) -> Clock | None:
         method = {
             "progetti": self._projects,
             "localizzazioni_validate": self._places,
@@ -177,6 +180,15 @@ class RealSchemaFloor:
         }.get(kind)
         if method is None:
             return None
+        if self.sqlite:
+            assert import_db is not None
+            self._sync_sqlite(import_db)
+            with clock() as c:
+                cur = self.con.cursor()
+                with reader(path) as (header, rows):
+                    method(cur, kind, header, rows)
+                self.con.commit()  # the deferred foreign-key checks run here
+            return c
         pid = self.con.info.backend_pid
         with self.con.cursor() as cur:  # the structure the import just completed (not timed)
             cur.execute("SELECT code, id FROM public.pnrr_submeasure")
@@ -187,12 +199,39 @@ class RealSchemaFloor:
             self.con.commit()  # the deferred foreign-key checks run here
         return c
 
-    def _stubs(self, cur: Any, stubs: list[tuple[Any, ...]]) -> None:
-        with cur.copy(
-            "COPY pnrr_project (id, cup, local_code, submeasure_id, provenance) FROM STDIN"
-        ) as copy:
-            for row in stubs:
+    def _sync_sqlite(self, import_db: Path) -> None:
+        """SQLite (not timed): every table but the floor's own gets the import database's rows (the PNRR
+        structure the import just completed, the comuni…), so that the floor's foreign keys find them."""
+        con = self.con
+        con.execute("ATTACH DATABASE ? AS imp", [f"file:{import_db}?mode=ro"])
+        try:
+            tables = [
+                name
+                for (name,) in con.execute(
+                    "SELECT name FROM main.sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+                if name not in self.TABLES
+            ]
+            for table in tables:
+                con.execute(f"INSERT OR IGNORE INTO main.{table} SELECT * FROM imp.{table}")
+            con.commit()
+        finally:
+            con.execute("DETACH DATABASE imp")
+        self.submeasures = dict(con.execute("SELECT code, id FROM pnrr_submeasure"))
+        self.comuni = dict(con.execute("SELECT codice_istat, id FROM territory_comune"))
+
+    def _write(self, cur: Any, table: str, columns: str, rows: Iterable[tuple[Any, ...]]) -> None:
+        """The rows into the table as they come: COPY on PostgreSQL, one `executemany` on SQLite."""
+        if self.sqlite:
+            marks = ", ".join("?" * (columns.count(",") + 1))
+            cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+            return
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
                 copy.write_row(row)
+
+    def _stubs(self, cur: Any, stubs: list[tuple[Any, ...]]) -> None:
+        self._write(cur, "pnrr_project", "id, cup, local_code, submeasure_id, provenance", stubs)
 
     def _project_id(self, key: tuple[str, str, int], provenance: str, stubs: list[tuple[Any, ...]]) -> int:
         pk = self.projects.get(key)
@@ -227,7 +266,8 @@ class RealSchemaFloor:
             *p.AMOUNT_COLUMNS,
         ]
         columns += ["implementing_body_id", "existing_project", "updated_on"]
-        with cur.copy(f"COPY pnrr_project ({', '.join(columns)}) FROM STDIN") as copy:
+
+        def written() -> Iterator[tuple[Any, ...]]:
             for r in rows:
                 key = (r[i_cup], r[i_local], subs[r[i_sub].strip()])
                 if key in self.projects:
@@ -238,21 +278,19 @@ class RealSchemaFloor:
                 if cf and body is None:
                     body = bodies[cf] = len(bodies) + 1
                     new_bodies.append((body, cf, r[i_body][:250]))
-                copy.write_row(
-                    (
-                        pk,
-                        *key,
-                        "validated",
-                        *[r[i] for i in texts],
-                        *[r[i] or None for i in amounts],
-                        body,
-                        flags.get(r[i_flag].lower()),
-                        r[i_date] or None,
-                    )
+                yield (
+                    pk,
+                    *key,
+                    "validated",
+                    *[r[i] for i in texts],
+                    *[r[i] or None for i in amounts],
+                    body,
+                    flags.get(r[i_flag].lower()),
+                    r[i_date] or None,
                 )
-        with cur.copy("COPY pnrr_implementingbody (id, fiscal_code, name) FROM STDIN") as copy:
-            for row in new_bodies:
-                copy.write_row(row)
+
+        self._write(cur, "pnrr_project", ", ".join(columns), written())
+        self._write(cur, "pnrr_implementingbody", "id, fiscal_code, name", new_bodies)
 
     def _places(self, cur: Any, kind: str, header: list[str], rows: Iterator[list[str]]) -> None:
         from decimetro.pnrr.sources import places_universe, places_validated
@@ -273,25 +311,26 @@ class RealSchemaFloor:
         stubs: list[tuple[Any, ...]] = []
         columns = "project_id, dataset, region_code, province_code, comune_code, region_name, province_name, "
         columns += "comune_name, istat_code, comune_id, address, cap, updated_on"
-        with cur.copy(f"COPY pnrr_place ({columns}) FROM STDIN") as copy:
+
+        def written() -> Iterator[tuple[Any, ...]]:
             for r in rows:
                 project = self._project_id((r[i_cup], r[i_local], subs[r[i_sub].strip()]), dataset, stubs)
                 key = (project, *[r[i] for i in geo])
                 if key in seen:
                     continue
                 seen.add(key)
-                copy.write_row(
-                    (
-                        *key[:1],
-                        dataset,
-                        *key[1:],
-                        *[r[i] for i in rest],
-                        comuni.get(r[i_istat]),
-                        r[i_address][:200],
-                        r[i_cap],
-                        r[i_date] or None,
-                    )
+                yield (
+                    *key[:1],
+                    dataset,
+                    *key[1:],
+                    *[r[i] for i in rest],
+                    comuni.get(r[i_istat]),
+                    r[i_address][:200],
+                    r[i_cap],
+                    r[i_date] or None,
                 )
+
+        self._write(cur, "pnrr_place", columns, written())
         self._stubs(cur, stubs)
 
     def _payments(self, cur: Any, kind: str, header: list[str], rows: Iterator[list[str]]) -> None:
@@ -305,7 +344,8 @@ class RealSchemaFloor:
         stubs: list[tuple[Any, ...]] = []
         measure_rows: dict[tuple[int, str], tuple[Any, ...]] = {}
         columns = ", ".join(p.AMOUNT_COLUMNS)
-        with cur.copy(f"COPY pnrr_paymentsnapshot (project_id, release_date, {columns}) FROM STDIN") as copy:
+
+        def written() -> Iterator[tuple[Any, ...]]:
             for r in rows:
                 sub = subs[r[i_sub].strip()]
                 if not r[i_cup] and not r[i_local]:
@@ -315,13 +355,39 @@ class RealSchemaFloor:
                 if key in seen:
                     continue
                 seen.add(key)
-                copy.write_row((*key, *[r[i] or None for i in amounts]))
+                yield (*key, *[r[i] or None for i in amounts])
+
+        self._write(cur, "pnrr_paymentsnapshot", f"project_id, release_date, {columns}", written())
         self._stubs(cur, stubs)
-        with cur.copy(
-            f"COPY pnrr_measurepayment (submeasure_id, release_date, {columns}) FROM STDIN"
-        ) as copy:
-            for row in measure_rows.values():
-                copy.write_row(row)
+        self._write(
+            cur, "pnrr_measurepayment", f"submeasure_id, release_date, {columns}", measure_rows.values()
+        )
+
+
+def sqlite_schema_floor(import_db: Path, floor_db: Path) -> sqlite3.Connection:
+    """SQLite: an empty database with the import database's tables and indexes (foreign keys, checks,
+    defaults: the same CREATE statements), the same pragmas as the import (WAL, foreign keys on as Django
+    sets them, the page cache of `pnrr.bulk.large_cache`), for the real-schema floor. Full-text tables and
+    their triggers are left out (the floor never writes what they index)."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{floor_db}{suffix}").unlink(missing_ok=True)
+    source = sqlite3.connect(f"file:{import_db}?mode=ro", uri=True)
+    objects = source.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' "
+        "AND type IN ('table', 'index') ORDER BY type DESC, rowid"  # tables first, then their indexes
+    ).fetchall()
+    source.close()
+    virtual = [name for _type, name, sql in objects if sql.upper().startswith("CREATE VIRTUAL")]
+    con = sqlite3.connect(floor_db, uri=True)
+    con.execute("PRAGMA journal_mode=WAL")
+    con.execute("PRAGMA foreign_keys=ON")
+    con.execute(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
+    for _type, name, sql in objects:
+        if any(name == v or name.startswith(f"{v}_") for v in virtual):
+            continue
+        con.execute(sql)
+    con.commit()
+    return con
 
 
 # The run ----------------------------------------------------------------------------------------------------
@@ -331,7 +397,8 @@ def run(backend: str, *, db: Path, again: bool = False) -> None:
     if backend == "sqlite":
         db.parent.mkdir(parents=True, exist_ok=True)
         raw_db = db.with_name(db.stem + "_floor.sqlite3")
-        for p in (db, raw_db):
+        schema_db = db.with_name(db.stem + "_schema.sqlite3")
+        for p in (db, raw_db, schema_db):
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{p}{suffix}").unlink(missing_ok=True)
         os.environ["DATABASE_URL"] = f"sqlite:///{db}"
@@ -391,16 +458,23 @@ def run(backend: str, *, db: Path, again: bool = False) -> None:
     for title in titles[: 2 if again else 1]:
         print(f"\n{backend}: {len(FILES)} file nazionali ({title})\n")
         floor_name = "floor schema reale" if postgres else "floor"
+        # The last columns: PostgreSQL, plain COPY (beside the goal's floor); SQLite, the real-schema floor
+        # (beside the goal's floor, the untyped table): what the schema alone costs.
+        extra_names = "COPY semplice s" if postgres else "schema reale s | schema reale cpu s | rapporto cpu"
         print(
             f"| file | righe | import s | import cpu s | {floor_name} s | {floor_name} cpu s "
-            "| rapporto | rapporto cpu | COPY semplice s |"
+            f"| rapporto | rapporto cpu | {extra_names} |"
         )
-        print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-        total = {"import": Clock(), "floor": Clock(), "plain": Clock()}
+        print(
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+            + ("" if postgres else " ---: | ---: |")
+        )
+        total = {"import": Clock(), "floor": Clock(), "plain": Clock(), "schema": Clock()}
         for path in FILES:
             with clock(django_pid) as imported:
                 summary = pnrr_import_file(path=path, skip_invalid=True, by_label="bench")
             plain: Clock | None = None
+            schema: Clock | None = None
             mark = ""
             if postgres:
                 if real_floor is None:
@@ -411,7 +485,16 @@ def run(backend: str, *, db: Path, again: bool = False) -> None:
                     floor, mark = plain, "*"
             else:
                 floor = floor_sqlite(path, raw_db)
-            for name, c in (("import", imported), ("floor", floor), ("plain", plain or Clock())):
+                if title == titles[0]:
+                    if real_floor is None:
+                        real_floor = RealSchemaFloor(sqlite_schema_floor(db, schema_db))
+                    schema = real_floor.run(path, summary.kind, import_db=db)
+            for name, c in (
+                ("import", imported),
+                ("floor", floor),
+                ("plain", plain or Clock()),
+                ("schema", schema or floor),  # (the two small files: the untyped floor)
+            ):
                 total[name].wall += c.wall
                 total[name].cpu += c.cpu
             n = summary.rows_read
@@ -423,10 +506,15 @@ def run(backend: str, *, db: Path, again: bool = False) -> None:
                 f"{floor.cpu:.2f}{mark}",
                 f"{imported.wall / floor.wall:.1f}x",
                 f"{imported.cpu / floor.cpu:.1f}x" if floor.cpu else "—",
-                f"{plain.wall:.2f}" if plain else "—",
             ]
+            if postgres:
+                cells.append(f"{plain.wall:.2f}" if plain else "—")
+            elif schema is not None:
+                cells += [f"{schema.wall:.2f}", f"{schema.cpu:.2f}", f"{imported.cpu / schema.cpu:.1f}x"]
+            else:
+                cells += ["—", "—", "—"]
             print(f"| {path.name} | {' | '.join(cells)} |", flush=True)
-        i, f, p = total["import"], total["floor"], total["plain"]
+        i, f, pc, r = total["import"], total["floor"], total["plain"], total["schema"]
         cells = [
             f"{i.wall:.2f}",
             f"{i.cpu:.2f}",
@@ -434,9 +522,19 @@ def run(backend: str, *, db: Path, again: bool = False) -> None:
             f"{f.cpu:.2f}",
             f"**{i.wall / f.wall:.1f}x**",
             f"**{i.cpu / f.cpu:.1f}x**" if f.cpu else "—",
-            f"{p.wall:.2f}" if postgres else "—",
         ]
+        if postgres:
+            cells.append(f"{pc.wall:.2f}")
+        elif title == titles[0]:
+            cells += [f"{r.wall:.2f}", f"{r.cpu:.2f}", f"{i.cpu / r.cpu:.1f}x"]
+        else:
+            cells += ["—", "—", "—"]
         print(f"| **totale** | | {' | '.join(cells)} |")
+        if not postgres and title == titles[0]:
+            print(
+                "(schema reale: le stesse righe nelle tabelle vere, con indici, vincoli e chiavi esterne, "
+                "progetti segnaposto compresi; per i due file piccoli vale il floor)"
+            )
         if title != titles[0]:
             print("(seconda importazione: il floor è quello della prima, i file sono gli stessi)")
     if con is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import Any
 
 from django.db import connection, models
@@ -73,7 +73,7 @@ def upsert(
     updates: list[Row] = []
     outcome = Outcome()
     if not current:  # nothing to compare with (a first load): every wanted row is new
-        creates = [key + new for key, new in wanted.items()]
+        creates = list(map(add, wanted.keys(), wanted.values()))  # key + values, no Python step per row
     else:
         for key, new in wanted.items():
             found = current.get(key)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass
-from operator import attrgetter, itemgetter
+from itertools import compress, repeat
+from operator import add, and_, attrgetter, eq, is_, itemgetter, not_
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -445,28 +446,12 @@ def _ensure_projects(
     funding = _latest_funding(rows, keys) if funded else {}
     promoting = provenance == Provenance.VALIDATED
     known = Project.objects.filter(submeasure_id__in=set(sub_pks.values()))
-    current: dict[ProjectKey, int] = {}
-    universe: set[int] = set()  # known universe projects (read only to promote them)
-    if promoting:
-        for pk, cup, local, sub, prov in bulk.values_list(
-            known, "pk", "cup", "local_code", "submeasure_id", "provenance"
-        ):
-            current[cup, local, sub] = pk
-            if prov == Provenance.UNIVERSE:
-                universe.add(pk)
-    else:
-        current = {
-            (cup, local, sub): pk
-            for pk, cup, local, sub in bulk.values_list(known, "pk", "cup", "local_code", "submeasure_id")
-        }
-    pks: dict[ProjectKey, int] = {}
-    missing: list[ProjectKey] = []
-    for key in dict.fromkeys(keys):  # each project once, in the file's order
-        pk = current.get(key)
-        if pk is None:
-            missing.append(key)
-        else:
-            pks[key] = pk
+    # Key → pk of the known projects, built without a Python step per row (as every pass below).
+    read = bulk.values_list(known, "cup", "local_code", "submeasure_id", "pk", "provenance")
+    current: dict[ProjectKey, int] = dict(zip(map(_KEY_OF_READ, read), map(_PK_OF_READ, read), strict=True))
+    unique = list(dict.fromkeys(keys))  # each project once, in the file's order
+    found = list(map(current.get, unique))
+    missing = list(compress(unique, map(not_, found)))  # (a pk is never 0)
     # By CUP (the unique index's first column): the index is filled almost in order, much faster. Sorting
     # by CUP alone costs a fifth of sorting by the whole key.
     missing.sort(key=itemgetter(0))
@@ -474,28 +459,41 @@ def _ensure_projects(
     # The stub's other columns are the database defaults (db_default) or NULL: only its key is written (and
     # its funding, when `funded`).
     stub_fields = ["id", "cup", "local_code", "submeasure_id", "provenance"]
+    columns: list[Iterable[Any]] = [
+        new_pks,
+        map(itemgetter(0), missing),
+        map(itemgetter(1), missing),
+        map(itemgetter(2), missing),
+        repeat(provenance, len(missing)),
+    ]
     funded_stubs = 0
     if funded and missing:
         stub_fields += ["fin_totale", "fin_pnrr"]
-        stubs: list[tuple[Any, ...]] = [
-            (pk, *k, provenance, *funding[k]) for pk, k in zip(new_pks, missing, strict=True)
-        ]
-        funded_stubs = sum(map((None, None).__ne__, map(funding.__getitem__, missing)))
-    else:
-        stubs = [(pk, *k, provenance) for pk, k in zip(new_pks, missing, strict=True)]
-    bulk.insert(Project, stub_fields, stubs)
+        totals, pnrr = zip(*map(funding.__getitem__, missing), strict=True)
+        columns += [totals, pnrr]
+        # Those given some funding: the others have both amounts None (compared by identity, in C).
+        unfunded = sum(map(and_, map(is_, totals, repeat(None)), map(is_, pnrr, repeat(None))))
+        funded_stubs = len(missing) - unfunded
+    bulk.insert(Project, stub_fields, list(zip(*columns, strict=True)))
     promoted = 0
-    if promoting and universe:
-        promote = [pk for pk in pks.values() if pk in universe]
+    if promoting:
+        universe = set(
+            compress(map(_PK_OF_READ, read), map(eq, map(itemgetter(4), read), repeat(Provenance.UNIVERSE)))
+        )
+        promote = [pk for pk in found if pk in universe]
         for i in range(0, len(promote), BATCH):
             promoted += Project.objects.filter(pk__in=promote[i : i + BATCH]).update(provenance=provenance)
-    pks.update(zip(missing, new_pks, strict=True))
+    current.update(zip(missing, new_pks, strict=True))
     extra = {"progetti_creati": len(missing)}
     if promoted:
         extra["progetti_promossi_a_validati"] = promoted
     if funded_stubs:
         extra["progetti_universo_finanziati_dai_pagamenti"] = funded_stubs
-    return list(map(pks.__getitem__, keys)), extra, set(new_pks)
+    return list(map(current.__getitem__, keys)), extra, set(new_pks)
+
+
+_KEY_OF_READ: Callable[[tuple[Any, ...]], ProjectKey] = itemgetter(0, 1, 2)
+_PK_OF_READ: Callable[[tuple[Any, ...]], int] = itemgetter(3)
 
 
 def _latest_funding(
@@ -518,6 +516,11 @@ def _latest_funding(
     )
 
 
+_PLACE_CODES: Callable[[PlaceRow], tuple[str, str, str]] = attrgetter(
+    "region_code", "province_code", "comune_code"
+)
+
+
 def _write_places(
     rows: list[PlaceRow],
     *,
@@ -533,18 +536,26 @@ def _write_places(
     dataset = rows[0].dataset
     project_pks, extra, _created = _ensure_projects(rows, provenance=dataset)
     comuni = dict(Comune.objects.values_list("codice_istat", "pk"))
-    wanted: dict[tuple[Any, ...], tuple[Any, ...]] = {}
-    for r, pk in zip(rows, project_pks, strict=True):
-        wanted[(pk, dataset, r.region_code, r.province_code, r.comune_code)] = (  # PLACE_FIELDS order
-            r.region_name,
-            r.province_name,
-            r.comune_name,
-            r.istat_code,
-            comuni.get(r.istat_code),  # None for a blank code too
-            r.address[:200],
-            r.cap,
-            r.updated_on,
+    # Key (pk, dataset, region, province, comune) → values in PLACE_FIELDS order, built column by column
+    # (no Python step per row): the rows are unique by their place key, so are these keys.
+    istat_codes = list(map(attrgetter("istat_code"), rows))
+    wanted: dict[tuple[Any, ...], tuple[Any, ...]] = dict(
+        zip(
+            map(add, zip(project_pks, repeat(dataset)), map(_PLACE_CODES, rows)),
+            zip(
+                map(attrgetter("region_name"), rows),
+                map(attrgetter("province_name"), rows),
+                map(attrgetter("comune_name"), rows),
+                istat_codes,
+                map(comuni.get, istat_codes),  # None for a blank code too
+                map(itemgetter(slice(200)), map(attrgetter("address"), rows)),
+                map(attrgetter("cap"), rows),
+                map(attrgetter("updated_on"), rows),
+                strict=True,
+            ),
+            strict=True,
         )
+    )
     key_fields = ["project_id", "dataset", "region_code", "province_code", "comune_code"]
     outcome, current = bulk.upsert(
         Place,

@@ -433,3 +433,35 @@ def test_skip_imported_skips_a_file_already_imported():
     run = ImportRun.objects.get()
     assert run.checksum and run.release_date and run.duration_s >= 0 and run.by_label == "pnrr_import"
     assert AuditEntry.objects.filter(action="pnrr.import", target_id=str(run.pk)).count() == 1
+
+
+def test_validated_places_promote_the_universe_projects_they_name(tmp_path):
+    """A project first met in the universe places (a `universe` stub) and then in the validated places becomes
+    `validated`, counted as promoted; the other universe stubs stay as they were."""
+    pnrr_import_file(path=UNIVERSE)
+    header, rows = read_rows(UNIVERSE)
+    first = rows[0]
+    key = (first[header.index("CUP")].strip().upper(), first[header.index("Codice Locale Progetto")].strip())
+    promoted = Project.objects.get(cup=key[0], local_code=key[1])
+    assert promoted.provenance == Provenance.UNIVERSE
+    universe_before = Project.objects.filter(provenance=Provenance.UNIVERSE).count()
+    # A validated places file naming that project (and one project never seen before).
+    v_header, v_rows = read_rows(PLACES)
+    row = v_rows[0][:]
+    row[v_header.index("CUP")] = key[0]
+    row[v_header.index("Codice Locale Progetto")] = key[1]
+    row[v_header.index("Codice Univoco Submisura")] = promoted.submeasure.code
+    other = v_rows[0][:]
+    other[v_header.index("CUP")] = "Z99Z99999999999"
+    summary = pnrr_import_file(
+        path=write_rows(tmp_path / "localizzazioni_validate.csv", v_header, [row, other])
+    )
+    assert summary.extra["progetti_promossi_a_validati"] == 1
+    assert summary.extra["progetti_creati"] == 1
+    promoted.refresh_from_db()
+    assert promoted.provenance == Provenance.VALIDATED
+    assert Project.objects.get(cup="Z99Z99999999999").provenance == Provenance.VALIDATED
+    assert Project.objects.filter(provenance=Provenance.UNIVERSE).count() == universe_before - 1
+    # Again: nothing more to promote or create.
+    again = pnrr_import_file(path=tmp_path / "localizzazioni_validate.csv")
+    assert "progetti_promossi_a_validati" not in again.extra and again.extra["progetti_creati"] == 0
