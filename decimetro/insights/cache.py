@@ -137,6 +137,20 @@ def known_data_version(version: tuple[Any, ...]) -> Iterator[None]:
         _current_version.reset(token)
 
 
+@contextmanager
+def one_data_version() -> Iterator[None]:
+    """Several cached figures of one request (a list page's count and its filters' choices) on one read of
+    the data version: read here once when a figure would read it (`cached_for_data_version` with the cache
+    or the precomputed figures on) and none is known yet (the page cache's miss already knows it); nothing
+    read when nothing is cached (development, tests: no query added)."""
+    seconds = getattr(settings, "DECIMETRO_MAP_CACHE_SECONDS", 0)
+    if _current_version.get() is not None or not (seconds or precomputed_enabled()):
+        yield
+        return
+    with known_data_version(data_version()):
+        yield
+
+
 def precomputed_enabled() -> bool:
     """Whether the figures are precomputed per data version (`DECIMETRO_PRECOMPUTED_FIGURES`, production by
     default): the pages then read `PrecomputedFigure` rows before computing, and every change of the data

@@ -323,9 +323,10 @@ class ProjectProgress:
     provenance: str  # the provenance's Italian label
 
 
-def project_progress(project: Project) -> ProjectProgress:
+def project_progress(project: Project, *, provenance_words: dict[str, str] | None = None) -> ProjectProgress:
     """The list figures of a project from `projects_with_progress` (no query). The progress is the project
-    page's: `round(paid_share * 100, 1)` of its latest snapshot."""
+    page's: `round(paid_share * 100, 1)` of its latest snapshot. `provenance_words`: the provenances'
+    labels in the active language, when the caller has them (`provenance_labels`)."""
     # (A subquery's decimals come back as the database keeps them: "1500" on SQLite; amounts have cents.)
     paid, funded = (
         None if v is None else Decimal(v).quantize(CENT)
@@ -335,8 +336,18 @@ def project_progress(project: Project) -> ProjectProgress:
         paid=paid,
         progress_pct=_progress_pct(paid, funded),
         objectives=[link.objective.code for link in getattr(project, "confirmed_objective_links", [])],
-        provenance=str(project.get_provenance_display()),
+        provenance=(
+            provenance_words.get(project.provenance, project.provenance)
+            if provenance_words is not None
+            else str(project.get_provenance_display())
+        ),
     )
+
+
+def provenance_labels() -> dict[str, str]:
+    """Each provenance's label in the active language (a row's `get_provenance_display` translated it again
+    for every row: a twentieth of the list's CPU time)."""
+    return {value: str(label) for value, label in Provenance.choices}
 
 
 def _progress_pct(paid: Decimal | None, funded: Decimal | None) -> float | None:
@@ -346,8 +357,9 @@ def _progress_pct(paid: Decimal | None, funded: Decimal | None) -> float | None:
 
 def with_progress(projects: Iterable[Project]) -> Iterator[Project]:
     """Each project with `row_progress` set (a `ProjectProgress`), for the templates."""
+    words = provenance_labels()
     for p in projects:
-        p.row_progress = project_progress(p)  # type: ignore[attr-defined]
+        p.row_progress = project_progress(p, provenance_words=words)  # type: ignore[attr-defined]
         yield p
 
 

@@ -387,21 +387,19 @@ def _sort_value(project: Project, column: str) -> Any:
     return value
 
 
-def _rows(
-    qs: QuerySet[Project], limit: int, read: Callable[[QuerySet[Project]], QuerySet[Project]] | None = None
-) -> list[Project]:
-    """The first `limit` rows of `qs` in its order. With `read`, the keys are chosen first, in a subquery of
-    `qs` that reads only its filter and order columns (on PostgreSQL an index-only scan of the amount
-    order's covering index, `pnrr.0007`), and `read` gives the rows of those keys alone, with their joins
-    and annotations: a filter the order walks far for (a measure of many small projects: 11,590 index
-    entries before its 26th project) no longer reads every skipped project's row, and the filters are not
-    evaluated twice. Still one query."""
+def _rows(qs: QuerySet[Project], limit: int, shown: QuerySet[Project] | None = None) -> list[Project]:
+    """The first `limit` rows of `qs` in its order. With `shown` (every project as the rows show them: `only`,
+    joins, annotations), the keys are chosen first, in a subquery of `qs` that reads only its filter and
+    order columns (on PostgreSQL an index-only scan of the amount order's covering index, `pnrr.0007`), and
+    the rows of those keys alone are read from `shown`: a filter the order walks far for (a measure of many
+    small projects: 11,590 index entries before its 26th project) no longer reads every skipped project's
+    row, and the filters are not evaluated twice. Still one query."""
     if limit <= 0:
         return []
-    if read is None:
+    if shown is None:
         return list(qs[:limit])
     keys = qs.values("pk")[:limit]
-    return list(read(Project.objects.filter(pk__in=keys)).prefetch_related(None).order_by(*qs.query.order_by))
+    return list(shown.filter(pk__in=keys).prefetch_related(None).order_by(*qs.query.order_by))
 
 
 def keyset_page(
@@ -415,15 +413,17 @@ def keyset_page(
 ) -> KeysetPage:
     """The page of `qs` (any filtered project queryset; its order is set here from `sort`, as
     `projects_filtered` orders) after the cursor `after`, before the cursor `before`, or the first page.
-    `rows_of` (optional) adds to a queryset of the page's keys what the rows show (`only`, annotations,
-    prefetches): the keys are then chosen from `qs` alone (`_rows`). Its prefetches (or `qs`'s) run once
-    for the page's rows. At most two queries for the rows (plus the prefetches)."""
+    `rows_of` (optional) adds to a project queryset what the rows show (`only`, annotations, prefetches; no
+    slice: the page's keys and order are added to what it returns, once per row query): the keys are then
+    chosen from `qs` alone (`_rows`). Its prefetches (or `qs`'s) run once for the page's rows. At most two
+    queries for the rows (plus the prefetches)."""
     column, descending = _sort_column(sort)
     field = Project._meta.get_field(column) if "__" not in column else None
     nullable = isinstance(field, models.Field) and field.null
-    # The prefetches run once for the page's rows (two row queries must not prefetch twice).
-    shown = rows_of(Project.objects.all()) if rows_of is not None else qs
-    lookups = getattr(shown, "_prefetch_related_lookups", ())
+    # The prefetches run once for the page's rows (two row queries must not prefetch twice). `rows_of` is
+    # asked once: its queryset (annotations and all) is built once per page, not once per row query.
+    read = rows_of(Project.objects.all()) if rows_of is not None else None
+    lookups = getattr(read if read is not None else qs, "_prefetch_related_lookups", ())
     base = qs.prefetch_related(None)
     limit = per_page + 1
     col = F(column)
@@ -436,9 +436,9 @@ def keyset_page(
         else:  # never null: an index order read backwards (see `project_order`)
             back = base.order_by(col.asc() if descending else col.desc(), "-pk")
         if before.value is None:
-            rows = _rows(back.filter(**{f"{column}__isnull": True, "pk__lt": before.pk}), limit, rows_of)
+            rows = _rows(back.filter(**{f"{column}__isnull": True, "pk__lt": before.pk}), limit, read)
             if nullable:
-                rows += _rows(back.filter(**{f"{column}__isnull": False}), limit - len(rows), rows_of)
+                rows += _rows(back.filter(**{f"{column}__isnull": False}), limit - len(rows), read)
         else:
             ahead = "gt" if descending else "lt"
             rows = _rows(
@@ -447,7 +447,7 @@ def keyset_page(
                     | Q(**{column: before.value, "pk__lt": before.pk})
                 ),
                 limit,
-                rows_of,
+                read,
             )
         has_previous = len(rows) > per_page
         rows = rows[:per_page][::-1]
@@ -456,9 +456,9 @@ def keyset_page(
     else:
         forward = base.order_by(*project_order(sort))
         if after is None:
-            rows = _rows(forward, limit, rows_of)
+            rows = _rows(forward, limit, read)
         elif after.value is None:
-            rows = _rows(forward.filter(**{f"{column}__isnull": True, "pk__gt": after.pk}), limit, rows_of)
+            rows = _rows(forward.filter(**{f"{column}__isnull": True, "pk__gt": after.pk}), limit, read)
         else:
             beyond = "lt" if descending else "gt"
             rows = _rows(
@@ -466,10 +466,10 @@ def keyset_page(
                     Q(**{f"{column}__{beyond}": after.value}) | Q(**{column: after.value, "pk__gt": after.pk})
                 ),
                 limit,
-                rows_of,
+                read,
             )
             if nullable and len(rows) < limit:
-                rows += _rows(forward.filter(**{f"{column}__isnull": True}), limit - len(rows), rows_of)
+                rows += _rows(forward.filter(**{f"{column}__isnull": True}), limit - len(rows), read)
         has_next = len(rows) > per_page
         rows = rows[:per_page]
         start = after.position + 1 if after is not None else 1

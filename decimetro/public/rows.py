@@ -21,7 +21,7 @@ from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.formats import get_format, localize
 from django.utils.safestring import SafeString
-from django.utils.text import Truncator
+from django.utils.text import Truncator, add_truncation_text, calculate_truncate_chars_length
 from django.utils.translation import gettext, ngettext
 
 from decimetro.insights.lists import ProjectProgress
@@ -92,9 +92,15 @@ def _grouped(digits: str, size: int, separator: str) -> str:
 
 
 def truncated(text: str, length: int) -> str:
-    """`text|truncatechars:length` (before escaping): the Truncator only for the long ones."""
+    """`text|truncatechars:length` (before escaping): the Truncator only for the long ones, and only for
+    those with combining characters (which it does not count); without any, every character counts and its
+    cut is a slice, found without its loop over every character (a tenth of the rows' time)."""
     normal = unicodedata.normalize("NFC", text)
-    return normal if len(normal) <= length else Truncator(text).chars(length)
+    if len(normal) <= length:
+        return normal
+    if length > 0 and not any(unicodedata.combining(c) for c in set(normal) if not c.isascii()):
+        return add_truncation_text(normal[: calculate_truncate_chars_length(length, None)])
+    return Truncator(text).chars(length)
 
 
 def _url_of(name: str, sample: Any) -> Callable[[Any], str]:

@@ -112,3 +112,44 @@ def test_writes_no_page_shows_leave_the_data_version_alone(participation_site, s
     audit_record(by=None, action="organisation_update", target=org, before=None, after={"name": "X"})
     assert data_version() != before  # a name a page shows: counted
     assert not is_neutral_action("dup.create") and not is_neutral_action("followup")
+
+
+def _version_reads(ctx: CaptureQueriesContext) -> int:
+    return sum("FROM core_auditentry" in q["sql"] for q in ctx.captured_queries)
+
+
+def test_one_data_version_reads_it_once_for_several_cached_figures(db, settings):
+    from decimetro.insights.cache import SCOPE_PNRR, cached_for_data_version, one_data_version
+    from tests.factories import ProjectFactory
+
+    settings.DECIMETRO_MAP_CACHE_SECONDS = 600
+    with CaptureQueriesContext(connection) as alone:
+        cached_for_data_version("t-one-a", (), lambda: 1)
+        cached_for_data_version("t-one-b", (), lambda: 2, scope=SCOPE_PNRR)
+    assert _version_reads(alone) == 2
+    with CaptureQueriesContext(connection) as together, one_data_version():
+        a = cached_for_data_version("t-one-c", (), lambda: 3)
+        b = cached_for_data_version("t-one-d", (), lambda: 4, scope=SCOPE_PNRR)
+    assert (a, b) == (3, 4)
+    assert _version_reads(together) == 1 and len(together) == 1
+    # The version read once is the current one: a change of the data is still seen at once.
+    with one_data_version():
+        assert cached_for_data_version("t-one-c", (), lambda: 30) == 3  # remembered
+    ProjectFactory()
+    with one_data_version():
+        assert cached_for_data_version("t-one-c", (), lambda: 30) == 30  # a new project: a new version
+
+
+def test_one_data_version_reads_nothing_when_nothing_is_cached_or_the_version_is_known(db, settings):
+    from decimetro.insights.cache import known_data_version, one_data_version
+
+    settings.DECIMETRO_MAP_CACHE_SECONDS = 0
+    settings.DECIMETRO_PRECOMPUTED_FIGURES = False
+    with CaptureQueriesContext(connection) as off, one_data_version():
+        pass
+    assert len(off) == 0
+    settings.DECIMETRO_MAP_CACHE_SECONDS = 600
+    version = data_version()
+    with CaptureQueriesContext(connection) as known, known_data_version(version), one_data_version():
+        pass
+    assert len(known) == 0

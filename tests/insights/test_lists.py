@@ -205,3 +205,23 @@ def test_project_progress_reads_the_latest_snapshot_and_confirmed_current_object
     assert first.provenance == str(Provenance.VALIDATED.label)
     assert (second.paid, second.progress_pct, second.objectives) == (None, None, [])
     assert second.provenance == str(Provenance.UNIVERSE.label)
+
+
+def test_project_progress_with_the_provenance_labels_read_once_says_the_same_in_both_languages(db):
+    from django.utils import translation
+
+    projects = [
+        ProjectFactory(provenance=Provenance.VALIDATED),
+        ProjectFactory(provenance=Provenance.UNIVERSE),
+    ]
+    for language in ("it", "en"):
+        with translation.override(language):
+            words = lists.provenance_labels()
+            for p in projects:
+                assert lists.project_progress(p, provenance_words=words) == lists.project_progress(p)
+            assert [p.row_progress.provenance for p in lists.with_progress(projects)] == [
+                str(p.get_provenance_display()) for p in projects
+            ]
+    with translation.override("en"):
+        english = lists.provenance_labels()
+    assert english != lists.provenance_labels()  # translated, not the Italian words twice

@@ -1,5 +1,5 @@
 """PostgreSQL: the project list's filters and orders are written so that the indexes of migrations 0005 to
-0007 can answer them (issue 15: `/progetti/` without a scan of every project on the national data).
+0009 can answer them (issue 15: `/progetti/` without a scan of every project on the national data).
 
 With sequential scans priced out, a query the index cannot answer still shows no index of ours in its plan:
 these tests fail if the SQL Django writes drifts from the indexed expressions (the trigram indexes are on
@@ -13,6 +13,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from decimetro.pnrr import selectors
 from decimetro.pnrr.models import ImplementingBody, Project, Provenance
@@ -140,3 +141,53 @@ def test_a_page_s_keys_come_from_an_index_only_scan_and_its_rows_by_key(national
     assert "Index Only Scan using pnrr_project_list_pnrr" in shown, shown
     assert "pnrr_project_pkey" in shown, shown  # the rows, by key
     assert shown.count("Filter: (submeasure_id") == 1, shown  # the filter, once: inside the keys
+
+
+def test_an_amount_filter_under_the_total_order_reads_its_keys_from_the_index_alone(national_like):
+    """`pnrr.0008`: the PNRR amount is in the total order's index, so `?importo_min=…&ordina=-total` (with an
+    implementing body, as the bench's page) tests it on the index entries, without reading their rows."""
+    captured: list[str] = []
+
+    def explain(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT") and "LIMIT" in sql.upper():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + sql, params)
+                captured.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    filters = ProjectFilters(body="comune di prova", amount_min=Decimal(100))
+    qs = projects_filtered(filters=filters, sort="-total")
+    with connection.execute_wrapper(explain):
+        page = keyset_page(qs, sort="-total", per_page=10, rows_of=selectors.only_list_rows)
+    assert [p.pk for p in page.rows] == list(qs.values_list("pk", flat=True)[:10])
+    assert "Index Only Scan using pnrr_project_list_total" in captured[0], captured[0]
+    assert "Filter: (fin_pnrr >=" in captured[0], captured[0]
+
+
+def test_the_comune_filter_reads_its_places_from_an_index_only_scan(national_like):
+    """`pnrr.0009`: each provenance's `IN` of the comune filter (`_located`) reads the project ids of the
+    comune's places of that dataset from `pnrr_place_istat_dataset` alone, not from the table."""
+    from decimetro.pnrr.models import Place
+
+    projects = list(Project.objects.order_by("pk")[:600])
+    Place.objects.bulk_create(
+        Place(
+            project=p,
+            dataset=Provenance.VALIDATED if i % 3 else Provenance.UNIVERSE,
+            region_code="3",
+            province_code="15",
+            comune_code=str(i % 200),
+            istat_code=f"015{i % 200:03d}",
+        )
+        for i, p in enumerate(projects)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE pnrr_place")
+    qs = projects_filtered(filters=ProjectFilters(comune="015146"), sort="-amount")
+    shown = plan(qs.values("pk")[:26])
+    assert shown.count("Index Only Scan using pnrr_place_istat_dataset") == 2, shown
+    assert "pnrr_place_istat_code" not in shown, shown
+    own = Place.objects.filter(istat_code="015146", dataset=F("project__provenance"))
+    expected = set(own.values_list("project_id", flat=True))
+    assert set(qs.values_list("pk", flat=True)) == expected and expected

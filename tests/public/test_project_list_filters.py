@@ -164,3 +164,22 @@ def test_with_the_caches_on_the_count_and_the_choices_follow_a_new_project_at_on
     page = client.get(LIST, {"missione": "M1"}).content.decode()
     assert "3 progetti" in page
     assert '<option value="M2C1I1.01">' in _select(page, "misura")  # the new measure is offered at once
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_with_the_caches_on_the_list_reads_the_data_version_once(
+    client, db, settings, pnrr_submeasure, django_assert_num_queries, n
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.DECIMETRO_MAP_CACHE_SECONDS = 600
+    settings.DECIMETRO_PAGE_CACHE_SECONDS = 0
+    ProjectFactory.create_batch(n, submeasure=pnrr_submeasure("M1", "M1C1", "M1C1I1.02"))
+    with CaptureQueriesContext(connection) as first:
+        assert f"{n} progett" in client.get(LIST, {"missione": "M1"}).content.decode()
+    # The count and the filters' choices, both keyed on the data version: one read of it, not one each.
+    assert sum("FROM core_auditentry" in q["sql"] for q in first.captured_queries) == 1
+    # Both remembered: the data version, the sub-measures of the filter, the page's rows, places, objectives.
+    with django_assert_num_queries(5):
+        assert f"{n} progett" in client.get(LIST, {"missione": "M1"}).content.decode()

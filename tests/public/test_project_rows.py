@@ -137,12 +137,19 @@ def test_decimal_text_rounds_halves_up_and_groups():
         assert decimal_text(Decimal("1234567.005"), 2, grouping=True) == "1,234,567.01"
 
 
-def test_truncated_is_truncatechars():
-    for text in ["", "breve", "x" * 140, "y" * 141, "é" * 150, "e\u0301" * 140, "a<b>" * 40, "\u0958" * 80]:
-        for length in (100, 140):
-            assert truncated(text, length) == engines["django"].from_string(
-                "{% autoescape off %}{{ t|truncatechars:n }}{% endautoescape %}"
-            ).render({"t": text, "n": length})
+@pytest.mark.parametrize("language", ["it", "en"])
+def test_truncated_is_truncatechars(language):
+    texts = ["", "breve", "x" * 140, "y" * 141, "é" * 150, "e\u0301" * 140, "a<b>" * 40, "\u0958" * 80]
+    # Long titles with accents (precomposed: counted), a combining mark before and after the cut, one at the
+    # very end, and no mark at all but characters beyond the basic plane.
+    texts += ["Città è più " * 15, "q\u0301" * 30 + "z" * 120, "z" * 120 + "q\u0301" * 30]
+    texts += ["z" * 140 + "q\u0301", "\U0001f600" * 141, "à" * 99 + "b"]
+    with translation.override(language):
+        for text in texts:
+            for length in (1, 100, 140):
+                assert truncated(text, length) == engines["django"].from_string(
+                    "{% autoescape off %}{{ t|truncatechars:n }}{% endautoescape %}"
+                ).render({"t": text, "n": length}), (text, length)
 
 
 @pytest.fixture

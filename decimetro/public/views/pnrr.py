@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from decimetro.core.http import page_of, query_without
 from decimetro.insights import figures
-from decimetro.insights.cache import SCOPE_PNRR, cached_for_data_version
+from decimetro.insights.cache import SCOPE_PNRR, cached_for_data_version, one_data_version
 from decimetro.insights.dashboards import project_payments_chart
 from decimetro.insights.lists import projects_with_progress, with_progress
 from decimetro.insights.params import filters_from
@@ -68,16 +70,18 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
     before = None if after else pnrr_sel.decode_cursor(request.GET.get("prima", ""), sort=sort)
     page = pnrr_sel.keyset_page(
         projects,
-        rows_of=lambda keys: projects_with_progress(pnrr_sel.with_list_places(pnrr_sel.only_list_rows(keys))),
+        rows_of=lambda _every: _list_rows(),
         sort=sort,
         per_page=per_page,
         after=after,
         before=before,
     )
     page.rows = list(with_progress(page.rows))
-    # Only PNRR and territory data behind the count: a link decision or a plan edit leaves it valid.
-    count = cached_for_data_version("project_list_count", (filters,), projects.count, scope=SCOPE_PNRR)
-    choices = cached_for_data_version("project_list_choices", (), _filter_choices, scope=SCOPE_PNRR)
+    # Only PNRR and territory data behind the count: a link decision or a plan edit leaves it valid. Both
+    # figures on one read of the data version.
+    with one_data_version():
+        count = cached_for_data_version("project_list_count", (filters,), projects.count, scope=SCOPE_PNRR)
+        choices = cached_for_data_version("project_list_choices", (), _filter_choices, scope=SCOPE_PNRR)
     page_query = query_without(request, "pagina", "format", "dopo", "prima")
     return render(
         request,
@@ -104,6 +108,15 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
             "csv_query": query_without(request, "pagina", "format", "per_pagina", "dopo", "prima"),
         },
     )
+
+
+@functools.cache
+def _list_rows() -> QuerySet[Project]:
+    """Every project as a row of the list shows it (nine columns, latest payments, places, objectives): a
+    fixed queryset built once per process, never evaluated itself (each page filters a clone of it by its
+    keys; its prefetch querysets are cloned too). Building its three annotations and two prefetches was a
+    twentieth of the page's CPU time."""
+    return projects_with_progress(pnrr_sel.with_list_places(pnrr_sel.only_list_rows(Project.objects.all())))
 
 
 # A select box's options, escaped once: (value, `<option value="…"`, `>label</option>`).
