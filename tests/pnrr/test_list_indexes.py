@@ -9,7 +9,9 @@ was not one)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -100,15 +102,7 @@ def test_a_previous_page_is_read_backwards_in_the_same_index(national_like, sort
     project = national_like
     qs = projects_filtered(sort=sort)
     captured: list[str] = []
-
-    def explain(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT") and '"pnrr_project"."id" <' in sql:
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute("EXPLAIN " + sql, params)
-                captured.append("\n".join(row[0] for row in cursor.fetchall()))
-        return execute(sql, params, many, context)
-
+    explain = _explaining(captured, lambda sql: '"pnrr_project"."id" <' in sql)
     column = selectors.PROJECT_SORTS[sort.removeprefix("-")]
     value = getattr(project, column)
     with connection.execute_wrapper(explain):
@@ -123,15 +117,7 @@ def test_a_page_s_keys_come_from_an_index_only_scan_and_its_rows_by_key(national
     (`pnrr.0007`: the sub-measure is in the index, so a filter on it skips projects without reading their
     rows), the rows are then read by primary key, and the filters are not evaluated again outside the keys."""
     captured: list[str] = []
-
-    def explain(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT") and "LIMIT" in sql.upper():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute("EXPLAIN " + sql, params)
-                captured.append("\n".join(row[0] for row in cursor.fetchall()))
-        return execute(sql, params, many, context)
-
+    explain = _explaining(captured, lambda sql: "LIMIT" in sql.upper())
     sub = national_like.submeasure
     qs = projects_filtered(filters=ProjectFilters(measure=sub.measure.code), sort="-amount")
     with connection.execute_wrapper(explain):
@@ -147,15 +133,7 @@ def test_an_amount_filter_under_the_total_order_reads_its_keys_from_the_index_al
     """`pnrr.0008`: the PNRR amount is in the total order's index, so `?importo_min=…&ordina=-total` (with an
     implementing body, as the bench's page) tests it on the index entries, without reading their rows."""
     captured: list[str] = []
-
-    def explain(execute, sql, params, many, context):
-        if sql.lstrip().upper().startswith("SELECT") and "LIMIT" in sql.upper():
-            with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL enable_seqscan = off")
-                cursor.execute("EXPLAIN " + sql, params)
-                captured.append("\n".join(row[0] for row in cursor.fetchall()))
-        return execute(sql, params, many, context)
-
+    explain = _explaining(captured, lambda sql: "LIMIT" in sql.upper())
     filters = ProjectFilters(body="comune di prova", amount_min=Decimal(100))
     qs = projects_filtered(filters=filters, sort="-total")
     with connection.execute_wrapper(explain):
@@ -191,3 +169,18 @@ def test_the_comune_filter_reads_its_places_from_an_index_only_scan(national_lik
     own = Place.objects.filter(istat_code="015146", dataset=F("project__provenance"))
     expected = set(own.values_list("project_id", flat=True))
     assert set(qs.values_list("pk", flat=True)) == expected and expected
+
+
+def _explaining(captured: list[str], wanted: Callable[[str], bool]) -> Callable[..., Any]:
+    """An `execute_wrapper` that adds to `captured` the plan (sequential scans off) of every SELECT `wanted`
+    picks, then runs it."""
+
+    def explain(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT") and wanted(sql):
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL enable_seqscan = off")
+                cursor.execute("EXPLAIN " + sql, params)
+                captured.append("\n".join(row[0] for row in cursor.fetchall()))
+        return execute(sql, params, many, context)
+
+    return explain
