@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -409,21 +409,19 @@ def keyset_page(
     per_page: int,
     after: Cursor | None = None,
     before: Cursor | None = None,
-    rows_of: Callable[[QuerySet[Project]], QuerySet[Project]] | None = None,
+    shown: QuerySet[Project] | None = None,
 ) -> KeysetPage:
     """The page of `qs` (any filtered project queryset; its order is set here from `sort`, as
     `projects_filtered` orders) after the cursor `after`, before the cursor `before`, or the first page.
-    `rows_of` (optional) adds to a project queryset what the rows show (`only`, annotations, prefetches; no
-    slice: the page's keys and order are added to what it returns, once per row query): the keys are then
-    chosen from `qs` alone (`_rows`). Its prefetches (or `qs`'s) run once for the page's rows. At most two
-    queries for the rows (plus the prefetches)."""
+    `shown` (optional) is every project as the rows show them (`only`, annotations, prefetches; no filter, no
+    slice: the page's keys and order are added to it, once per row query): the keys are then chosen from `qs`
+    alone (`_rows`). Its prefetches (or `qs`'s) run once for the page's rows. At most two queries for the rows
+    (plus the prefetches)."""
     column, descending = _sort_column(sort)
     field = Project._meta.get_field(column) if "__" not in column else None
     nullable = isinstance(field, models.Field) and field.null
-    # The prefetches run once for the page's rows (two row queries must not prefetch twice). `rows_of` is
-    # asked once: its queryset (annotations and all) is built once per page, not once per row query.
-    read = rows_of(Project.objects.all()) if rows_of is not None else None
-    lookups = getattr(read if read is not None else qs, "_prefetch_related_lookups", ())
+    # The prefetches run once for the page's rows (two row queries must not prefetch twice).
+    lookups = getattr(shown if shown is not None else qs, "_prefetch_related_lookups", ())
     base = qs.prefetch_related(None)
     limit = per_page + 1
     col = F(column)
@@ -436,9 +434,9 @@ def keyset_page(
         else:  # never null: an index order read backwards (see `project_order`)
             back = base.order_by(col.asc() if descending else col.desc(), "-pk")
         if before.value is None:
-            rows = _rows(back.filter(**{f"{column}__isnull": True, "pk__lt": before.pk}), limit, read)
+            rows = _rows(back.filter(**{f"{column}__isnull": True, "pk__lt": before.pk}), limit, shown)
             if nullable:
-                rows += _rows(back.filter(**{f"{column}__isnull": False}), limit - len(rows), read)
+                rows += _rows(back.filter(**{f"{column}__isnull": False}), limit - len(rows), shown)
         else:
             ahead = "gt" if descending else "lt"
             rows = _rows(
@@ -447,7 +445,7 @@ def keyset_page(
                     | Q(**{column: before.value, "pk__lt": before.pk})
                 ),
                 limit,
-                read,
+                shown,
             )
         has_previous = len(rows) > per_page
         rows = rows[:per_page][::-1]
@@ -456,9 +454,9 @@ def keyset_page(
     else:
         forward = base.order_by(*project_order(sort))
         if after is None:
-            rows = _rows(forward, limit, read)
+            rows = _rows(forward, limit, shown)
         elif after.value is None:
-            rows = _rows(forward.filter(**{f"{column}__isnull": True, "pk__gt": after.pk}), limit, read)
+            rows = _rows(forward.filter(**{f"{column}__isnull": True, "pk__gt": after.pk}), limit, shown)
         else:
             beyond = "lt" if descending else "gt"
             rows = _rows(
@@ -466,10 +464,10 @@ def keyset_page(
                     Q(**{f"{column}__{beyond}": after.value}) | Q(**{column: after.value, "pk__gt": after.pk})
                 ),
                 limit,
-                read,
+                shown,
             )
             if nullable and len(rows) < limit:
-                rows += _rows(forward.filter(**{f"{column}__isnull": True}), limit - len(rows), read)
+                rows += _rows(forward.filter(**{f"{column}__isnull": True}), limit - len(rows), shown)
         has_next = len(rows) > per_page
         rows = rows[:per_page]
         start = after.position + 1 if after is not None else 1

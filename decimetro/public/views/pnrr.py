@@ -70,7 +70,7 @@ def project_list(request: HttpRequest) -> HttpResponseBase:
     before = None if after else pnrr_sel.decode_cursor(request.GET.get("prima", ""), sort=sort)
     page = pnrr_sel.keyset_page(
         projects,
-        rows_of=lambda _every: _list_rows(),
+        shown=_list_rows(),
         sort=sort,
         per_page=per_page,
         after=after,
