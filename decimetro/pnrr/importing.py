@@ -446,8 +446,10 @@ def _ensure_projects(
     funding = _latest_funding(rows, keys) if funded else {}
     promoting = provenance == Provenance.VALIDATED
     known = Project.objects.filter(submeasure_id__in=set(sub_pks.values()))
-    # Key → pk of the known projects, built without a Python step per row (as every pass below).
-    read = bulk.values_list(known, "cup", "local_code", "submeasure_id", "pk", "provenance")
+    # Key → pk of the known projects, built without a Python step per row (as every pass below); their
+    # provenance only when validated places may promote one.
+    wanted_columns = ["cup", "local_code", "submeasure_id", "pk", *(["provenance"] if promoting else [])]
+    read = bulk.values_list(known, *wanted_columns)
     current: dict[ProjectKey, int] = dict(zip(map(_KEY_OF_READ, read), map(_PK_OF_READ, read), strict=True))
     unique = list(dict.fromkeys(keys))  # each project once, in the file's order
     found = list(map(current.get, unique))
